@@ -1,0 +1,156 @@
+"""Writes to the graph, and the pure rules that decide whether each may happen.
+
+A write is a list of ``Change``s applied in one transaction, fully or not at
+all. Each store fetches what a change concerns (the node, the two ends of a
+relationship, the relationship if it exists) and asks the ``plan_*`` function
+here for the result; the functions raise when the change is not allowed. So the
+embedded store and Neo4j cannot disagree on what a write means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from kimnet.graph.errors import DuplicateError, NotFoundError, Problem, StaleVersionError, ValidationError
+from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
+from kimnet.graph.validate import check_edge, check_node, check_props, normalise_edge
+
+__all__ = [
+    "Change",
+    "CreateNode",
+    "DeleteNode",
+    "Link",
+    "Unlink",
+    "UpdateNode",
+    "plan_create",
+    "plan_delete",
+    "plan_link",
+    "plan_unlink",
+    "plan_update",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CreateNode:
+    """Create an entity; its id must be new."""
+
+    node: Node
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateNode:
+    """Set and remove properties of an entity that is at ``expected_version``."""
+
+    id: str
+    expected_version: int
+    set: Mapping[str, object] = field(default_factory=dict)
+    unset: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteNode:
+    """Delete an entity and its relationships (at ``expected_version``, if given)."""
+
+    id: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Create a relationship; the same type between the same ends must not exist yet."""
+
+    edge: Edge
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink:
+    """Remove a relationship."""
+
+    type: str
+    source: str
+    target: str
+
+    @property
+    def key(self) -> EdgeKey:
+        return normalise_edge(Edge(self.type, self.source, self.target)).key
+
+
+Change: TypeAlias = CreateNode | UpdateNode | DeleteNode | Link | Unlink
+
+
+def plan_create(change: CreateNode, existing: Node | None) -> Node:
+    """Return the node to store, at version 1."""
+    if existing is not None:
+        raise DuplicateError(f"{change.node.id} exists already; choose another id or update it")
+    kind = MODEL.nodes.get(change.node.kind)
+    if kind is None:
+        problems = check_node(change.node)
+        raise ValidationError(problems, f"cannot create {change.node.id}")
+    props, problems = check_props(kind.props, change.node.props, change.node.id)
+    node = Node(kind.label, change.node.id, props, 1)
+    problems += [p for p in check_node(node) if p not in problems]
+    if problems:
+        raise ValidationError(problems, f"cannot create {change.node.id}")
+    return node
+
+
+def _current(node_id: str, current: Node | None, expected: int | None) -> Node:
+    if current is None:
+        raise NotFoundError(f"no entity has the id {node_id}")
+    if expected is not None and expected != current.version:
+        raise StaleVersionError(
+            f"{node_id} is at version {current.version}, not {expected}: someone changed it since you read it; read it again"
+        )
+    return current
+
+
+def plan_update(change: UpdateNode, current: Node | None) -> Node:
+    """Return the updated node, one version up."""
+    node = _current(change.id, current, change.expected_version)
+    kind = MODEL.node(node.kind)
+    props: dict[str, Value] = dict(node.props)
+    coerced, problems = check_props(kind.props, change.set, node.id, partial=True)
+    props.update(coerced)
+    for name in change.unset:
+        prop = kind.prop(name)
+        if prop is None:
+            problems.append(Problem("is not a property here", node.id, name))
+        elif prop.required:
+            problems.append(Problem("is required and cannot be removed", node.id, name))
+        props.pop(name, None)
+    updated = Node(node.kind, node.id, props, node.version + 1)
+    problems += [p for p in check_node(updated) if p not in problems]
+    if problems:
+        raise ValidationError(problems, f"cannot update {node.id}")
+    return updated
+
+
+def plan_delete(change: DeleteNode, current: Node | None) -> Node:
+    """Return the node that will be deleted."""
+    return _current(change.id, current, change.expected_version)
+
+
+def plan_link(change: Link, source: Node | None, target: Node | None, existing: Edge | None) -> Edge:
+    """Return the relationship to store (symmetric ones normalised)."""
+    edge = normalise_edge(change.edge)
+    rel = MODEL.rels.get(edge.type)
+    props: Mapping[str, Value] = {}
+    problems = []
+    if rel is not None:
+        props, problems = check_props(rel.props, change.edge.props, f"{edge.type} {edge.source} -> {edge.target}")
+    edge = Edge(edge.type, edge.source, edge.target, props)
+    problems += [p for p in check_edge(edge, source, target) if p not in problems]
+    if problems:
+        raise ValidationError(problems, f"cannot link {edge.source} to {edge.target}")
+    if existing is not None:
+        raise DuplicateError(f"{edge.source} is already linked to {edge.target} by {edge.type}")
+    return edge
+
+
+def plan_unlink(change: Unlink, existing: Edge | None) -> Edge:
+    """Return the relationship that will be removed."""
+    if existing is None:
+        raise NotFoundError(f"{change.source} is not linked to {change.target} by {change.type}")
+    return existing

@@ -1,0 +1,107 @@
+"""The errors kimnet raises, in one place.
+
+Hierarchy::
+
+    KimnetError
+    ├── ValidationError          data breaks the model; carries every Problem found
+    │   └── SeedError            ... while reading seed files (problems name the file)
+    ├── NotFoundError            an id that no entity has
+    ├── ConflictError            a write that contradicts the stored graph
+    │   ├── DuplicateError       an id or relationship that exists already
+    │   └── StaleVersionError    an update that carries an outdated version
+    └── StoreError               the store itself failed
+        ├── StoreUnavailableError    the database cannot be reached (retry later)
+        └── StoreCorruptedError      files on disk cannot be read back
+
+Every message says what was wrong and, where there is something to do, what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConflictError",
+    "DuplicateError",
+    "KimnetError",
+    "NotFoundError",
+    "Problem",
+    "SeedError",
+    "StaleVersionError",
+    "StoreCorruptedError",
+    "StoreError",
+    "StoreUnavailableError",
+    "ValidationError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with some data: where it is and what is wrong.
+
+    ``file`` is set for seed files, ``entity`` is the id (or relationship) concerned,
+    ``field`` the property or relationship field, ``message`` the problem in words.
+    """
+
+    message: str
+    entity: str | None = None
+    field: str | None = None
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                self.file,
+                f"entity {self.entity}" if self.entity else None,
+                f"field {self.field}" if self.field else None,
+            )
+            if part
+        )
+        return f"{where}: {self.message}" if where else self.message
+
+
+class KimnetError(Exception):
+    """Base of every error kimnet raises on purpose."""
+
+
+class ValidationError(KimnetError):
+    """Data breaks the domain model; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem], summary: str = "invalid data") -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{summary}: {len(problems)} problem(s); nothing was written\n{lines}{more}")
+
+
+class SeedError(ValidationError):
+    """Seed files break the model; nothing of them was loaded."""
+
+
+class NotFoundError(KimnetError):
+    """An id that no entity has, or a relationship that does not exist."""
+
+
+class ConflictError(KimnetError):
+    """A write that contradicts the stored graph."""
+
+
+class DuplicateError(ConflictError):
+    """An entity id or a relationship that exists already."""
+
+
+class StaleVersionError(ConflictError):
+    """An update names a version that is no longer the current one: read again, then retry."""
+
+
+class StoreError(KimnetError):
+    """The store failed."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached; the request may be retried."""
+
+
+class StoreCorruptedError(StoreError):
+    """Files of the embedded store cannot be read back."""

@@ -1,0 +1,392 @@
+"""The domain model of the partner network, declared once.
+
+Every node kind and relationship kind that kimnet knows is listed here, with its
+properties and, for relationships, the pairs of node kinds it may connect. Seed
+loading, both stores, the GraphQL schema and the exports read this module;
+nothing else names a label or a relationship type.
+
+Ids are readable and stable (``mun:duelmen``, ``org:vhs-luedinghausen``); the
+part before the colon names the node kind, so the kind of any id is known
+without asking a store.
+
+>>> MODEL.kind_of("mun:duelmen").label
+'Municipality'
+>>> MODEL.rel("PROVIDES").allows("Organisation", "Service")
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeAlias
+
+__all__ = [
+    "MODEL",
+    "Edge",
+    "EdgeKey",
+    "Model",
+    "Node",
+    "NodeKind",
+    "Prop",
+    "PropType",
+    "RelKind",
+    "Value",
+]
+
+#: A property value as kimnet stores it: Neo4j's scalar types plus lists of strings.
+Value: TypeAlias = str | int | float | bool | dt.date | tuple[str, ...]
+
+#: A relationship is identified by its type and its two ends.
+EdgeKey: TypeAlias = tuple[str, str, str]
+
+ID_PATTERN = re.compile(r"^[a-z]+:[a-z0-9][a-z0-9._-]*$")
+
+
+class PropType(Enum):
+    """The types a property may have."""
+
+    STRING = "string"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    DATE = "date"
+    STRINGS = "string[]"
+
+
+@dataclass(frozen=True, slots=True)
+class Prop:
+    """A declared property of a node or relationship kind."""
+
+    name: str
+    type: PropType
+    doc: str
+    required: bool = False
+    #: The allowed values of a STRING or STRINGS property; None allows any.
+    choices: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeKind:
+    """A kind of node: its label, id prefix and properties."""
+
+    label: str
+    prefix: str
+    doc: str
+    props: tuple[Prop, ...]
+
+    def prop(self, name: str) -> Prop | None:
+        """Return the declared property ``name``, or None."""
+        return next((p for p in self.props if p.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RelKind:
+    """A kind of relationship: its type, allowed endpoints and properties.
+
+    ``field`` names the relationship on its source (``Organisation.provides``),
+    ``inverse`` on its target (``Service.providedBy``); seed files and the
+    GraphQL API use these names. A symmetric relationship (cooperation) has no
+    direction: it is stored once, from the smaller id to the larger.
+    """
+
+    type: str
+    doc: str
+    endpoints: frozenset[tuple[str, str]]
+    field: str
+    inverse: str
+    props: tuple[Prop, ...] = ()
+    symmetric: bool = False
+
+    def allows(self, source_label: str, target_label: str) -> bool:
+        """Tell whether this relationship may go from ``source_label`` to ``target_label``."""
+        return (source_label, target_label) in self.endpoints
+
+    def prop(self, name: str) -> Prop | None:
+        """Return the declared property ``name``, or None."""
+        return next((p for p in self.props if p.name == name), None)
+
+    @property
+    def sources(self) -> frozenset[str]:
+        return frozenset(s for s, _ in self.endpoints)
+
+    @property
+    def targets(self) -> frozenset[str]:
+        return frozenset(t for _, t in self.endpoints)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """An entity: its kind's label, stable id, properties and version.
+
+    ``version`` starts at 1 and grows by one with every update; an update must
+    name the version it read (optimistic concurrency).
+    """
+
+    kind: str
+    id: str
+    props: Mapping[str, Value] = field(default_factory=dict)
+    version: int = 1
+
+    @property
+    def name(self) -> str:
+        return str(self.props.get("name", self.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A relationship between two entities, with its properties."""
+
+    type: str
+    source: str
+    target: str
+    props: Mapping[str, Value] = field(default_factory=dict)
+
+    @property
+    def key(self) -> EdgeKey:
+        return (self.type, self.source, self.target)
+
+    def other(self, node_id: str) -> str:
+        """Return the end of this edge that is not ``node_id``."""
+        return self.target if node_id == self.source else self.source
+
+
+class Model:
+    """The node and relationship kinds, indexed for lookup."""
+
+    def __init__(self, nodes: tuple[NodeKind, ...], rels: tuple[RelKind, ...]) -> None:
+        self.nodes: dict[str, NodeKind] = {k.label: k for k in nodes}
+        self.rels: dict[str, RelKind] = {r.type: r for r in rels}
+        self._by_prefix = {k.prefix: k for k in nodes}
+        for kind in nodes:  # a field name must say one thing on each node kind
+            names = [p.name for p in kind.props] + list(self.link_fields(kind.label))
+            clash = {n for n in names if names.count(n) > 1}
+            if clash:
+                raise ValueError(f"node kind {kind.label} declares {sorted(clash)} twice")
+
+    def node(self, label: str) -> NodeKind:
+        return self.nodes[label]
+
+    def rel(self, type_: str) -> RelKind:
+        return self.rels[type_]
+
+    def kind_of(self, node_id: str) -> NodeKind | None:
+        """Return the node kind that ``node_id``'s prefix names, or None."""
+        prefix, sep, _ = node_id.partition(":")
+        return self._by_prefix.get(prefix) if sep else None
+
+    def link_fields(self, label: str) -> dict[str, tuple[RelKind, bool]]:
+        """Map each relationship field of node kind ``label`` to (kind, outgoing)."""
+        fields: dict[str, tuple[RelKind, bool]] = {}
+        for rel in self.rels.values():
+            if label in rel.sources:
+                fields[rel.field] = (rel, True)
+            if label in rel.targets and not rel.symmetric:
+                fields[rel.inverse] = (rel, False)
+        return fields
+
+
+def _p(name: str, type_: PropType, doc: str, *, required: bool = False, choices: tuple[str, ...] | None = None) -> Prop:
+    return Prop(name, type_, doc, required, frozenset(choices) if choices is not None else None)
+
+
+S, I, F, B, D, SS = (PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL, PropType.DATE, PropType.STRINGS)
+
+#: Residence statuses as the case input and offers' eligibility name them.
+RESIDENCE_STATUSES = (
+    "deutsch",  # German citizen, naturalised or by birth
+    "eu",  # EU citizen with freedom of movement
+    "niederlassungserlaubnis",  # settlement permit
+    "aufenthaltserlaubnis",  # residence permit (including protection status)
+    "gestattung",  # Aufenthaltsgestattung: asylum procedure pending
+    "duldung",  # tolerated stay: deportation suspended
+)
+
+ORGANISATION_KINDS = (
+    "authority",  # county, municipal and state offices
+    "welfare",  # welfare associations (Wohlfahrtsverbände)
+    "education",  # schools, adult education, training centres
+    "initiative",  # volunteer refugee initiatives
+    "funder",  # ministries and other funders
+    "counselling",  # migration and other counselling services
+    "health",  # health and psychiatric services
+    "research",  # universities, consultancies
+)
+
+#: Properties every node kind has.
+_COMMON = (
+    _p("name", S, "Name as the source material or the organisation uses it", required=True),
+    _p("description", S, "What it is, in the words of the source material"),
+    _p("validFrom", D, "First day on which it exists or applies"),
+    _p("validTo", D, "Last day on which it exists or applies"),
+    _p("source", S, "Where the facts come from (the source material, or a cited public fact)"),
+    _p("illustrative", B, "True when the entry fills a gap with a plausible value rather than a sourced fact"),
+)
+
+#: Properties every relationship kind has.
+_REL_COMMON = (
+    _p("validFrom", D, "First day on which the relationship holds"),
+    _p("validTo", D, "Last day on which the relationship holds"),
+    _p("source", S, "Where the fact comes from"),
+    _p("illustrative", B, "True when the relationship is a plausible fill-in"),
+)
+
+NODE_KINDS = (
+    NodeKind(
+        "Organisation",
+        "org",
+        "An agency, authority, association, initiative or funder",
+        _COMMON
+        + (
+            _p("kind", S, "What sort of organisation it is", required=True, choices=ORGANISATION_KINDS),
+            _p("shortName", S, "Abbreviation in common use (KI, AfA, ABH, CV)"),
+            _p("website", S, "Public web address"),
+        ),
+    ),
+    NodeKind(
+        "Service",
+        "svc",
+        "An offer or a statutory responsibility, for some needs, under a legal domain, in an area",
+        _COMMON
+        + (
+            _p("statutory", B, "True for a statutory responsibility (an office's duty), false for an offer"),
+            _p("targetGroup", S, "Who the offer is for, in words"),
+            _p("minAge", I, "Youngest eligible age in years"),
+            _p("maxAge", I, "Oldest eligible age in years"),
+            _p("residenceStatuses", SS, "Eligible residence statuses; empty means all", choices=RESIDENCE_STATUSES),
+            _p("languages", SS, "Languages the offer is given in (ISO 639-1 codes)"),
+            _p("capacity", I, "Places available at a time"),
+            _p("fte", F, "Full-time equivalent posts behind the offer"),
+        ),
+    ),
+    NodeKind(
+        "Programme",
+        "prog",
+        "A funding programme or initiative, or one of its parts (Baustein, Modul)",
+        _COMMON
+        + (
+            _p("level", S, "Who runs it", choices=("federal", "state", "county", "municipal")),
+            _p("number", S, "Number of the part within its programme (1 to 6, I to III)"),
+            _p("fte", F, "Full-time equivalent posts the programme or part funds"),
+        ),
+    ),
+    NodeKind(
+        "WorkingGroup",
+        "wg",
+        "A network, steering group or working group (AG)",
+        _COMMON
+        + (_p("kind", S, "What sort of group", required=True, choices=("network", "steering-group", "working-group", "forum")),),
+    ),
+    NodeKind(
+        "Municipality",
+        "mun",
+        "A town or municipality (Stadt, Gemeinde)",
+        _COMMON
+        + (
+            _p("ags", S, "Official municipality key (Amtlicher Gemeindeschlüssel), 8 digits", required=True),
+            _p("population", I, "Inhabitants", required=True),
+            _p("populationDate", D, "Reference date of the population figure"),
+        ),
+    ),
+    NodeKind(
+        "Region",
+        "reg",
+        "An area made of municipalities: the county, a KI district, a case-management region",
+        _COMMON
+        + (_p("kind", S, "What sort of region", required=True, choices=("county", "ki-district", "cm-region", "agency-district")),),
+    ),
+    NodeKind(
+        "CaseManager",
+        "cm",
+        "A case-manager post (not a person)",
+        _COMMON + (_p("fte", F, "Full-time equivalent of the post", required=True), _p("languages", SS, "Languages spoken in the post")),
+    ),
+    NodeKind(
+        "LegalDomain",
+        "ld",
+        "A legal domain (Rechtskreis), such as SGB II or the AsylbLG",
+        _COMMON + (_p("code", S, "Short legal code (SGB II, AufenthG)", required=True),),
+    ),
+    NodeKind(
+        "Need",
+        "need",
+        "A field of life or of action (Lebensbereich, Handlungsfeld): language, school, work",
+        _COMMON,
+    ),
+)
+
+
+def _pairs(sources: tuple[str, ...], targets: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset((s, t) for s in sources for t in targets)
+
+
+REL_KINDS = (
+    RelKind("PROVIDES", "An organisation provides an offer", _pairs(("Organisation",), ("Service",)), "provides", "providedBy", _REL_COMMON),
+    RelKind("ADDRESSES", "An offer addresses a need", _pairs(("Service",), ("Need",)), "addresses", "offers", _REL_COMMON),
+    RelKind("UNDER", "An offer falls under a legal domain", _pairs(("Service",), ("LegalDomain",)), "legalDomains", "offers", _REL_COMMON),
+    RelKind(
+        "AVAILABLE_IN",
+        "An offer is available in a municipality or region",
+        _pairs(("Service",), ("Municipality", "Region")),
+        "availableIn",
+        "offers",
+        _REL_COMMON,
+    ),
+    RelKind(
+        "FUNDED_BY",
+        "An offer is funded by a programme; a programme by an organisation",
+        frozenset({("Service", "Programme"), ("Programme", "Organisation")}),
+        "fundedBy",
+        "funds",
+        _REL_COMMON,
+    ),
+    RelKind(
+        "PART_OF",
+        "A part belongs to a whole: programme parts, subgroups, municipalities in regions, branches",
+        frozenset(
+            {
+                ("Programme", "Programme"),
+                ("WorkingGroup", "WorkingGroup"),
+                ("Municipality", "Region"),
+                ("Region", "Region"),
+                ("Organisation", "Organisation"),
+            }
+        ),
+        "partOf",
+        "parts",
+        _REL_COMMON,
+    ),
+    RelKind(
+        "MEMBER_OF",
+        "An organisation sits in a working group",
+        _pairs(("Organisation",), ("WorkingGroup",)),
+        "memberOf",
+        "members",
+        _REL_COMMON + (_p("role", S, "Role in the group (member, chair, spokesperson, guest)"), _p("since", D, "Member since")),
+    ),
+    RelKind(
+        "COOPERATES_WITH",
+        "Two organisations cooperate",
+        _pairs(("Organisation",), ("Organisation",)),
+        "cooperatesWith",
+        "cooperatesWith",
+        _REL_COMMON + (_p("kind", S, "What the cooperation is (contract, referral, joint offer, network)"), _p("since", D, "Cooperating since")),
+        symmetric=True,
+    ),
+    RelKind("EMPLOYED_BY", "A case-manager post is employed by an organisation", _pairs(("CaseManager",), ("Organisation",)), "employedBy", "employs", _REL_COMMON),
+    RelKind(
+        "SUPERVISED_BY",
+        "A case-manager post is under the professional supervision of an organisation",
+        _pairs(("CaseManager",), ("Organisation",)),
+        "supervisedBy",
+        "supervises",
+        _REL_COMMON,
+    ),
+    RelKind("COVERS", "A case-manager post covers a municipality", _pairs(("CaseManager",), ("Municipality",)), "covers", "coveredBy", _REL_COMMON),
+    RelKind("LOCATED_IN", "An organisation has its seat in a municipality", _pairs(("Organisation",), ("Municipality",)), "locatedIn", "hosts", _REL_COMMON),
+)
+
+MODEL = Model(NODE_KINDS, REL_KINDS)

@@ -1,0 +1,150 @@
+"""The one narrow, async interface that both storage backends implement.
+
+A store holds one graph. It answers a few primitives (nodes by id, nodes of a
+kind, batched neighbour lookups, a snapshot of everything) and takes writes as
+a list of changes applied atomically. Everything else (eligibility, ranking,
+coverage, network analysis) is plain Python over what these primitives return.
+
+Each primitive is one round trip to the database; ``round_trips`` counts them,
+so tests can prove that a request's round trips do not grow with its results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Literal, TypeAlias
+
+from kimnet.graph.changes import Change
+from kimnet.graph.graphdata import Counts, GraphData, counts
+from kimnet.graph.model import MODEL, Edge, Node
+from kimnet.graph.validity import valid_on
+
+__all__ = ["Direction", "Neighbours", "Store", "WriteResult"]
+
+#: Which way to follow a relationship from the given nodes.
+Direction: TypeAlias = Literal["out", "in", "both"]
+
+#: For each asked id: the relationships found, each with the node at its other end.
+Neighbours: TypeAlias = dict[str, list[tuple[Edge, Node]]]
+
+#: What each change of a write produced: the stored node or edge, or the removed one.
+WriteResult: TypeAlias = list[Node | Edge]
+
+
+class Store(ABC):
+    """A graph store. Subclasses implement the ``_``-prefixed primitives."""
+
+    #: A short name for messages and metrics: "embedded" or "neo4j".
+    name: str
+
+    def __init__(self) -> None:
+        self.round_trips = 0
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Return when the store answers; raise StoreUnavailableError otherwise."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release files or connections; the store is unusable afterwards."""
+
+    # -- reads -------------------------------------------------------------
+
+    async def get_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        """Return the nodes with these ids that exist, by id (one round trip)."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        self.round_trips += 1
+        return await self._get_nodes(wanted)
+
+    async def nodes_of_kind(self, label: str, as_of: dt.date | None = None) -> list[Node]:
+        """Return every node of kind ``label`` (valid on ``as_of``, if given), ordered by id."""
+        if label not in MODEL.nodes:
+            raise ValueError(f"unknown node kind {label!r}")
+        self.round_trips += 1
+        nodes = await self._nodes_of_kind(label)
+        return [n for n in nodes if as_of is None or valid_on(n.props, as_of)]
+
+    async def neighbours(
+        self, ids: Iterable[str], rel_type: str, direction: Direction, as_of: dt.date | None = None
+    ) -> Neighbours:
+        """Follow ``rel_type`` from each of ``ids`` in one round trip.
+
+        With ``as_of``, relationships and nodes not valid on that day are left out.
+        Results per id are ordered by the other node's id; every asked id has an entry.
+        """
+        if rel_type not in MODEL.rels:
+            raise ValueError(f"unknown relationship kind {rel_type!r}")
+        wanted = list(dict.fromkeys(ids))
+        result: Neighbours = {i: [] for i in wanted}
+        if not wanted:
+            return result
+        self.round_trips += 1
+        for node_id, found in (await self._neighbours(wanted, rel_type, direction)).items():
+            kept = [
+                (e, n) for e, n in found if as_of is None or (valid_on(e.props, as_of) and valid_on(n.props, as_of))
+            ]
+            result[node_id] = sorted(kept, key=lambda pair: (pair[1].id, pair[0].source))
+        return result
+
+    async def is_empty(self) -> bool:
+        """Tell whether the store holds no node at all."""
+        self.round_trips += 1
+        return await self._is_empty()
+
+    async def snapshot(self) -> GraphData:
+        """Return the whole graph as plain data."""
+        self.round_trips += 1
+        return await self._snapshot()
+
+    async def counts(self) -> Counts:
+        """Count nodes per kind and relationships per type."""
+        return counts(await self.snapshot())
+
+    # -- writes ------------------------------------------------------------
+
+    async def write(self, changes: Sequence[Change]) -> WriteResult:
+        """Apply ``changes`` in one transaction: all of them, or none and raise.
+
+        Raises:
+            ValidationError, NotFoundError, DuplicateError, StaleVersionError: the
+                change is not allowed; nothing was written.
+            StoreError: the store failed; nothing was written.
+        """
+        if not changes:
+            return []
+        self.round_trips += 1
+        return await self._write(changes)
+
+    async def replace_all(self, data: GraphData) -> None:
+        """Replace the whole graph with ``data`` (already checked) atomically."""
+        self.round_trips += 1
+        await self._replace_all(data)
+
+    # -- primitives for subclasses -------------------------------------------
+
+    @abstractmethod
+    async def _get_nodes(self, ids: list[str]) -> dict[str, Node]: ...
+
+    @abstractmethod
+    async def _nodes_of_kind(self, label: str) -> list[Node]: ...
+
+    @abstractmethod
+    async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours: ...
+
+    @abstractmethod
+    async def _is_empty(self) -> bool: ...
+
+    @abstractmethod
+    async def _snapshot(self) -> GraphData: ...
+
+    @abstractmethod
+    async def _write(self, changes: Sequence[Change]) -> WriteResult: ...
+
+    @abstractmethod
+    async def _replace_all(self, data: GraphData) -> None: ...

@@ -1,0 +1,39 @@
+"""Opening the configured store, and loading a seed folder into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kimnet.graph.graphdata import Counts, GraphData, checksum, counts
+from kimnet.graph.seedfile import load_seed_dir
+from kimnet.graph.store import Store
+from kimnet.graph.stores.embedded import EmbeddedStore
+from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.service.config import Settings
+
+__all__ = ["load_seed", "open_store"]
+
+
+async def open_store(settings: Settings) -> Store:
+    """Open Neo4j when a URI is configured, otherwise the embedded store in the data folder.
+
+    Raises:
+        StoreUnavailableError: Neo4j cannot be reached.
+        StoreError, StoreCorruptedError: the data folder cannot be used.
+    """
+    if settings.neo4j_uri:
+        return await Neo4jStore.connect(
+            settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.reveal(), settings.neo4j_database
+        )
+    return EmbeddedStore.open(settings.data_dir)
+
+
+async def load_seed(store: Store, folder: Path) -> tuple[Counts, str]:
+    """Replace the store's graph with the seed in ``folder``; return its counts and checksum.
+
+    Raises:
+        SeedError: the seed is invalid; the store is unchanged.
+    """
+    data: GraphData = load_seed_dir(folder)
+    await store.replace_all(data)
+    return counts(data), checksum(data)

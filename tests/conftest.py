@@ -1,0 +1,65 @@
+"""Fixtures shared by the whole suite: the two stores and the seed.
+
+Every store test runs against both backends through the parametrised ``store``
+fixture. The Neo4j one needs the server that ``scripts/neo4j start`` runs (the
+README's test command starts it). When Neo4j does not answer, its tests fail:
+they are never skipped. ``KIMNET_TEST_BACKENDS=embedded`` runs the embedded
+store alone, for quick local work.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from kimnet.graph.graphdata import GraphData
+from kimnet.graph.seedfile import load_seed_dir
+from kimnet.graph.store import Store
+from kimnet.graph.stores.embedded import EmbeddedStore
+from kimnet.graph.stores.neo4j import Neo4jStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "coesfeld"
+BACKENDS = os.environ.get("KIMNET_TEST_BACKENDS", "embedded,neo4j").split(",")
+NEO4J_URI = os.environ.get("KIMNET_TEST_NEO4J_URI", "bolt://127.0.0.1:" + os.environ.get("KIMNET_NEO4J_BOLT_PORT", "7687"))
+NEO4J_PASSWORD = os.environ.get("KIMNET_NEO4J_PASSWORD", "kimnet-dev-password")
+
+
+@pytest.fixture(scope="session")
+def seed_data() -> GraphData:
+    return load_seed_dir(SEED)
+
+
+@pytest.fixture(scope="session")
+async def neo4j_store() -> AsyncIterator[Neo4jStore]:
+    try:
+        store = await Neo4jStore.connect(NEO4J_URI, "neo4j", NEO4J_PASSWORD)
+    except Exception as exc:  # a missing Neo4j is a failure of these tests, never a skip
+        pytest.fail(f"Neo4j at {NEO4J_URI} does not answer ({exc}); start it with scripts/neo4j start", pytrace=False)
+    yield store
+    await store.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """An empty store of each backend."""
+    if request.param == "neo4j":
+        neo4j: Neo4jStore = request.getfixturevalue("neo4j_store")
+        await neo4j.replace_all(GraphData())
+        neo4j.round_trips = 0
+        yield neo4j
+    else:
+        embedded = EmbeddedStore.open(tmp_path / "store")
+        yield embedded
+        await embedded.close()
+
+
+@pytest.fixture
+async def seeded(store: Store, seed_data: GraphData) -> Store:
+    """A store of each backend holding the Coesfeld seed."""
+    await store.replace_all(seed_data)
+    store.round_trips = 0
+    return store
