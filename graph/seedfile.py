@@ -86,8 +86,15 @@ def parse_seed_files(texts: dict[str, str]) -> GraphData:
 
 
 def _at(problem: Problem, origin: _Origin) -> Problem:
-    """Name the file, entity and field where the problem was written."""
-    return Problem(problem.message, origin.entity, origin.field or problem.field, origin.file)
+    """Name the file, entity and field where the problem was written.
+
+    A problem with a property of a relationship written in a field keeps the
+    property's name in its message ("field memberOf: role must be a string").
+    """
+    message = problem.message
+    if origin.field and problem.field and problem.field != origin.field:
+        message = f"{problem.field} {message}"
+    return Problem(message, origin.entity, origin.field or problem.field, origin.file)
 
 
 def _read_record(
@@ -112,9 +119,9 @@ def _read_record(
 
     links = MODEL.link_fields(label)
     raw_props = {k: v for k, v in record.items() if k != "id" and k not in links}
-    props, prop_problems = check_props(MODEL.node(label).props, raw_props, node_id)
-    problems += [_at(p, _Origin(file, node_id)) for p in prop_problems]
-    data.nodes[node_id] = Node(label, node_id, props)
+    # Values that do not coerce stay raw, so that check_node reports each problem once.
+    props, _ = check_props(MODEL.node(label).props, raw_props, node_id, partial=True)
+    data.nodes[node_id] = Node(label, node_id, {**raw_props, **props})  # type: ignore[dict-item]
 
     for name, value in record.items():
         if name not in links:
@@ -130,9 +137,8 @@ def _read_record(
                 problems.append(Problem("holds an id, a list of ids, or tables with an id", node_id, name, file))
                 continue
             source, target = (node_id, other) if outgoing else (other, node_id)
-            coerced, edge_problems = check_props(rel.props, edge_props, f"{rel.type} {source} -> {target}", partial=True)
-            problems += [_at(p, _Origin(file, node_id, name)) for p in edge_problems]
-            edge = normalise_edge(Edge(rel.type, source, target, coerced))
+            coerced, _ = check_props(rel.props, edge_props, rel.type, partial=True)
+            edge = normalise_edge(Edge(rel.type, source, target, {**edge_props, **coerced}))  # type: ignore[dict-item]
             if edge.key in edge_origin:
                 first = edge_origin[edge.key]
                 problems.append(

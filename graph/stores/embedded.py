@@ -43,8 +43,9 @@ class EmbeddedStore(Store):
 
     name = "embedded"
 
-    def __init__(self, folder: Path, journal: Journal, lock_fd: int) -> None:
+    def __init__(self, folder: Path, journal: Journal, lock_fd: int, compact_after: int = COMPACT_AFTER) -> None:
         super().__init__()
+        self.compact_after = compact_after
         self.folder = folder
         self._journal = journal
         self._lock_fd = lock_fd
@@ -52,8 +53,10 @@ class EmbeddedStore(Store):
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    def open(cls, folder: str | Path) -> EmbeddedStore:
+    def open(cls, folder: str | Path, *, compact_after: int = COMPACT_AFTER) -> EmbeddedStore:
         """Open (or create) the store in ``folder`` and read it back into memory.
+
+        ``compact_after`` journal lines, the next write folds them into a new snapshot.
 
         Raises:
             StoreError: another process has the folder open, or it cannot be created.
@@ -71,7 +74,7 @@ class EmbeddedStore(Store):
             os.close(lock_fd)
             raise StoreError(f"another kimnet process is using {path}; stop it or choose another --data-dir") from None
         journal = Journal(path)
-        store = cls(path, journal, lock_fd)
+        store = cls(path, journal, lock_fd, compact_after)
         try:
             snapshot, transactions = journal.read()
             if snapshot is not None:
@@ -155,7 +158,7 @@ class EmbeddedStore(Store):
                 for op in reversed(undo):
                     self._apply(op)
                 raise
-            if self._journal.lines >= COMPACT_AFTER:
+            if self._journal.lines >= self.compact_after:
                 await self._compact()
             return results
 
