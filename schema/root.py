@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from kimnet.schema.entities import all_types
+
 __all__ = ["schema"]
 
 
@@ -14,4 +16,4 @@ class Query:
         return "0.1.0"
 
 
-schema = strawberry.Schema(query=Query)
+schema = strawberry.Schema(query=Query, types=list(all_types()))

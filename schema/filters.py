@@ -1,0 +1,268 @@
+"""``where`` and ``orderBy`` inputs, made per node kind from the model, and their evaluation.
+
+For every node kind there is a ``<Kind>Where`` input with one filter per
+property (by type: ``StringFilter``, ``IntFilter``, ``DateFilter``, ...), one
+``some``/``none`` filter per relationship field, and ``AND``/``OR``/``NOT``; and
+a ``<Kind>Order`` input over its sortable properties. The inputs become the
+plain predicates of ``graph.filtering``; relationship filters fetch neighbours
+through the request's DataLoader, so a filter costs round trips by its depth,
+not by the number of entities it looks at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Optional  # noqa: F401 (Optional: in generated annotations)
+
+import strawberry
+
+from kimnet.graph.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, test_field
+from kimnet.graph.model import MODEL, Node, PropType
+from kimnet.schema.kinds import direction_of, targets_of
+
+if TYPE_CHECKING:
+    from kimnet.schema.context import Context
+
+__all__ = ["ORDER", "WHERE", "SortDirection", "matching", "order_values", "to_predicate"]
+
+
+@strawberry.enum(description="Sort direction")
+class SortDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input(description="Conditions on a stable id")
+class IdFilter:
+    eq: str | None = None
+    in_: list[str] | None = strawberry.field(name="in", default=None)
+    startsWith: str | None = None
+
+
+@strawberry.input(description="Conditions on a text; contains and startsWith ignore case")
+class StringFilter:
+    eq: str | None = None
+    ne: str | None = None
+    in_: list[str] | None = strawberry.field(name="in", default=None)
+    notIn: list[str] | None = None
+    contains: str | None = None
+    startsWith: str | None = None
+    isNull: bool | None = None
+
+
+@strawberry.input(description="Conditions on a whole number")
+class IntFilter:
+    eq: int | None = None
+    ne: int | None = None
+    in_: list[int] | None = strawberry.field(name="in", default=None)
+    gt: int | None = None
+    gte: int | None = None
+    lt: int | None = None
+    lte: int | None = None
+    isNull: bool | None = None
+
+
+@strawberry.input(description="Conditions on a number")
+class FloatFilter:
+    eq: float | None = None
+    ne: float | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    isNull: bool | None = None
+
+
+@strawberry.input(description="Conditions on a date")
+class DateFilter:
+    eq: dt.date | None = None
+    ne: dt.date | None = None
+    gt: dt.date | None = None
+    gte: dt.date | None = None
+    lt: dt.date | None = None
+    lte: dt.date | None = None
+    isNull: bool | None = None
+
+
+@strawberry.input(description="Conditions on a yes/no value")
+class BooleanFilter:
+    eq: bool | None = None
+    isNull: bool | None = None
+
+
+@strawberry.input(description="Conditions on a list of texts")
+class StringListFilter:
+    includes: str | None = None
+    includesAny: list[str] | None = None
+    isEmpty: bool | None = None
+
+
+_FILTER_FOR: dict[PropType, type] = {
+    PropType.STRING: StringFilter,
+    PropType.INT: IntFilter,
+    PropType.FLOAT: FloatFilter,
+    PropType.BOOL: BooleanFilter,
+    PropType.DATE: DateFilter,
+    PropType.STRINGS: StringListFilter,
+}
+
+#: Input types by name, so that generated annotations can refer to each other by string.
+_NAMESPACE: dict[str, Any] = {}
+WHERE: dict[str, type] = {}
+ORDER: dict[str, type] = {}
+#: For each generated Where class: python attribute -> (GraphQL field, what it is).
+_FIELDS: dict[type, dict[str, tuple[str, str]]] = {}
+
+
+def _where_name(labels: tuple[str, ...]) -> str:
+    return f"{labels[0]}Where" if len(labels) == 1 else "EntityWhere"
+
+
+def _make_where(label: str | None) -> type:
+    """Build ``<label>Where``, or ``EntityWhere`` (id and name only) for mixed kinds."""
+    name = f"{label}Where" if label else "EntityWhere"
+    annotations: dict[str, Any] = {"id": IdFilter | None}
+    namespace: dict[str, Any] = {"id": None}
+    fields: dict[str, tuple[str, str]] = {"id": ("id", "field")}
+    props = MODEL.node(label).props if label else tuple(p for p in MODEL.node("Organisation").props if p.name == "name")
+    for prop in props:
+        annotations[prop.name] = _FILTER_FOR[prop.type] | None
+        namespace[prop.name] = strawberry.field(default=None, description=prop.doc)
+        fields[prop.name] = (prop.name, "field")
+    for field_name in MODEL.link_fields(label) if label else ():
+        annotations[field_name] = f"Optional[{_link_filter_name(targets_of(label, field_name))}]"
+        namespace[field_name] = strawberry.field(default=None, description=f"Conditions on the entities in {field_name}")
+        fields[field_name] = (field_name, "link")
+    for attr, graphql, kind in (("AND", "AND", "and"), ("OR", "OR", "or")):
+        annotations[attr] = f"Optional[list[{name}]]"
+        namespace[attr] = strawberry.field(name=graphql, default=None, description=f"Each ({kind}) of these holds")
+        fields[attr] = (graphql, kind)
+    annotations["NOT"] = f"Optional[{name}]"
+    namespace["NOT"] = strawberry.field(name="NOT", default=None, description="This does not hold")
+    fields["NOT"] = ("NOT", "not")
+    cls = type(name, (), {"__annotations__": annotations, "__module__": __name__, **namespace})
+    made = strawberry.input(cls, description=f"Conditions on {label or 'an entity'}; all given conditions must hold")
+    _FIELDS[made] = fields
+    _NAMESPACE[name] = made
+    return made
+
+
+def _link_filter_name(labels: tuple[str, ...]) -> str:
+    return f"{labels[0]}LinkFilter" if len(labels) == 1 else "EntityLinkFilter"
+
+
+def _make_link_filter(labels: tuple[str, ...]) -> type:
+    where = _where_name(labels)
+    cls = type(
+        _link_filter_name(labels),
+        (),
+        {
+            "__annotations__": {"some": f"Optional[{where}]", "none": f"Optional[{where}]"},
+            "__module__": __name__,
+            "some": strawberry.field(default=None, description="At least one related entity matches"),
+            "none": strawberry.field(default=None, description="No related entity matches"),
+        },
+    )
+    made = strawberry.input(cls, description="Conditions on related entities")
+    _NAMESPACE[cls.__name__] = made
+    return made
+
+
+def _make_order(label: str) -> type:
+    sortable = [p.name for p in MODEL.node(label).props if p.type is not PropType.STRINGS]
+    members = {"id": "id", **{name: name for name in sortable}}
+    field_enum = strawberry.enum(enum.Enum(f"{label}OrderField", members), description=f"What {label} lists can be sorted by")  # type: ignore[misc]
+    cls = type(
+        f"{label}Order",
+        (),
+        {
+            "__annotations__": {"field": field_enum, "direction": SortDirection},
+            "__module__": __name__,
+            "direction": strawberry.field(default=SortDirection.ASC),
+        },
+    )
+    made = strawberry.input(cls, description=f"One sort key for {label} lists; later keys break ties, the id breaks the rest")
+    _NAMESPACE[cls.__name__] = made
+    return made
+
+
+for _label in MODEL.nodes:
+    WHERE[_label] = _make_where(_label)
+    ORDER[_label] = _make_order(_label)
+    _make_link_filter((_label,))
+WHERE["Entity"] = _make_where(None)
+_make_link_filter(("Municipality", "Region"))
+globals().update(_NAMESPACE)  # string annotations above are resolved in this module
+
+
+def to_predicate(where: Any) -> Predicate:
+    """Turn a ``<Kind>Where`` input into a predicate tree."""
+    parts: list[Predicate] = []
+    for attr, (name, kind) in _FIELDS[type(where)].items():
+        value = getattr(where, attr)
+        if value is None:
+            continue
+        if kind == "field":
+            for op_attr, op_value in vars(value).items():
+                if op_value is not None:
+                    op = "in" if op_attr == "in_" else op_attr
+                    parts.append(FieldTest(name, op, tuple(op_value) if isinstance(op_value, list) else op_value))  # type: ignore[arg-type]
+        elif kind == "link":
+            if value.some is not None:
+                parts.append(Related(name, "some", to_predicate(value.some)))
+            if value.none is not None:
+                parts.append(Related(name, "none", to_predicate(value.none)))
+        elif kind == "and":
+            parts.append(AllOf(tuple(to_predicate(w) for w in value)))
+        elif kind == "or":
+            parts.append(AnyOf(tuple(to_predicate(w) for w in value)))
+        else:
+            parts.append(Not(to_predicate(value)))
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+
+async def matching(context: Context, nodes: Sequence[Node], predicate: Predicate, day: dt.date | None) -> set[str]:
+    """Return the ids of ``nodes`` that satisfy ``predicate``.
+
+    Relationship conditions follow links valid on ``day`` through the DataLoader.
+    """
+    ids = {n.id for n in nodes}
+    match predicate:
+        case FieldTest():
+            return {n.id for n in nodes if test_field(n, predicate)}
+        case AllOf(parts):
+            result = ids
+            for part in parts:
+                result &= await matching(context, [n for n in nodes if n.id in result], part, day)
+            return result
+        case AnyOf(parts):
+            found: set[str] = set()
+            for part in parts:
+                found |= await matching(context, nodes, part, day)
+            return found
+        case Not(part):
+            return ids - await matching(context, nodes, part, day)
+        case Related(field_name, quantifier, part):
+            keys = []
+            for node in nodes:
+                rel, _ = MODEL.link_fields(node.kind)[field_name]
+                keys.append((rel.type, direction_of(node.kind, field_name), day, node.id))
+            found_lists = await context.loaders.neighbours.load_many(keys)
+            related = {n.id: n for pairs in found_lists for _, n in pairs}
+            good = await matching(context, list(related.values()), part, day)
+            hits = {node.id: any(n.id in good for _, n in pairs) for node, pairs in zip(nodes, found_lists, strict=True)}
+            return {i for i, hit in hits.items() if hit == (quantifier == "some")}
+    raise TypeError(f"unknown predicate {predicate!r}")
+
+
+def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool]]:
+    """Return (values of a node, descending flags) for ``orderBy``; the id always comes last."""
+    keys = [(str(o.field.value), o.direction is SortDirection.DESC) for o in order_by or ()]
+
+    def values(node: Node) -> tuple[Any, ...]:
+        return (*(node.id if f == "id" else node.props.get(f) for f, _ in keys), node.id)
+
+    return values, [desc for _, desc in keys] + [False]
+
