@@ -33,7 +33,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
-
 from kimnet.graph.availability import TargetGroup, int_prop, offers_by_area, reachable
 from kimnet.graph.catalogue import Catalogue, Level, Offer
 from kimnet.graph.errors import NotFoundError
@@ -142,7 +141,9 @@ def _need_areas(catalogue: Catalogue, as_of: dt.date, needs: Sequence[str]) -> d
     return covered
 
 
-def _gaps(catalogue: Catalogue, areas: Mapping[str, frozenset[str]], covered: Mapping[str, set[str]], *, programme: bool) -> tuple[Gap, ...]:
+def _gaps(
+    catalogue: Catalogue, areas: Mapping[str, frozenset[str]], covered: Mapping[str, set[str]], *, programme: bool
+) -> tuple[Gap, ...]:
     """Pair every municipality with every thing whose covered areas miss all of the municipality's areas."""
     gaps = []
     for municipality, own in areas.items():
@@ -163,7 +164,9 @@ def coverage_gaps(
     municipality id, then need id. Raises NotFoundError for an unknown id.
     """
     wanted = _known(needs, catalogue.needs, "need")
-    return _gaps(catalogue, _areas_by_municipality(catalogue, municipalities), _need_areas(catalogue, as_of, wanted), programme=False)
+    return _gaps(
+        catalogue, _areas_by_municipality(catalogue, municipalities), _need_areas(catalogue, as_of, wanted), programme=False
+    )
 
 
 def programme_gaps(

@@ -33,9 +33,9 @@ import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import networkx as nx
-
 from kimnet.graph.catalogue import Catalogue, Offer
 from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.errors import NotFoundError
@@ -120,7 +120,9 @@ def shortest_paths(graph: nx.Graph[str], source: str) -> dict[str, tuple[float, 
     """
     if source not in graph:
         return {}
-    lengths, paths = nx.single_source_dijkstra(graph, source, weight="weight")
+    # Without a target networkx returns the two dicts; the stubs do not overload on that.
+    found = cast("tuple[dict[str, float], dict[str, list[str]]]", nx.single_source_dijkstra(graph, source, weight="weight"))
+    lengths, paths = found
     return {org: (float(lengths[org]), tuple(path)) for org, path in paths.items()}
 
 

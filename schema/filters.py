@@ -123,9 +123,10 @@ def _where_name(labels: tuple[str, ...]) -> str:
 def _make_where(label: str | None) -> type:
     """Build ``<label>Where``, or ``EntityWhere`` (id and name only) for mixed kinds."""
     name = f"{label}Where" if label else "EntityWhere"
-    annotations: dict[str, Any] = {"id": IdFilter | None}
-    namespace: dict[str, Any] = {"id": None}
-    fields: dict[str, tuple[str, str]] = {"id": ("id", "field")}
+    # ``key`` filters the stable id ("org:…"); FieldTest calls it "id".
+    annotations: dict[str, Any] = {"key": IdFilter | None}
+    namespace: dict[str, Any] = {"key": strawberry.field(default=None, description="Conditions on the stable key")}
+    fields: dict[str, tuple[str, str]] = {"key": ("id", "field")}
     props = MODEL.node(label).props if label else tuple(p for p in MODEL.node("Organisation").props if p.name == "name")
     for prop in props:
         annotations[prop.name] = _FILTER_FOR[prop.type] | None
@@ -172,7 +173,7 @@ def _make_link_filter(labels: tuple[str, ...]) -> type:
 
 def _make_order(label: str) -> type:
     sortable = [p.name for p in MODEL.node(label).props if p.type is not PropType.STRINGS]
-    members = {"id": "id", **{name: name for name in sortable}}
+    members = {"key": "id", **{name: name for name in sortable}}
     field_enum = strawberry.enum(enum.Enum(f"{label}OrderField", members), description=f"What {label} lists can be sorted by")  # type: ignore[misc]
     cls = type(
         f"{label}Order",

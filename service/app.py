@@ -9,19 +9,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
 from kimnet.graph.errors import KimnetError
 from kimnet.graph.store import Store
 from kimnet.schema.context import Context
 from kimnet.schema.root import schema
 from kimnet.service.config import Settings
+from kimnet.service.graphql_http import graphql_endpoint
 from kimnet.service.stores import load_seed, open_store
 
 __all__ = ["create_app"]
@@ -29,9 +28,8 @@ __all__ = ["create_app"]
 log = logging.getLogger("kimnet")
 
 
-class _GraphQL(GraphQL[Context, None]):
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context(store=request.app.state.store)
+def _context(request: Request) -> Context:
+    return Context(request.app.state.store)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -65,7 +63,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             if store is None:
                 await opened.close()
 
-    graphql = _GraphQL(schema, graphql_ide="graphiql" if settings.env == "development" else None)
+    graphql = graphql_endpoint(schema, _context, graphiql=settings.env == "development")
     return Starlette(
         routes=[
             Route("/healthz", healthz),

@@ -1,0 +1,357 @@
+"""Referral of one case: eligible offers, exclusions, responsibilities, case managers, a case conference.
+
+Given a case (municipality, day, and optionally age, residence status, needs,
+languages), ``refer`` says for each need which offers the person is eligible
+for, ranked, and which are excluded with every reason; which statutory bodies
+are responsible in the municipality, per legal domain; which case-manager
+posts cover it; and the smallest set of organisations that covers every need
+and legal domain at one conference, preferring those that already cooperate
+with the case manager's employer. The case is used for the request only.
+
+>>> import datetime as dt
+>>> import networkx as nx
+>>> from kimnet.graph.catalogue import Catalogue, Geography, Offer
+>>> from kimnet.graph.model import Node
+>>> geo = Geography({"mun:olfen": Node("Municipality", "mun:olfen", {"name": "Olfen"})}, {})
+>>> def offer(i, **props):
+...     node = Node("Service", i, {"name": i, **props})
+...     return Offer(node, ("org:" + i[4:],), ("need:ausbildung",), ("ld:sgb3",), ("mun:olfen",))
+>>> catalogue = Catalogue(geo, {o.id: o for o in (offer("svc:bvb", minAge=16, maxAge=25), offer("svc:eq", maxAge=21))})
+>>> case = Case("mun:olfen", dt.date(2021, 6, 1), age=22, needs=("need:ausbildung",))
+>>> result = refer(case, catalogue, [], nx.Graph())
+>>> [(m.offer.id, m.reasons) for m in result.per_need["need:ausbildung"]]
+[('svc:bvb', ('available in Olfen (municipality)', 'age 22 within 16–25'))]
+>>> [(e.offer.id, [r.message for r in e.reasons]) for e in result.excluded]
+[('svc:eq', ['age 22 above maximum 21'])]
+>>> result.conference.organisations, result.conference.uncovered
+(('org:bvb',), ())
+>>> case
+Case(<not shown>)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import math
+import operator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+import networkx as nx
+from kimnet.graph.availability import TargetGroup, closest_area, int_prop, offers_by_area, reachable
+from kimnet.graph.catalogue import LEVELS, Catalogue, Geography, Level, Offer
+from kimnet.graph.errors import NotFoundError
+from kimnet.graph.model import Node, Value
+from kimnet.graph.network import shortest_paths
+
+__all__ = [
+    "Case",
+    "CaseManagerPost",
+    "Conference",
+    "Exclusion",
+    "ExclusionKind",
+    "ExclusionReason",
+    "Match",
+    "Referral",
+    "Responsibility",
+    "refer",
+]
+
+#: Why an offer may be excluded.
+ExclusionKind: TypeAlias = Literal["age", "residence_status", "area", "validity"]
+
+#: The exact set-cover search gives up for greedy beyond this many combinations.
+EXACT_COVER_LIMIT = 200_000
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Case:
+    """One person's situation, for one request: never stored, never logged."""
+
+    municipality: str
+    as_of: dt.date
+    age: int | None = None
+    residence_status: str | None = None
+    needs: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # A repr ends up in logs and tracebacks; a case must not.
+        return "Case(<not shown>)"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseManagerPost:
+    """A case-manager post with its employer, supervising organisation and the municipalities it covers."""
+
+    node: Node
+    employer: str | None
+    supervisor: str | None
+    covers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An offer the person is eligible for, for one need, at its closest level, with the reasons."""
+
+    offer: Offer
+    need: str
+    level: Level
+    language_match: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionReason:
+    """One reason an offer does not fit the case."""
+
+    kind: ExclusionKind
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """An offer for one of the case's needs that does not fit, with every failing reason."""
+
+    offer: Offer
+    need: str
+    reasons: tuple[ExclusionReason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Responsibility:
+    """The statutory offers of one legal domain that reach the municipality, and who provides them."""
+
+    legal_domain: str
+    offers: tuple[Offer, ...]
+    organisations: tuple[str, ...]
+    level: Level
+
+
+@dataclass(frozen=True, slots=True)
+class Conference:
+    """A proposed case conference: the organisations, what each covers, what nobody covers, and ties."""
+
+    organisations: tuple[str, ...]
+    covers: dict[str, tuple[str, ...]]
+    uncovered: tuple[str, ...]
+    anchor: str | None
+    paths: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """The whole answer for one case."""
+
+    case: Case
+    per_need: dict[str, tuple[Match, ...]]
+    excluded: tuple[Exclusion, ...]
+    responsibilities: tuple[Responsibility, ...]
+    case_managers: tuple[CaseManagerPost, ...]
+    conference: Conference
+
+
+def _name(geography: Geography, area: str) -> str:
+    node = geography.municipalities.get(area) or geography.regions.get(area)
+    return node.name if node else area
+
+
+def _validity_span(props: Mapping[str, Value]) -> str:
+    start, end = props.get("validFrom"), props.get("validTo")
+    if start is not None and end is not None:
+        return f"valid {start} to {end}"
+    return f"valid from {start}" if start is not None else f"valid until {end}"
+
+
+def _age_range(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"within {low}–{high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
+
+
+def _assess(offer: Offer, need: str, case: Case, areas: Mapping[str, Level], geography: Geography) -> Match | Exclusion:
+    """Judge ``offer`` for ``need``: the match with its reasons, or the exclusion with every failing reason."""
+    reasons: list[str] = []
+    failed: list[ExclusionReason] = []
+    if not offer.valid_on(case.as_of):
+        failed.append(ExclusionReason("validity", f"not valid on {case.as_of} ({_validity_span(offer.node.props)})"))
+    area = closest_area(offer, areas)
+    if area is None:
+        failed.append(ExclusionReason("area", f"not available in {_name(geography, case.municipality)}"))
+    else:
+        reasons.append(f"available in {_name(geography, area)} ({areas[area]})")
+    group, age = TargetGroup.of(offer), case.age
+    if age is not None and (group.min_age is not None or group.max_age is not None):
+        if group.min_age is not None and age < group.min_age:
+            failed.append(ExclusionReason("age", f"age {age} below minimum {group.min_age}"))
+        if group.max_age is not None and age > group.max_age:
+            failed.append(ExclusionReason("age", f"age {age} above maximum {group.max_age}"))
+        reasons.append(f"age {age} {_age_range(group.min_age, group.max_age)}")
+    status = case.residence_status
+    if status is not None and group.residence_statuses:
+        if status in group.residence_statuses:
+            reasons.append(f"residence status {status} eligible")
+        else:
+            failed.append(
+                ExclusionReason("residence_status", f"residence status {status} not among {', '.join(group.residence_statuses)}")
+            )
+    if failed or area is None:
+        return Exclusion(offer, need, tuple(failed))
+    offered = offer.node.props.get("languages")
+    common = [lang for lang in case.languages if isinstance(offered, tuple) and lang in offered]
+    if common:
+        reasons.append(f"offered in {', '.join(common)}")
+    return Match(offer, need, areas[area], bool(common), tuple(reasons))
+
+
+def _rank_key(match: Match) -> tuple[int, bool, bool, int, str, str]:
+    capacity = int_prop(match.offer.node.props, "capacity")
+    return (
+        LEVELS.index(match.level),
+        not match.language_match,
+        capacity is None,
+        -(capacity or 0),
+        match.offer.node.name,
+        match.offer.id,
+    )
+
+
+def _responsibilities(catalogue: Catalogue, areas: Mapping[str, Level], as_of: dt.date) -> tuple[Responsibility, ...]:
+    """Group the valid statutory offers reaching the municipality by legal domain.
+
+    Within a domain a closer body supersedes a farther one: an offer is dropped
+    when a statutory offer of the same domain at a closer level addresses every
+    need it addresses (Dülmen's own youth office, not the county's, serves Dülmen).
+    """
+    found = reachable(areas, offers_by_area(o for o in catalogue.offers.values() if o.statutory and o.valid_on(as_of)))
+    by_domain: dict[str, list[tuple[Offer, Level]]] = defaultdict(list)
+    for offer, level in found:
+        for domain in offer.legal_domains:
+            by_domain[domain].append((offer, level))
+    result = []
+    for domain, pairs in sorted(by_domain.items()):
+        kept = [
+            (offer, level)
+            for offer, level in pairs
+            if not any(LEVELS.index(lv) < LEVELS.index(level) and set(offer.needs) <= set(o.needs) for o, lv in pairs)
+        ]
+        organisations = sorted({org for offer, _ in kept for org in offer.providers})
+        result.append(Responsibility(domain, tuple(o for o, _ in kept), tuple(organisations), kept[0][1]))
+    return tuple(result)
+
+
+def _smallest_cover(
+    targets: Sequence[str], covers: Mapping[str, set[str]], prefer: Callable[[tuple[str, ...]], tuple[object, ...]]
+) -> tuple[str, ...]:
+    """Return a smallest set of organisations covering ``targets``, the ``prefer``-least among equals.
+
+    Exact over growing sizes while the combinations stay within EXACT_COVER_LIMIT,
+    greedy (most still-uncovered first, then ``prefer``) beyond.
+    """
+    bit = {target: 1 << i for i, target in enumerate(targets)}
+    mask = {org: sum(bit[t] for t in covered if t in bit) for org, covered in covers.items()}
+    candidates = sorted(org for org, m in mask.items() if m)
+    full, budget = (1 << len(targets)) - 1, EXACT_COVER_LIMIT
+    for size in range(1, len(candidates) + 1):
+        budget -= math.comb(len(candidates), size)
+        if budget < 0:
+            break
+        found = [combo for combo in itertools.combinations(candidates, size) if _union(mask, combo) == full]
+        if found:
+            return min(found, key=prefer)
+    chosen: list[str] = []
+    while (left := full & ~_union(mask, chosen)) != 0:
+        chosen.append(min(candidates, key=lambda org: (-(mask[org] & left).bit_count(), prefer((org,)))))
+    return tuple(sorted(chosen))
+
+
+def _union(mask: Mapping[str, int], orgs: Iterable[str]) -> int:
+    return functools.reduce(operator.or_, (mask[org] for org in orgs), 0)
+
+
+def _conference(
+    per_need: Mapping[str, tuple[Match, ...]],
+    responsibilities: Sequence[Responsibility],
+    anchor: str | None,
+    cooperation: nx.Graph[str],
+) -> Conference:
+    """Choose the organisations for one case conference (see ``refer``)."""
+    covers: dict[str, set[str]] = defaultdict(set)
+    needs: set[str] = set()
+    domains: set[str] = set()
+    for need, matches in per_need.items():
+        for match in matches:
+            needs.add(need)
+            for org in match.offer.providers:
+                covers[org].update((need, *match.offer.legal_domains))
+        if matches:
+            domains.update(matches[0].offer.legal_domains)
+    for responsibility in responsibilities:
+        for offer in responsibility.offers:
+            addressed = [n for n in offer.needs if n in per_need]
+            needs.update(addressed)
+            domains.update([responsibility.legal_domain] if addressed else [])
+            for org in offer.providers:
+                covers[org].update((*addressed, responsibility.legal_domain))
+    universe = [n for n in per_need if n in needs] + sorted(domains)
+    coverable = {t for ts in covers.values() for t in ts}
+    targets = [t for t in universe if t in coverable]
+    reach = shortest_paths(cooperation, anchor) if anchor is not None else {}
+
+    def prefer(orgs: tuple[str, ...]) -> tuple[object, ...]:
+        direct = sum(org == anchor or (anchor is not None and cooperation.has_edge(anchor, org)) for org in orgs)
+        unreachable = sum(org not in reach for org in orgs)
+        return (-direct, unreachable, sum(reach[o][0] for o in orgs if o in reach), orgs)
+
+    chosen = _smallest_cover(targets, covers, prefer) if targets else ()
+    return Conference(
+        organisations=chosen,
+        covers={org: tuple(t for t in targets if t in covers[org]) for org in chosen},
+        uncovered=tuple(t for t in [*per_need, *sorted(domains)] if t not in coverable),
+        anchor=anchor,
+        paths={org: reach[org][1] for org in chosen if org in reach},
+    )
+
+
+def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerPost], cooperation: nx.Graph[str]) -> Referral:
+    """Answer a referral question for one case.
+
+    Takes the case, the catalogue of the case's county, the case-manager posts
+    valid on ``case.as_of`` and the organisation graph (``network.organisation_graph``).
+    For each need (in the case's order) the non-statutory offers addressing it
+    are eligible when valid on the day, available to the municipality, and
+    admitting the age and residence status (an unknown age or status excludes
+    nothing). Matches are ranked by level, then language match, then capacity
+    (largest first, unknown last), name and id. The conference covers the needs
+    that an eligible offer or a responsibility addresses, the legal domains of
+    each need's top match, and the domains of responsibilities addressing a
+    need; among the smallest covers it prefers most organisations that are the
+    anchor or adjacent to it, then the least unreachable and the shortest total
+    weighted path from it, then ids. Raises NotFoundError when the case's
+    municipality is not in the catalogue (the message leaves the case out).
+    """
+    geography = catalogue.geography
+    if case.municipality not in geography.municipalities:
+        raise NotFoundError("the case's municipality is not in the catalogue's geography; pass a Municipality id of the county")
+    areas = geography.areas_of(case.municipality)
+    needs = tuple(dict.fromkeys(case.needs))
+    per_need: dict[str, tuple[Match, ...]] = {}
+    excluded: list[Exclusion] = []
+    for need in needs:
+        matches = []
+        for offer in sorted((o for o in catalogue.offers.values() if need in o.needs and not o.statutory), key=lambda o: o.id):
+            outcome = _assess(offer, need, case, areas, geography)
+            if isinstance(outcome, Match):
+                matches.append(outcome)
+            else:
+                excluded.append(outcome)
+        per_need[need] = tuple(sorted(matches, key=_rank_key))
+    responsibilities = _responsibilities(catalogue, areas, case.as_of)
+    posts = tuple(sorted((p for p in case_managers if case.municipality in p.covers), key=lambda p: p.node.id))
+    anchor = next((p.employer for p in posts if p.employer is not None), None)
+    conference = _conference(per_need, responsibilities, anchor, cooperation)
+    return Referral(case, per_need, tuple(excluded), responsibilities, posts, conference)

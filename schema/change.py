@@ -1,0 +1,267 @@
+"""Mutations: create, update and delete each kind; link and unlink relationships.
+
+Every mutation is one store write, so it is applied fully or not at all.
+Problems with the input come back as data, in ``errors`` (a list of
+``UserError`` naming the field and the problem); only a failing store is a
+GraphQL error. Updates and deletes carry the ``version`` the client read, and
+a stale one is refused (optimistic concurrency).
+
+Inputs are made per kind from the model: ``<Kind>CreateInput`` has the key,
+every property (required ones non-null) and, per relationship field, a list
+of entities to link at once; ``<Kind>UpdateInput`` has every property as
+optional, where an explicit ``null`` removes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import strawberry
+
+from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.errors import DuplicateError, KimnetError, NotFoundError, StaleVersionError, StoreError, ValidationError
+from kimnet.graph.model import MODEL, Edge, Node
+from kimnet.schema.entities import _SCALARS, TYPES, entity
+from kimnet.schema.explore import Relationship, RelationshipType
+from kimnet.schema.ids import BadIdError, to_key
+from kimnet.schema.kinds import direction_of
+
+if TYPE_CHECKING:
+    from kimnet.schema.context import Context
+
+__all__ = ["MUTATION_FIELDS", "ChangeMutation", "UserError", "UserErrorCode"]
+
+T = TypeVar("T")
+
+
+@strawberry.enum(description="What sort of problem a user error is")
+class UserErrorCode(enum.Enum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    STALE_VERSION = "STALE_VERSION"
+
+
+@strawberry.type(description="A problem with the input of a mutation; nothing was written")
+class UserError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is")
+    message: str
+    code: UserErrorCode
+
+
+@strawberry.type(description="What a create or update did: the entity, or the errors")
+class EntityPayload(Generic[T]):
+    entity: T | None
+    errors: list[UserError]
+
+
+@strawberry.type(description="What a delete did: the key of the deleted entity, or the errors")
+class DeletePayload:
+    deletedKey: str | None
+    errors: list[UserError]
+
+
+@strawberry.type(description="What a link or unlink did: the relationship, or the errors")
+class LinkPayload:
+    relationship: Relationship | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="Properties of a relationship; each kind uses some of them")
+class LinkPropertiesInput:
+    role: str | None = None
+    kind: str | None = None
+    since: dt.date | None = None
+    validFrom: dt.date | None = None
+    validTo: dt.date | None = None
+    source: str | None = None
+    illustrative: bool | None = None
+
+
+def user_errors(exc: KimnetError) -> list[UserError]:
+    """Turn a refused write into user errors; re-raise store failures."""
+    if isinstance(exc, ValidationError):
+        return [UserError(field=p.field, message=str(p), code=UserErrorCode.INVALID) for p in exc.problems]
+    for kind, code in ((NotFoundError, UserErrorCode.NOT_FOUND), (DuplicateError, UserErrorCode.DUPLICATE)):
+        if isinstance(exc, kind):
+            return [UserError(field=None, message=str(exc), code=code)]
+    if isinstance(exc, StaleVersionError):
+        return [UserError(field="version", message=str(exc), code=UserErrorCode.STALE_VERSION)]
+    if isinstance(exc, BadIdError):
+        return [UserError(field="id", message=str(exc), code=UserErrorCode.INVALID)]
+    raise exc
+
+
+async def _write(context: Context, changes: list[Change]) -> tuple[list[Node | Edge], list[UserError]]:
+    try:
+        return await context.store.write(changes), []
+    except StoreError:
+        raise
+    except KimnetError as exc:
+        return [], user_errors(exc)
+
+
+def _input_namespace(label: str, *, create: bool) -> dict[str, Any]:
+    kind = MODEL.node(label)
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__module__": __name__, "__annotations__": annotations}
+    if create:
+        annotations["key"] = str
+        namespace["key"] = strawberry.field(description=f"The new stable key, e.g. {kind.prefix}:my-new-entry")
+    for prop in kind.props:
+        scalar = _SCALARS[prop.type]
+        if create and prop.required:
+            annotations[prop.name] = scalar
+            namespace[prop.name] = strawberry.field(description=prop.doc)
+        else:
+            annotations[prop.name] = scalar | None
+            default = None if create else strawberry.UNSET
+            namespace[prop.name] = strawberry.field(default=default, description=prop.doc)
+    if create:
+        for field_name in MODEL.link_fields(label):
+            annotations[field_name] = list[strawberry.ID] | None
+            namespace[field_name] = strawberry.field(default=None, description=f"Entities to link in {field_name} (keys or ids)")
+    return namespace
+
+
+def _create_resolver(label: str, input_type: type) -> Callable[..., Any]:
+    kind = MODEL.node(label)
+
+    async def resolve(info: strawberry.Info[Context, None], input: Any) -> Any:  # noqa: A002
+        try:
+            key = to_key(input.key) if ":" in input.key else input.key
+        except BadIdError as exc:
+            return EntityPayload(entity=None, errors=user_errors(exc))
+        props = {p.name: _plain(getattr(input, p.name)) for p in kind.props if getattr(input, p.name) is not None}
+        changes: list[Change] = [CreateNode(Node(label, key, props))]
+        try:
+            for field_name, (rel, _) in MODEL.link_fields(label).items():
+                for other in getattr(input, field_name) or ():
+                    source, target = (key, to_key(other)) if direction_of(label, field_name) != "in" else (to_key(other), key)
+                    changes.append(Link(Edge(rel.type, source, target)))
+        except BadIdError as exc:
+            return EntityPayload(entity=None, errors=user_errors(exc))
+        results, errors = await _write(info.context, changes)
+        return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
+
+    resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": EntityPayload[TYPES[label]]}  # type: ignore[name-defined]
+    return resolve
+
+
+def _update_resolver(label: str, input_type: type) -> Callable[..., Any]:
+    kind = MODEL.node(label)
+
+    async def resolve(info: strawberry.Info[Context, None], id: strawberry.ID, version: int, input: Any) -> Any:  # noqa: A002
+        try:
+            key = _key_of_kind(id, label)
+        except BadIdError as exc:
+            return EntityPayload(entity=None, errors=user_errors(exc))
+        given = {p.name: getattr(input, p.name) for p in kind.props if getattr(input, p.name) is not strawberry.UNSET}
+        change = UpdateNode(
+            key,
+            version,
+            set={k: _plain(v) for k, v in given.items() if v is not None},
+            unset=tuple(k for k, v in given.items() if v is None),
+        )
+        results, errors = await _write(info.context, [change])
+        return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
+
+    resolve.__annotations__ = {
+        "info": strawberry.Info,
+        "id": strawberry.ID,
+        "version": int,
+        "input": input_type,
+        "return": EntityPayload[TYPES[label]],  # type: ignore[name-defined]
+    }
+    return resolve
+
+
+def _delete_resolver(label: str) -> Callable[..., Any]:
+    async def resolve(info: strawberry.Info[Context, None], id: strawberry.ID, version: int | None = None) -> DeletePayload:  # noqa: A002
+        try:
+            key = _key_of_kind(id, label)
+        except BadIdError as exc:
+            return DeletePayload(deletedKey=None, errors=user_errors(exc))
+        results, errors = await _write(info.context, [DeleteNode(key, version)])
+        return DeletePayload(deletedKey=key if results else None, errors=errors)
+
+    resolve.__annotations__ = {"info": strawberry.Info, "id": strawberry.ID, "version": int | None, "return": DeletePayload}
+    return resolve
+
+
+def _key_of_kind(value: str, label: str) -> str:
+    key = to_key(value)
+    kind = MODEL.kind_of(key)
+    if kind is None or kind.label != label:
+        raise BadIdError(f"{key} is not a {label}")
+    return key
+
+
+def _plain(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _mutation_fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for label in MODEL.nodes:
+        create_input = strawberry.input(type(f"{label}CreateInput", (), _input_namespace(label, create=True)), description=f"A new {label}")
+        update_input = strawberry.input(
+            type(f"{label}UpdateInput", (), _input_namespace(label, create=False)),
+            description=f"Changes to a {label}: given fields are set, fields given as null are removed",
+        )
+        fields[f"create{label}"] = strawberry.field(resolver=_create_resolver(label, create_input), name=f"create{label}", description=f"Create a {label}")
+        fields[f"update{label}"] = strawberry.field(
+            resolver=_update_resolver(label, update_input), name=f"update{label}", description=f"Update a {label} at the version you read"
+        )
+        fields[f"delete{label}"] = strawberry.field(
+            resolver=_delete_resolver(label), name=f"delete{label}", description=f"Delete a {label} and its relationships"
+        )
+    return fields
+
+
+#: The per-kind mutation fields: GraphQL name -> strawberry field.
+MUTATION_FIELDS = _mutation_fields()
+
+
+@strawberry.type
+class ChangeMutation:
+    @strawberry.mutation(description="Create a relationship between two entities")
+    async def link(
+        self,
+        info: strawberry.Info[Context, None],
+        relationship: RelationshipType,  # type: ignore[valid-type]
+        source: strawberry.ID,
+        target: strawberry.ID,
+        properties: LinkPropertiesInput | None = None,
+    ) -> LinkPayload:
+        try:
+            edge = Edge(relationship.value, to_key(source), to_key(target), _link_props(properties))
+        except BadIdError as exc:
+            return LinkPayload(relationship=None, errors=user_errors(exc))
+        results, errors = await _write(info.context, [Link(edge)])
+        return LinkPayload(relationship=Relationship.of(results[0]) if results else None, errors=errors)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Remove a relationship between two entities")
+    async def unlink(
+        self,
+        info: strawberry.Info[Context, None],
+        relationship: RelationshipType,  # type: ignore[valid-type]
+        source: strawberry.ID,
+        target: strawberry.ID,
+    ) -> LinkPayload:
+        try:
+            change = Unlink(relationship.value, to_key(source), to_key(target))
+        except BadIdError as exc:
+            return LinkPayload(relationship=None, errors=user_errors(exc))
+        results, errors = await _write(info.context, [change])
+        return LinkPayload(relationship=Relationship.of(results[0]) if results else None, errors=errors)  # type: ignore[arg-type]
+
+
+def _link_props(properties: LinkPropertiesInput | None) -> dict[str, Any]:
+    if properties is None:
+        return {}
+    return {k: v for k, v in vars(properties).items() if v is not None}
+

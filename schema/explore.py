@@ -1,0 +1,157 @@
+"""Exploring the network: look entities up, list them per kind, walk neighbourhoods.
+
+The per-kind lists (``organisations``, ``services``, ...) are made from the model
+like the entity types, with the same arguments as relationship fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry import relay
+
+from kimnet.graph.model import MODEL, Edge
+from kimnet.graph.neighbourhood import neighbourhood as walk
+from kimnet.schema.entities import TYPES, Connection, Edge_, entity, page_of
+from kimnet.schema.filters import ORDER, WHERE, matching, to_predicate
+from kimnet.schema.ids import to_key
+
+if TYPE_CHECKING:
+    from kimnet.schema.context import Context
+
+__all__ = ["LIST_FIELDS", "ExploreQuery", "Relationship", "RelationshipType"]
+
+RelationshipType = strawberry.enum(
+    enum.Enum("RelationshipType", {t: t for t in MODEL.rels}),  # type: ignore[misc]
+    description="The kinds of relationship in the network",
+)
+
+
+def _plural(label: str) -> str:
+    """organisations, services, programmes, workingGroups, municipalities, regions, caseManagers, legalDomains, needs."""
+    name = label[0].lower() + label[1:]
+    if name.endswith("y"):
+        return name[:-1] + "ies"
+    return name + "s"
+
+
+def _list_resolver(label: str) -> Callable[..., Any]:
+    async def resolve(
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: Any = None,
+        orderBy: Any = None,  # noqa: N803 (GraphQL argument name)
+        asOf: dt.date | None = None,  # noqa: N803
+    ) -> Any:
+        context = info.context
+        day = asOf or context.today
+        nodes = await context.store.nodes_of_kind(label, day)
+        if where is not None:
+            keep = await matching(context, nodes, to_predicate(where), day)
+            nodes = [n for n in nodes if n.id in keep]
+        rows, page_info, total = page_of([(None, n) for n in nodes], day, orderBy, first, after, last, before)
+        edges = [Edge_(cursor=c, node=entity(n, day)) for c, _, n in rows]
+        return Connection(edges=edges, pageInfo=page_info, totalCount=total)
+
+    resolve.__annotations__ = {
+        "info": strawberry.Info,
+        "first": int | None,
+        "after": str | None,
+        "last": int | None,
+        "before": str | None,
+        "where": WHERE[label] | None,
+        "orderBy": list[ORDER[label]] | None,  # type: ignore[misc]
+        "asOf": dt.date | None,
+        "return": Connection[TYPES[label]],  # type: ignore[name-defined]
+    }
+    return resolve
+
+
+#: The per-kind list fields: GraphQL name -> strawberry field.
+LIST_FIELDS = {
+    _plural(label): strawberry.field(
+        resolver=_list_resolver(label),
+        name=_plural(label),
+        description=f"{kind.doc}: the ones valid on asOf (default today), filtered, sorted and paged",
+    )
+    for label, kind in MODEL.nodes.items()
+}
+
+
+@strawberry.type(description="A relationship between two entities, with its properties")
+class Relationship:
+    type: RelationshipType  # type: ignore[valid-type]
+    source: str = strawberry.field(description="Key of the source entity")
+    target: str = strawberry.field(description="Key of the target entity")
+    role: str | None = None
+    kind: str | None = None
+    since: dt.date | None = None
+    validFrom: dt.date | None = None
+    validTo: dt.date | None = None
+
+    @classmethod
+    def of(cls, edge: Edge) -> Relationship:
+        props: dict[str, Any] = dict(edge.props)
+        return cls(
+            type=RelationshipType[edge.type],
+            source=edge.source,
+            target=edge.target,
+            role=props.get("role"),
+            kind=props.get("kind"),
+            since=props.get("since"),
+            validFrom=props.get("validFrom"),
+            validTo=props.get("validTo"),
+        )
+
+
+@strawberry.type(description="An entity in a neighbourhood, with its distance from the centre")
+class NeighbourhoodEntity:
+    distance: int
+    entity: relay.Node
+
+
+@strawberry.type(description="Everything within some steps of an entity")
+class Neighbourhood:
+    centre: str
+    entities: list[NeighbourhoodEntity]
+    links: list[Relationship]
+
+
+@strawberry.type
+class ExploreQuery:
+    @strawberry.field(description="The entity with this global id or key, or null")
+    async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:  # noqa: A002
+        found = await info.context.loaders.nodes.load(to_key(id))
+        return entity(found, info.context.today) if found else None
+
+    @strawberry.field(description="The entities with these global ids or keys, in order (null where none exists)")
+    async def nodes(self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        if len(ids) > 500:
+            raise ValueError(f"at most 500 ids at once, not {len(ids)}")
+        found = await info.context.loaders.nodes.load_many([to_key(i) for i in ids])
+        return [entity(n, info.context.today) if n else None for n in found]
+
+    @strawberry.field(description="The entities within `depth` steps of an entity, over the given relationship kinds (all by default)")
+    async def neighbourhood(
+        self,
+        info: strawberry.Info[Context, None],
+        id: strawberry.ID,  # noqa: A002
+        depth: int = 1,
+        relationships: list[RelationshipType] | None = None,  # type: ignore[valid-type]
+        asOf: dt.date | None = None,  # noqa: N803
+    ) -> Neighbourhood:
+        day = asOf or info.context.today
+        types = [r.value for r in relationships] if relationships is not None else None
+        found = await walk(info.context.store, to_key(id), depth, types, day)
+        return Neighbourhood(
+            centre=found.centre,
+            entities=[NeighbourhoodEntity(distance=d, entity=entity(n, day)) for n, d in sorted(found.nodes.values(), key=lambda p: (p[1], p[0].id))],
+            links=[Relationship.of(e) for e in sorted(found.edges.values(), key=lambda e: e.key)],
+        )

@@ -1,0 +1,190 @@
+"""Coverage per municipality: levels, gaps by population, programme parts, changes over time, duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from kimnet.graph.availability import TargetGroup, closest_area
+from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
+from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, duplicates, programme_gaps
+from kimnet.graph.errors import NotFoundError
+from kimnet.graph.model import Node, Value
+
+DAY = dt.date(2021, 6, 1)
+LANGUAGE, TRAINING = "need:sprache", "need:ausbildung"
+POPULATION = {"mun:duelmen": 46800, "mun:nottuln": 19800, "mun:olfen": 12900}
+
+
+def geography() -> Geography:
+    """Olfen in region Süd, Nottuln and Dülmen in region Mitte, all in the county."""
+    municipalities = {m: Node("Municipality", m, {"name": m[4:].title(), "population": p}) for m, p in POPULATION.items()}
+    regions = {
+        "reg:kreis": Node("Region", "reg:kreis", {"name": "Kreis", "kind": "county"}),
+        "reg:sued": Node("Region", "reg:sued", {"name": "Süd", "kind": "cm-region"}),
+        "reg:mitte": Node("Region", "reg:mitte", {"name": "Mitte", "kind": "cm-region"}),
+    }
+    parents = {
+        "mun:olfen": ("reg:sued",),
+        "mun:nottuln": ("reg:mitte",),
+        "mun:duelmen": ("reg:mitte",),
+        "reg:sued": ("reg:kreis",),
+        "reg:mitte": ("reg:kreis",),
+    }
+    return Geography(municipalities, regions, parents)
+
+
+def offer(
+    id_: str,
+    *areas: str,
+    needs: tuple[str, ...] = (LANGUAGE,),
+    providers: tuple[str, ...] = ("org:vhs",),
+    programmes: tuple[str, ...] = (),
+    **props: Value,
+) -> Offer:
+    return Offer(Node("Service", id_, {"name": id_, **props}), providers, needs, (), areas, programmes)
+
+
+def catalogue(*offers: Offer, programmes: dict[str, Node] | None = None, parents: dict[str, tuple[str, ...]] | None = None) -> Catalogue:
+    needs = {n: Node("Need", n, {"name": n}) for n in (LANGUAGE, TRAINING)}
+    return Catalogue(geography(), {o.id: o for o in offers}, needs=needs, programmes=programmes or {}, programme_parents=parents or {})
+
+
+def test_coverage_gives_the_closest_level_per_need_and_none_for_a_gap() -> None:
+    county = offer("svc:b-county", "reg:kreis")
+    local = offer("svc:z-local", "mun:olfen", statutory=True)
+    expired = offer("svc:a-old", "mun:olfen", validTo=dt.date(2020, 12, 31))
+    result = coverage("mun:olfen", catalogue(county, local, expired), DAY)
+    assert [(c.need, c.level) for c in result] == [(TRAINING, None), (LANGUAGE, "municipality")]
+    assert result[1].offers == ((local, "municipality"), (county, "county"))
+
+
+def test_coverage_of_an_unknown_municipality_raises() -> None:
+    with pytest.raises(NotFoundError, match="mun:atlantis"):
+        coverage("mun:atlantis", catalogue(), DAY)
+
+
+def test_gaps_are_ranked_by_population_then_ids() -> None:
+    gaps = coverage_gaps(catalogue(offer("svc:kurs", "reg:sued")), DAY)
+    assert gaps == (
+        Gap("mun:duelmen", 46800, TRAINING),
+        Gap("mun:duelmen", 46800, LANGUAGE),
+        Gap("mun:nottuln", 19800, TRAINING),
+        Gap("mun:nottuln", 19800, LANGUAGE),
+        Gap("mun:olfen", 12900, TRAINING),
+    )
+
+
+def test_gaps_can_be_narrowed_to_needs_and_municipalities() -> None:
+    gaps = coverage_gaps(catalogue(offer("svc:kurs", "reg:sued")), DAY, needs=[LANGUAGE], municipalities=["mun:olfen", "mun:nottuln"])
+    assert gaps == (Gap("mun:nottuln", 19800, LANGUAGE),)
+
+
+def test_gaps_reject_unknown_needs() -> None:
+    with pytest.raises(NotFoundError, match="need:fliegen"):
+        coverage_gaps(catalogue(), DAY, needs=["need:fliegen"])
+
+
+def test_gaps_look_at_each_municipality_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    areas_of: Callable[[Geography, str], dict[str, Level]] = Geography.areas_of
+
+    def counting(self: Geography, municipality: str) -> dict[str, Level]:
+        calls.append(municipality)
+        return areas_of(self, municipality)
+
+    monkeypatch.setattr(Geography, "areas_of", counting)
+    offers = [offer(f"svc:{i}", "mun:olfen", needs=(LANGUAGE, TRAINING)) for i in range(200)]
+    coverage_gaps(catalogue(*offers), DAY)
+    assert sorted(calls) == sorted(POPULATION)
+
+
+def durchstarten(*offers: Offer, part_valid_to: dt.date | None = None) -> Catalogue:
+    programmes = {
+        "prog:durchstarten": Node("Programme", "prog:durchstarten", {"name": "Durchstarten", "validTo": dt.date(2022, 12, 31)}),
+        "prog:ds-1": Node("Programme", "prog:ds-1", {"name": "Baustein 1"}),
+        "prog:ds-5": Node("Programme", "prog:ds-5", {"name": "Baustein 5"}),
+        "prog:ds-6": Node("Programme", "prog:ds-6", {"name": "Baustein 6", **({"validTo": part_valid_to} if part_valid_to else {})}),
+    }
+    parents = {p: ("prog:durchstarten",) for p in ("prog:ds-1", "prog:ds-5", "prog:ds-6")}
+    return catalogue(*offers, programmes=programmes, parents=parents)
+
+
+def test_programme_part_without_any_offer_is_a_gap_in_every_municipality() -> None:
+    offers = (offer("svc:bs1", "reg:kreis", programmes=("prog:ds-1",)), offer("svc:bs6", "reg:kreis", programmes=("prog:ds-6",)))
+    gaps = programme_gaps(durchstarten(*offers), "prog:durchstarten", DAY)
+    assert gaps == tuple(Gap(m, p, None, "prog:ds-5") for m, p in POPULATION.items())
+
+
+def test_programme_part_that_has_ended_is_not_a_gap() -> None:
+    offers = (offer("svc:bs1", "reg:kreis", programmes=("prog:ds-1",)), offer("svc:bs5", "reg:kreis", programmes=("prog:ds-5",)))
+    catalogue_ = durchstarten(*offers, part_valid_to=dt.date(2021, 5, 31))
+    assert programme_gaps(catalogue_, "prog:durchstarten", DAY) == ()
+    assert programme_gaps(catalogue_, "prog:durchstarten", dt.date(2023, 1, 1)) == ()  # the whole programme ended
+
+
+def test_programme_without_parts_stands_for_itself() -> None:
+    catalogue_ = durchstarten(offer("svc:bs5", "mun:olfen", programmes=("prog:ds-5",)))
+    gaps = programme_gaps(catalogue_, "prog:ds-5", DAY, municipalities=["mun:olfen", "mun:nottuln"])
+    assert gaps == (Gap("mun:nottuln", 19800, None, "prog:ds-5"),)
+
+
+def test_gaps_open_when_an_offer_ends_and_close_when_one_starts() -> None:
+    ending = offer("svc:ending", "reg:mitte", validTo=dt.date(2022, 12, 31))
+    starting = offer("svc:starting", "mun:olfen", validFrom=dt.date(2022, 7, 1))
+    changes = coverage_changes(catalogue(ending, starting), DAY, dt.date(2023, 1, 1), needs=[LANGUAGE])
+    assert changes.opened == (Gap("mun:duelmen", 46800, LANGUAGE), Gap("mun:nottuln", 19800, LANGUAGE))
+    assert changes.closed == (Gap("mun:olfen", 12900, LANGUAGE),)
+
+
+def test_duplicates_group_overlapping_offers_of_different_providers() -> None:
+    a = offer("svc:a", "mun:olfen", providers=("org:caritas",), minAge=16, maxAge=25, programmes=("prog:kim",))
+    b = offer("svc:b", "reg:kreis", providers=("org:drk",), minAge=20, programmes=("prog:kim", "prog:esf"))
+    (duplicate,) = duplicates(catalogue(a, b), DAY, municipalities=["mun:olfen"])
+    assert (duplicate.municipality, duplicate.need, duplicate.offers) == ("mun:olfen", LANGUAGE, (a, b))
+    assert duplicate.providers == ("org:caritas", "org:drk")
+    assert duplicate.shared_programmes == ("prog:kim",)
+
+
+def test_duplicates_ignore_offers_of_the_same_provider() -> None:
+    a = offer("svc:a", "mun:olfen", providers=("org:vhs",))
+    b = offer("svc:b", "mun:olfen", providers=("org:vhs",))
+    assert duplicates(catalogue(a, b), DAY) == ()
+
+
+def test_duplicates_ignore_target_groups_that_do_not_overlap() -> None:
+    young = offer("svc:young", "mun:olfen", providers=("org:a",), maxAge=17)
+    adult = offer("svc:adult", "mun:olfen", providers=("org:b",), minAge=18)
+    settled = offer("svc:settled", "mun:olfen", providers=("org:c",), residenceStatuses=("niederlassungserlaubnis",))
+    tolerated = offer("svc:tolerated", "mun:olfen", providers=("org:d",), maxAge=10, residenceStatuses=("duldung",))
+    statutory = offer("svc:statutory", "mun:olfen", providers=("org:e",), statutory=True)
+    # young and adult never overlap, nor do settled and tolerated; chains through the others join all four.
+    found = duplicates(catalogue(young, adult, settled, tolerated, statutory), DAY)
+    assert [[o.id for o in d.offers] for d in found] == [["svc:adult", "svc:settled", "svc:tolerated", "svc:young"]]
+    assert duplicates(catalogue(young, adult), DAY) == ()
+    assert duplicates(catalogue(settled, tolerated), DAY) == ()
+
+
+def test_duplicates_chain_overlaps_into_one_cluster_per_place_ranked_by_population() -> None:
+    offers = (
+        offer("svc:a", "reg:kreis", providers=("org:a",), minAge=16, maxAge=20),
+        offer("svc:b", "reg:kreis", providers=("org:b",), minAge=19, maxAge=25),
+        offer("svc:c", "reg:kreis", providers=("org:c",), minAge=24, maxAge=30),
+    )
+    found = duplicates(catalogue(*offers), DAY)
+    assert [d.municipality for d in found] == ["mun:duelmen", "mun:nottuln", "mun:olfen"]
+    assert all(d.providers == ("org:a", "org:b", "org:c") for d in found)
+
+
+def test_target_groups_with_open_bounds_overlap() -> None:
+    assert TargetGroup(min_age=18).overlaps(TargetGroup(max_age=18))
+    assert not TargetGroup(min_age=19).overlaps(TargetGroup(max_age=18))
+    assert TargetGroup(residence_statuses=("duldung",)).overlaps(TargetGroup())
+
+
+def test_closest_area_prefers_the_nearest_level_whatever_the_link_order() -> None:
+    areas = geography().areas_of("mun:olfen")
+    assert closest_area(offer("svc:x", "reg:kreis", "mun:olfen", "reg:sued"), areas) == "mun:olfen"
+    assert closest_area(offer("svc:y", "mun:nottuln"), areas) is None

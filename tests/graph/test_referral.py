@@ -1,0 +1,266 @@
+"""Referral of one case: eligibility, exclusion reasons, ranking, responsibilities, case conference."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import networkx as nx
+import pytest
+
+from kimnet.graph import referral
+from kimnet.graph.catalogue import Catalogue, Geography, Offer
+from kimnet.graph.errors import NotFoundError
+from kimnet.graph.model import Node, Value
+from kimnet.graph.referral import Case, CaseManagerPost, ExclusionReason, refer
+
+DAY = dt.date(2021, 6, 1)
+TRAINING, WORK, FAMILY = "need:ausbildung", "need:arbeit", "need:familie"
+
+
+def geography() -> Geography:
+    """Olfen in region Süd, Nottuln and Dülmen in region Mitte, all in the county."""
+    municipalities = {
+        m: Node("Municipality", m, {"name": name, "population": pop})
+        for m, name, pop in (("mun:olfen", "Olfen", 12900), ("mun:nottuln", "Nottuln", 19800), ("mun:duelmen", "Dülmen", 46800))
+    }
+    regions = {
+        "reg:kreis": Node("Region", "reg:kreis", {"name": "Kreis Coesfeld", "kind": "county"}),
+        "reg:sued": Node("Region", "reg:sued", {"name": "CM-Region Süd", "kind": "cm-region"}),
+        "reg:mitte": Node("Region", "reg:mitte", {"name": "CM-Region Mitte", "kind": "cm-region"}),
+    }
+    parents = {
+        "mun:olfen": ("reg:sued",),
+        "mun:nottuln": ("reg:mitte",),
+        "mun:duelmen": ("reg:mitte",),
+        "reg:sued": ("reg:kreis",),
+        "reg:mitte": ("reg:kreis",),
+    }
+    return Geography(municipalities, regions, parents)
+
+
+def offer(
+    id_: str,
+    provider: str,
+    *,
+    needs: tuple[str, ...] = (TRAINING,),
+    domains: tuple[str, ...] = ("ld:sgb3",),
+    areas: tuple[str, ...] = ("mun:olfen",),
+    **props: Value,
+) -> Offer:
+    return Offer(Node("Service", id_, {"name": id_, **props}), (provider,), needs, domains, areas)
+
+
+def catalogue(*offers: Offer) -> Catalogue:
+    return Catalogue(geography(), {o.id: o for o in offers})
+
+
+def case(
+    municipality: str = "mun:olfen",
+    needs: tuple[str, ...] = (TRAINING,),
+    age: int | None = None,
+    residence_status: str | None = None,
+    languages: tuple[str, ...] = (),
+) -> Case:
+    return Case(municipality, DAY, age, residence_status, needs, languages)
+
+
+def test_eligible_offer_says_why_it_matched() -> None:
+    kurs = offer("svc:kurs", "org:vhs", minAge=18, maxAge=27, residenceStatuses=("duldung", "gestattung"), languages=("ar", "fa"))
+    result = refer(case(age=22, residence_status="duldung", languages=("ar",)), catalogue(kurs), [], nx.Graph())
+    (match,) = result.per_need[TRAINING]
+    assert match.offer is kurs
+    assert (match.need, match.level, match.language_match) == (TRAINING, "municipality", True)
+    assert match.reasons == (
+        "available in Olfen (municipality)",
+        "age 22 within 18–27",
+        "residence status duldung eligible",
+        "offered in ar",
+    )
+    assert result.excluded == ()
+
+
+def test_excluded_offer_lists_every_failing_reason() -> None:
+    kurs = offer(
+        "svc:kurs",
+        "org:vhs",
+        areas=("mun:nottuln",),
+        maxAge=21,
+        residenceStatuses=("aufenthaltserlaubnis", "niederlassungserlaubnis"),
+        validFrom=dt.date(2019, 5, 1),
+        validTo=dt.date(2020, 12, 31),
+    )
+    result = refer(case(age=22, residence_status="duldung"), catalogue(kurs), [], nx.Graph())
+    assert result.per_need[TRAINING] == ()
+    (exclusion,) = result.excluded
+    assert (exclusion.offer, exclusion.need) == (kurs, TRAINING)
+    assert exclusion.reasons == (
+        ExclusionReason("validity", "not valid on 2021-06-01 (valid 2019-05-01 to 2020-12-31)"),
+        ExclusionReason("area", "not available in Olfen"),
+        ExclusionReason("age", "age 22 above maximum 21"),
+        ExclusionReason("residence_status", "residence status duldung not among aufenthaltserlaubnis, niederlassungserlaubnis"),
+    )
+
+
+def test_offer_not_yet_started_names_its_start() -> None:
+    kurs = offer("svc:kurs", "org:vhs", validFrom=dt.date(2022, 1, 1))
+    (exclusion,) = refer(case(), catalogue(kurs), [], nx.Graph()).excluded
+    assert exclusion.reasons == (ExclusionReason("validity", "not valid on 2021-06-01 (valid from 2022-01-01)"),)
+
+
+def test_young_person_is_excluded_below_minimum_age() -> None:
+    kurs = offer("svc:kurs", "org:vhs", minAge=25)
+    (exclusion,) = refer(case(age=22), catalogue(kurs), [], nx.Graph()).excluded
+    assert exclusion.reasons == (ExclusionReason("age", "age 22 below minimum 25"),)
+
+
+def test_unknown_age_and_status_exclude_nothing() -> None:
+    kurs = offer("svc:kurs", "org:vhs", minAge=18, maxAge=21, residenceStatuses=("aufenthaltserlaubnis",))
+    (match,) = refer(case(), catalogue(kurs), [], nx.Graph()).per_need[TRAINING]
+    assert match.reasons == ("available in Olfen (municipality)",)
+
+
+def test_offer_reached_through_a_region_names_the_region() -> None:
+    kurs = offer("svc:kurs", "org:vhs", areas=("reg:kreis", "reg:sued"))
+    (match,) = refer(case(), catalogue(kurs), [], nx.Graph()).per_need[TRAINING]
+    assert match.level == "region"
+    assert match.reasons == ("available in CM-Region Süd (region)",)
+
+
+def test_ranking_puts_municipality_before_region_before_county() -> None:
+    county = offer("svc:a-county", "org:a", areas=("reg:kreis",))
+    region = offer("svc:b-region", "org:b", areas=("reg:sued",))
+    local = offer("svc:c-local", "org:c", areas=("mun:olfen",))
+    matches = refer(case(), catalogue(county, region, local), [], nx.Graph()).per_need[TRAINING]
+    assert [(m.offer.id, m.level) for m in matches] == [
+        ("svc:c-local", "municipality"),
+        ("svc:b-region", "region"),
+        ("svc:a-county", "county"),
+    ]
+
+
+def test_ranking_within_a_level_prefers_language_then_capacity_then_name() -> None:
+    offers = (
+        offer("svc:big", "org:a", capacity=30),
+        offer("svc:arabic", "org:b", capacity=5, languages=("ar",)),
+        offer("svc:unknown-size", "org:c"),
+        offer("svc:also-big", "org:d", capacity=30),
+        offer("svc:small", "org:e", capacity=10),
+    )
+    matches = refer(case(languages=("ar",)), catalogue(*offers), [], nx.Graph()).per_need[TRAINING]
+    assert [m.offer.id for m in matches] == ["svc:arabic", "svc:also-big", "svc:big", "svc:small", "svc:unknown-size"]
+
+
+def test_statutory_offers_are_responsibilities_not_matches() -> None:
+    jobcenter = offer("svc:sgb2", "org:jobcenter", domains=("ld:sgb2",), areas=("reg:kreis",), statutory=True)
+    result = refer(case(), catalogue(jobcenter), [], nx.Graph())
+    assert result.per_need[TRAINING] == ()
+    assert result.excluded == ()
+    (responsibility,) = result.responsibilities
+    assert (responsibility.legal_domain, responsibility.offers, responsibility.organisations, responsibility.level) == (
+        "ld:sgb2",
+        (jobcenter,),
+        ("org:jobcenter",),
+        "county",
+    )
+
+
+def youth_offices() -> Catalogue:
+    county = offer("svc:hze-kreis", "org:jugendamt-kreis", needs=(FAMILY,), domains=("ld:sgb8",), areas=("reg:kreis",), statutory=True)
+    duelmen = offer("svc:hze-duelmen", "org:jugendamt-duelmen", needs=(FAMILY,), domains=("ld:sgb8",), areas=("mun:duelmen",), statutory=True)
+    jobcenter = offer("svc:sgb2", "org:jobcenter", needs=(WORK,), domains=("ld:sgb2",), areas=("reg:kreis",), statutory=True)
+    ended = offer(
+        "svc:old", "org:old", needs=(FAMILY,), domains=("ld:sgb8",), areas=("mun:nottuln",), statutory=True, validTo=dt.date(2020, 1, 1)
+    )
+    return catalogue(county, duelmen, jobcenter, ended)
+
+
+@pytest.mark.parametrize(
+    ("municipality", "office", "level"),
+    [("mun:nottuln", "org:jugendamt-kreis", "county"), ("mun:duelmen", "org:jugendamt-duelmen", "municipality")],
+)
+def test_youth_office_responsible_for_a_family(municipality: str, office: str, level: str) -> None:
+    result = refer(case(municipality=municipality, needs=(FAMILY,)), youth_offices(), [], nx.Graph())
+    by_domain = {r.legal_domain: r for r in result.responsibilities}
+    assert (by_domain["ld:sgb8"].organisations, by_domain["ld:sgb8"].level) == ((office,), level)
+    # Every legal domain with a responsible body comes out, not only the case's needs.
+    assert list(by_domain) == ["ld:sgb2", "ld:sgb8"]
+
+
+def test_closer_body_does_not_supersede_a_farther_one_for_other_needs() -> None:
+    county = offer("svc:eingliederung", "org:kreis", needs=("need:gesundheit",), domains=("ld:sgb12",), areas=("reg:kreis",), statutory=True)
+    local = offer("svc:hlu", "org:sozialamt", needs=("need:existenz",), domains=("ld:sgb12",), areas=("mun:olfen",), statutory=True)
+    (responsibility,) = refer(case(), catalogue(county, local), [], nx.Graph()).responsibilities
+    assert responsibility.offers == (local, county)
+    assert responsibility.organisations == ("org:kreis", "org:sozialamt")
+    assert responsibility.level == "municipality"
+
+
+def post(id_: str, employer: str | None, covers: tuple[str, ...]) -> CaseManagerPost:
+    return CaseManagerPost(Node("CaseManager", id_, {"name": id_, "fte": 1.0}), employer, "org:ki", covers)
+
+
+def test_case_managers_are_the_posts_covering_the_municipality() -> None:
+    posts = [post("cm:2", "org:caritas", ("mun:olfen",)), post("cm:3", "org:drk", ("mun:nottuln",)), post("cm:1", None, ("mun:olfen",))]
+    result = refer(case(), catalogue(), posts, nx.Graph())
+    assert [p.node.id for p in result.case_managers] == ["cm:1", "cm:2"]
+    assert result.conference.anchor == "org:caritas"
+
+
+def test_conference_covers_every_need_and_domain_with_fewest_organisations() -> None:
+    offers = (
+        offer("svc:bvb", "org:bildung", needs=(TRAINING,), domains=("ld:sgb3",)),
+        offer("svc:job", "org:bildung", needs=(WORK,), domains=("ld:sgb2",)),
+        offer("svc:ausbildung", "org:agentur", needs=(TRAINING,), domains=("ld:sgb3",)),
+        offer("svc:arbeit", "org:jc-partner", needs=(WORK,), domains=("ld:sgb2",)),
+        offer("svc:abh", "org:abh", needs=("need:aufenthalt",), domains=("ld:aufenthg",), areas=("reg:kreis",), statutory=True),
+        offer("svc:abh-training", "org:abh", needs=(TRAINING,), domains=("ld:aufenthg",), areas=("reg:kreis",), statutory=True),
+    )
+    conference = refer(case(needs=(TRAINING, WORK)), catalogue(*offers), [], nx.Graph()).conference
+    assert conference.organisations == ("org:abh", "org:bildung")
+    assert conference.covers == {"org:abh": (TRAINING, "ld:aufenthg"), "org:bildung": (TRAINING, WORK, "ld:sgb2", "ld:sgb3")}
+    assert conference.uncovered == ()
+
+
+def test_conference_prefers_organisations_cooperating_with_the_anchor() -> None:
+    offers = (offer("svc:a", "org:a"), offer("svc:z", "org:z"))
+    cooperation: nx.Graph[str] = nx.Graph([("org:caritas", "org:z")])
+    posts = [post("cm:1", "org:caritas", ("mun:olfen",))]
+    conference = refer(case(), catalogue(*offers), posts, cooperation).conference
+    assert conference.organisations == ("org:z",)
+    assert conference.paths == {"org:z": ("org:caritas", "org:z")}
+
+
+def test_conference_prefers_shorter_paths_when_nobody_cooperates_directly() -> None:
+    offers = (offer("svc:a", "org:a"), offer("svc:z", "org:z"))
+    cooperation: nx.Graph[str] = nx.Graph([("org:caritas", "org:m"), ("org:m", "org:z"), ("org:m", "org:n"), ("org:n", "org:a")])
+    conference = refer(case(), catalogue(*offers), [post("cm:1", "org:caritas", ("mun:olfen",))], cooperation).conference
+    assert conference.organisations == ("org:z",)
+    assert conference.paths == {"org:z": ("org:caritas", "org:m", "org:z")}
+
+
+def test_conference_without_anchor_takes_the_smallest_ids() -> None:
+    conference = refer(case(), catalogue(offer("svc:z", "org:z"), offer("svc:a", "org:a")), [], nx.Graph()).conference
+    assert (conference.organisations, conference.anchor, conference.paths) == (("org:a",), None, {})
+
+
+def test_conference_lists_what_nobody_covers() -> None:
+    offers = (offer("svc:a", "org:a", needs=(TRAINING,)), offer("svc:too-old", "org:b", needs=(WORK,), maxAge=18))
+    conference = refer(case(age=22, needs=(TRAINING, WORK, "need:wohnen")), catalogue(*offers), [], nx.Graph()).conference
+    assert conference.organisations == ("org:a",)
+    assert conference.uncovered == (WORK, "need:wohnen")
+
+
+def test_conference_falls_back_to_greedy_beyond_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(referral, "EXACT_COVER_LIMIT", 0)
+    offers = (offer("svc:t", "org:a", needs=(TRAINING,)), offer("svc:w", "org:b", needs=(WORK,)), offer("svc:tw", "org:c", needs=(TRAINING, WORK)))
+    conference = refer(case(needs=(TRAINING, WORK)), catalogue(*offers), [], nx.Graph()).conference
+    assert conference.organisations == ("org:c",)
+
+
+def test_case_is_never_shown_in_reprs_or_errors() -> None:
+    secret = case(age=22, residence_status="duldung", municipality="mun:geheim")
+    assert "duldung" not in repr(secret)
+    assert "22" not in repr(secret)
+    with pytest.raises(NotFoundError) as raised:
+        refer(secret, catalogue(), [], nx.Graph())
+    assert "geheim" not in str(raised.value)
