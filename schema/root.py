@@ -39,5 +39,5 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     types=list(all_types()),
-    extensions=[MaskErrors(should_mask_error=_is_internal, error_message="internal error; it has been logged")],
+    extensions=[lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; it has been logged")],
 )

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-
 from kimnet.graph.availability import TargetGroup, closest_area
 from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
 from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, duplicates, programme_gaps
@@ -26,7 +25,7 @@ def geography() -> Geography:
         "reg:sued": Node("Region", "reg:sued", {"name": "Süd", "kind": "cm-region"}),
         "reg:mitte": Node("Region", "reg:mitte", {"name": "Mitte", "kind": "cm-region"}),
     }
-    parents = {
+    parents: dict[str, tuple[str, ...]] = {
         "mun:olfen": ("reg:sued",),
         "mun:nottuln": ("reg:mitte",),
         "mun:duelmen": ("reg:mitte",),
@@ -47,9 +46,13 @@ def offer(
     return Offer(Node("Service", id_, {"name": id_, **props}), providers, needs, (), areas, programmes)
 
 
-def catalogue(*offers: Offer, programmes: dict[str, Node] | None = None, parents: dict[str, tuple[str, ...]] | None = None) -> Catalogue:
+def catalogue(
+    *offers: Offer, programmes: dict[str, Node] | None = None, parents: dict[str, tuple[str, ...]] | None = None
+) -> Catalogue:
     needs = {n: Node("Need", n, {"name": n}) for n in (LANGUAGE, TRAINING)}
-    return Catalogue(geography(), {o.id: o for o in offers}, needs=needs, programmes=programmes or {}, programme_parents=parents or {})
+    return Catalogue(
+        geography(), {o.id: o for o in offers}, needs=needs, programmes=programmes or {}, programme_parents=parents or {}
+    )
 
 
 def test_coverage_gives_the_closest_level_per_need_and_none_for_a_gap() -> None:
@@ -78,7 +81,9 @@ def test_gaps_are_ranked_by_population_then_ids() -> None:
 
 
 def test_gaps_can_be_narrowed_to_needs_and_municipalities() -> None:
-    gaps = coverage_gaps(catalogue(offer("svc:kurs", "reg:sued")), DAY, needs=[LANGUAGE], municipalities=["mun:olfen", "mun:nottuln"])
+    gaps = coverage_gaps(
+        catalogue(offer("svc:kurs", "reg:sued")), DAY, needs=[LANGUAGE], municipalities=["mun:olfen", "mun:nottuln"]
+    )
     assert gaps == (Gap("mun:nottuln", 19800, LANGUAGE),)
 
 
@@ -106,9 +111,11 @@ def durchstarten(*offers: Offer, part_valid_to: dt.date | None = None) -> Catalo
         "prog:durchstarten": Node("Programme", "prog:durchstarten", {"name": "Durchstarten", "validTo": dt.date(2022, 12, 31)}),
         "prog:ds-1": Node("Programme", "prog:ds-1", {"name": "Baustein 1"}),
         "prog:ds-5": Node("Programme", "prog:ds-5", {"name": "Baustein 5"}),
-        "prog:ds-6": Node("Programme", "prog:ds-6", {"name": "Baustein 6", **({"validTo": part_valid_to} if part_valid_to else {})}),
+        "prog:ds-6": Node(
+            "Programme", "prog:ds-6", {"name": "Baustein 6", **({"validTo": part_valid_to} if part_valid_to else {})}
+        ),
     }
-    parents = {p: ("prog:durchstarten",) for p in ("prog:ds-1", "prog:ds-5", "prog:ds-6")}
+    parents: dict[str, tuple[str, ...]] = dict.fromkeys(("prog:ds-1", "prog:ds-5", "prog:ds-6"), ("prog:durchstarten",))
     return catalogue(*offers, programmes=programmes, parents=parents)
 
 

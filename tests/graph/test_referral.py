@@ -6,7 +6,6 @@ import datetime as dt
 
 import networkx as nx
 import pytest
-
 from kimnet.graph import referral
 from kimnet.graph.catalogue import Catalogue, Geography, Offer
 from kimnet.graph.errors import NotFoundError
@@ -28,7 +27,7 @@ def geography() -> Geography:
         "reg:sued": Node("Region", "reg:sued", {"name": "CM-Region Süd", "kind": "cm-region"}),
         "reg:mitte": Node("Region", "reg:mitte", {"name": "CM-Region Mitte", "kind": "cm-region"}),
     }
-    parents = {
+    parents: dict[str, tuple[str, ...]] = {
         "mun:olfen": ("reg:sued",),
         "mun:nottuln": ("reg:mitte",),
         "mun:duelmen": ("reg:mitte",),
@@ -165,11 +164,21 @@ def test_statutory_offers_are_responsibilities_not_matches() -> None:
 
 
 def youth_offices() -> Catalogue:
-    county = offer("svc:hze-kreis", "org:jugendamt-kreis", needs=(FAMILY,), domains=("ld:sgb8",), areas=("reg:kreis",), statutory=True)
-    duelmen = offer("svc:hze-duelmen", "org:jugendamt-duelmen", needs=(FAMILY,), domains=("ld:sgb8",), areas=("mun:duelmen",), statutory=True)
+    county = offer(
+        "svc:hze-kreis", "org:jugendamt-kreis", needs=(FAMILY,), domains=("ld:sgb8",), areas=("reg:kreis",), statutory=True
+    )
+    duelmen = offer(
+        "svc:hze-duelmen", "org:jugendamt-duelmen", needs=(FAMILY,), domains=("ld:sgb8",), areas=("mun:duelmen",), statutory=True
+    )
     jobcenter = offer("svc:sgb2", "org:jobcenter", needs=(WORK,), domains=("ld:sgb2",), areas=("reg:kreis",), statutory=True)
     ended = offer(
-        "svc:old", "org:old", needs=(FAMILY,), domains=("ld:sgb8",), areas=("mun:nottuln",), statutory=True, validTo=dt.date(2020, 1, 1)
+        "svc:old",
+        "org:old",
+        needs=(FAMILY,),
+        domains=("ld:sgb8",),
+        areas=("mun:nottuln",),
+        statutory=True,
+        validTo=dt.date(2020, 1, 1),
     )
     return catalogue(county, duelmen, jobcenter, ended)
 
@@ -187,8 +196,12 @@ def test_youth_office_responsible_for_a_family(municipality: str, office: str, l
 
 
 def test_closer_body_does_not_supersede_a_farther_one_for_other_needs() -> None:
-    county = offer("svc:eingliederung", "org:kreis", needs=("need:gesundheit",), domains=("ld:sgb12",), areas=("reg:kreis",), statutory=True)
-    local = offer("svc:hlu", "org:sozialamt", needs=("need:existenz",), domains=("ld:sgb12",), areas=("mun:olfen",), statutory=True)
+    county = offer(
+        "svc:eingliederung", "org:kreis", needs=("need:gesundheit",), domains=("ld:sgb12",), areas=("reg:kreis",), statutory=True
+    )
+    local = offer(
+        "svc:hlu", "org:sozialamt", needs=("need:existenz",), domains=("ld:sgb12",), areas=("mun:olfen",), statutory=True
+    )
     (responsibility,) = refer(case(), catalogue(county, local), [], nx.Graph()).responsibilities
     assert responsibility.offers == (local, county)
     assert responsibility.organisations == ("org:kreis", "org:sozialamt")
@@ -200,7 +213,11 @@ def post(id_: str, employer: str | None, covers: tuple[str, ...]) -> CaseManager
 
 
 def test_case_managers_are_the_posts_covering_the_municipality() -> None:
-    posts = [post("cm:2", "org:caritas", ("mun:olfen",)), post("cm:3", "org:drk", ("mun:nottuln",)), post("cm:1", None, ("mun:olfen",))]
+    posts = [
+        post("cm:2", "org:caritas", ("mun:olfen",)),
+        post("cm:3", "org:drk", ("mun:nottuln",)),
+        post("cm:1", None, ("mun:olfen",)),
+    ]
     result = refer(case(), catalogue(), posts, nx.Graph())
     assert [p.node.id for p in result.case_managers] == ["cm:1", "cm:2"]
     assert result.conference.anchor == "org:caritas"
@@ -252,7 +269,11 @@ def test_conference_lists_what_nobody_covers() -> None:
 
 def test_conference_falls_back_to_greedy_beyond_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(referral, "EXACT_COVER_LIMIT", 0)
-    offers = (offer("svc:t", "org:a", needs=(TRAINING,)), offer("svc:w", "org:b", needs=(WORK,)), offer("svc:tw", "org:c", needs=(TRAINING, WORK)))
+    offers = (
+        offer("svc:t", "org:a", needs=(TRAINING,)),
+        offer("svc:w", "org:b", needs=(WORK,)),
+        offer("svc:tw", "org:c", needs=(TRAINING, WORK)),
+    )
     conference = refer(case(needs=(TRAINING, WORK)), catalogue(*offers), [], nx.Graph()).conference
     assert conference.organisations == ("org:c",)
 
