@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kimnet.graph.catalogue import LEVELS, Level, Offer
+from kimnet.graph.catalogue import LEVELS, Catalogue, Level, Offer
 from kimnet.graph.model import Value
 
-__all__ = ["TargetGroup", "closest_area", "closest_level", "int_prop", "offers_by_area", "reachable"]
+__all__ = ["TargetGroup", "closest_area", "closest_level", "for_target_group", "int_prop", "offers_by_area", "reachable"]
 
 
 def int_prop(props: Mapping[str, Value], name: str) -> int | None:
@@ -103,3 +103,13 @@ def reachable(areas: Mapping[str, Level], by_area: Mapping[str, Sequence[Offer]]
     found = {offer.id: offer for area in areas for offer in by_area.get(area, ())}
     pairs = [(offer, level) for offer in found.values() if (level := closest_level(offer, areas)) is not None]
     return sorted(pairs, key=lambda pair: (LEVELS.index(pair[1]), pair[0].node.name, pair[0].id))
+
+
+def for_target_group(catalogue: Catalogue, target: TargetGroup) -> Catalogue:
+    """Return a copy of ``catalogue`` with only the offers that admit someone of ``target``.
+
+    Coverage questions for a group ("which gaps open for 18- to 27-year-olds with a
+    Duldung when Durchstarten ends?") are the plain questions on this copy.
+    """
+    offers = {i: o for i, o in catalogue.offers.items() if TargetGroup.of(o).overlaps(target)}
+    return replace(catalogue, offers=offers)

@@ -5,7 +5,9 @@ not) that addresses the need, is valid that day and is available to the
 municipality exists; otherwise the pair is a *gap*. Gaps are weighted by the
 municipality's population. The same holds for the parts of a programme, an
 offer covering a part when it is FUNDED_BY it. A *duplicate* is one need in one
-place served for overlapping target groups by several providers.
+place served for overlapping target groups by several providers. The
+statutory bodies responsible in a municipality, per legal domain, come from the
+same offers (``responsibilities``).
 
 >>> import datetime as dt
 >>> from kimnet.graph.catalogue import Catalogue, Geography, Offer
@@ -29,12 +31,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
 from kimnet.graph.availability import TargetGroup, int_prop, offers_by_area, reachable
-from kimnet.graph.catalogue import Catalogue, Level, Offer
+from kimnet.graph.catalogue import LEVELS, Catalogue, Level, Offer
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.validity import valid_on
 
@@ -43,11 +45,14 @@ __all__ = [
     "Duplicate",
     "Gap",
     "NeedCoverage",
+    "Responsibility",
     "coverage",
+    "LevelChange",
     "coverage_changes",
     "coverage_gaps",
     "duplicates",
     "programme_gaps",
+    "responsibilities",
 ]
 
 
@@ -62,6 +67,16 @@ class NeedCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class Responsibility:
+    """The statutory offers of one legal domain that reach a municipality, who provides them, the closest level."""
+
+    legal_domain: str
+    offers: tuple[Offer, ...]
+    organisations: tuple[str, ...]
+    level: Level
+
+
+@dataclass(frozen=True, slots=True)
 class Gap:
     """A municipality without any valid offer for a need, or for a programme part (exactly one is set)."""
 
@@ -72,11 +87,31 @@ class Gap:
 
 
 @dataclass(frozen=True, slots=True)
+class LevelChange:
+    """A need that is still covered in a municipality, but from closer or farther away than before."""
+
+    municipality: str
+    population: int
+    need: str
+    before: Level
+    after: Level
+
+
+@dataclass(frozen=True, slots=True)
 class Changes:
-    """Gaps that exist at the end but not at the start (opened), and the reverse (closed)."""
+    """What changes in coverage between two days.
+
+    ``opened``: gaps at the end but not at the start; ``closed``: the reverse;
+    ``moved``: needs covered on both days but at another level (an offer in the
+    town ended, a county-wide one remains); ``ended``/``started``: the offers
+    valid on one day and not on the other.
+    """
 
     opened: tuple[Gap, ...]
     closed: tuple[Gap, ...]
+    moved: tuple[LevelChange, ...] = ()
+    ended: tuple[Offer, ...] = ()
+    started: tuple[Offer, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +155,34 @@ def coverage(municipality: str, catalogue: Catalogue, as_of: dt.date) -> tuple[N
     return tuple(result)
 
 
+def responsibilities(municipality: str, catalogue: Catalogue, as_of: dt.date) -> tuple[Responsibility, ...]:
+    """Tell, per legal domain (by id), which statutory offers and bodies are responsible in ``municipality``.
+
+    Takes the valid statutory offers available to the municipality at any level.
+    Within a domain a closer body supersedes a farther one: an offer is dropped
+    when a statutory offer of the same domain at a closer level addresses every
+    need it addresses (Dülmen's own youth office, not the county's, serves
+    Dülmen), while a county office for other needs stays. Raises NotFoundError
+    when ``municipality`` is not in the catalogue's geography.
+    """
+    _known([municipality], catalogue.geography.municipalities, "municipality")
+    index = offers_by_area(o for o in catalogue.offers.values() if o.statutory and o.valid_on(as_of))
+    by_domain: dict[str, list[tuple[Offer, Level]]] = defaultdict(list)
+    for offer, level in reachable(catalogue.geography.areas_of(municipality), index):
+        for domain in offer.legal_domains:
+            by_domain[domain].append((offer, level))
+    result = []
+    for domain, pairs in sorted(by_domain.items()):
+        kept = [
+            (offer, level)
+            for offer, level in pairs
+            if not any(LEVELS.index(lv) < LEVELS.index(level) and set(offer.needs) <= set(o.needs) for o, lv in pairs)
+        ]
+        organisations = sorted({org for offer, _ in kept for org in offer.providers})
+        result.append(Responsibility(domain, tuple(o for o, _ in kept), tuple(organisations), kept[0][1]))
+    return tuple(result)
+
+
 def _rank(gaps: list[Gap]) -> tuple[Gap, ...]:
     return tuple(sorted(gaps, key=lambda g: (-g.population, g.municipality, g.need or "", g.programme or "")))
 
@@ -130,21 +193,30 @@ def _areas_by_municipality(catalogue: Catalogue, municipalities: Collection[str]
     return {m: frozenset(catalogue.geography.areas_of(m)) for m in wanted}
 
 
-def _need_areas(catalogue: Catalogue, as_of: dt.date, needs: Sequence[str]) -> dict[str, set[str]]:
-    """Map each need to the areas in which some valid offer addresses it (one pass over the offers)."""
-    covered: dict[str, set[str]] = {need: set() for need in needs}
+def _covered_areas(
+    catalogue: Catalogue, as_of: dt.date, things: Sequence[str], of: Callable[[Offer], tuple[str, ...]] = lambda o: o.needs
+) -> dict[str, set[str]]:
+    """Map each thing to the areas in which some offer valid on ``as_of`` serves it, in one pass over the offers.
+
+    Things are needs by default; ``of`` says what else an offer serves (its programmes).
+    """
+    covered: dict[str, set[str]] = {thing: set() for thing in things}
     for offer in catalogue.offers.values():
         if offer.valid_on(as_of):
-            for need in offer.needs:
-                if need in covered:
-                    covered[need].update(offer.areas)
+            for thing in of(offer):
+                if thing in covered:
+                    covered[thing].update(offer.areas)
     return covered
 
 
 def _gaps(
     catalogue: Catalogue, areas: Mapping[str, frozenset[str]], covered: Mapping[str, set[str]], *, programme: bool
 ) -> tuple[Gap, ...]:
-    """Pair every municipality with every thing whose covered areas miss all of the municipality's areas."""
+    """Pair every municipality with every thing whose covered areas miss all of the municipality's areas.
+
+    This is ``availability.closest_area``'s rule (an offer reaches a municipality
+    through one of its areas) applied to all offers of a thing at once.
+    """
     gaps = []
     for municipality, own in areas.items():
         population = _population(catalogue, municipality)
@@ -165,7 +237,7 @@ def coverage_gaps(
     """
     wanted = _known(needs, catalogue.needs, "need")
     return _gaps(
-        catalogue, _areas_by_municipality(catalogue, municipalities), _need_areas(catalogue, as_of, wanted), programme=False
+        catalogue, _areas_by_municipality(catalogue, municipalities), _covered_areas(catalogue, as_of, wanted), programme=False
     )
 
 
@@ -186,12 +258,7 @@ def programme_gaps(
     live = [p for p in parts or [programme] if valid_on(programmes[p].props, as_of)]
     if not valid_on(programmes[programme].props, as_of):
         live = []
-    covered: dict[str, set[str]] = {part: set() for part in live}
-    for offer in catalogue.offers.values():
-        if offer.valid_on(as_of):
-            for part in offer.programmes:
-                if part in covered:
-                    covered[part].update(offer.areas)
+    covered = _covered_areas(catalogue, as_of, live, lambda o: o.programmes)
     return _gaps(catalogue, _areas_by_municipality(catalogue, municipalities), covered, programme=True)
 
 
@@ -208,10 +275,36 @@ def coverage_changes(
     """
     wanted = _known(needs, catalogue.needs, "need")
     areas = _areas_by_municipality(catalogue, municipalities)
-    before = _gaps(catalogue, areas, _need_areas(catalogue, start, wanted), programme=False)
-    after = _gaps(catalogue, areas, _need_areas(catalogue, end, wanted), programme=False)
+    before = _gaps(catalogue, areas, _covered_areas(catalogue, start, wanted), programme=False)
+    after = _gaps(catalogue, areas, _covered_areas(catalogue, end, wanted), programme=False)
     before_set, after_set = set(before), set(after)
-    return Changes(opened=tuple(g for g in after if g not in before_set), closed=tuple(g for g in before if g not in after_set))
+    levels_before, levels_after = _levels(catalogue, start, wanted, municipalities), _levels(catalogue, end, wanted, municipalities)
+    moved = [
+        LevelChange(m, _population(catalogue, m), need, was, now)
+        for (m, need), was in levels_before.items()
+        if was is not None and (now := levels_after[(m, need)]) is not None and now != was
+    ]
+    offers = sorted(catalogue.offers.values(), key=lambda o: o.id)
+    return Changes(
+        opened=tuple(g for g in after if g not in before_set),
+        closed=tuple(g for g in before if g not in after_set),
+        moved=tuple(sorted(moved, key=lambda c: (-c.population, c.municipality, c.need))),
+        ended=tuple(o for o in offers if o.valid_on(start) and not o.valid_on(end)),
+        started=tuple(o for o in offers if o.valid_on(end) and not o.valid_on(start)),
+    )
+
+
+def _levels(
+    catalogue: Catalogue, day: dt.date, needs: Sequence[str], municipalities: Collection[str] | None
+) -> dict[tuple[str, str], Level | None]:
+    """The closest level at which each need is covered in each municipality on ``day``."""
+    index = offers_by_area(o for o in catalogue.offers.values() if o.valid_on(day))
+    levels: dict[tuple[str, str], Level | None] = {}
+    for municipality in _known(municipalities, catalogue.geography.municipalities, "municipality"):
+        found = reachable(catalogue.geography.areas_of(municipality), index)
+        for need in needs:
+            levels[(municipality, need)] = next((level for offer, level in found if need in offer.needs), None)
+    return levels
 
 
 def _clusters(offers: Sequence[Offer], groups: Mapping[str, TargetGroup]) -> list[list[Offer]]:

@@ -3,10 +3,11 @@
 Given a case (municipality, day, and optionally age, residence status, needs,
 languages), ``refer`` says for each need which offers the person is eligible
 for, ranked, and which are excluded with every reason; which statutory bodies
-are responsible in the municipality, per legal domain; which case-manager
-posts cover it; and the smallest set of organisations that covers every need
-and legal domain at one conference, preferring those that already cooperate
-with the case manager's employer. The case is used for the request only.
+are responsible in the municipality per legal domain (``coverage.responsibilities``);
+which case-manager posts cover it; and the smallest set of organisations that
+covers every need and legal domain at one conference, preferring those that
+already cooperate with the case manager's employer. The case is used for the
+request only.
 
 >>> import datetime as dt
 >>> import networkx as nx
@@ -42,8 +43,10 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 import networkx as nx
-from kimnet.graph.availability import TargetGroup, closest_area, int_prop, offers_by_area, reachable
+from kimnet.graph import coverage
+from kimnet.graph.availability import TargetGroup, closest_area, int_prop
 from kimnet.graph.catalogue import LEVELS, Catalogue, Geography, Level, Offer
+from kimnet.graph.coverage import Responsibility
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.model import Node, Value
 from kimnet.graph.network import shortest_paths
@@ -123,16 +126,6 @@ class Exclusion:
 
 
 @dataclass(frozen=True, slots=True)
-class Responsibility:
-    """The statutory offers of one legal domain that reach the municipality, and who provides them."""
-
-    legal_domain: str
-    offers: tuple[Offer, ...]
-    organisations: tuple[str, ...]
-    level: Level
-
-
-@dataclass(frozen=True, slots=True)
 class Conference:
     """A proposed case conference: the organisations, what each covers, what nobody covers, and ties."""
 
@@ -143,9 +136,9 @@ class Conference:
     paths: dict[str, tuple[str, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Referral:
-    """The whole answer for one case."""
+    """The whole answer for one case; its reasons repeat the case's age and status, so its repr hides them."""
 
     case: Case
     per_need: dict[str, tuple[Match, ...]]
@@ -153,6 +146,9 @@ class Referral:
     responsibilities: tuple[Responsibility, ...]
     case_managers: tuple[CaseManagerPost, ...]
     conference: Conference
+
+    def __repr__(self) -> str:
+        return "Referral(<not shown>)"
 
 
 def _name(geography: Geography, area: str) -> str:
@@ -220,30 +216,6 @@ def _rank_key(match: Match) -> tuple[int, bool, bool, int, str, str]:
     )
 
 
-def _responsibilities(catalogue: Catalogue, areas: Mapping[str, Level], as_of: dt.date) -> tuple[Responsibility, ...]:
-    """Group the valid statutory offers reaching the municipality by legal domain.
-
-    Within a domain a closer body supersedes a farther one: an offer is dropped
-    when a statutory offer of the same domain at a closer level addresses every
-    need it addresses (Dülmen's own youth office, not the county's, serves Dülmen).
-    """
-    found = reachable(areas, offers_by_area(o for o in catalogue.offers.values() if o.statutory and o.valid_on(as_of)))
-    by_domain: dict[str, list[tuple[Offer, Level]]] = defaultdict(list)
-    for offer, level in found:
-        for domain in offer.legal_domains:
-            by_domain[domain].append((offer, level))
-    result = []
-    for domain, pairs in sorted(by_domain.items()):
-        kept = [
-            (offer, level)
-            for offer, level in pairs
-            if not any(LEVELS.index(lv) < LEVELS.index(level) and set(offer.needs) <= set(o.needs) for o, lv in pairs)
-        ]
-        organisations = sorted({org for offer, _ in kept for org in offer.providers})
-        result.append(Responsibility(domain, tuple(o for o, _ in kept), tuple(organisations), kept[0][1]))
-    return tuple(result)
-
-
 def _smallest_cover(
     targets: Sequence[str], covers: Mapping[str, set[str]], prefer: Callable[[tuple[str, ...]], tuple[object, ...]]
 ) -> tuple[str, ...]:
@@ -290,11 +262,14 @@ def _conference(
                 covers[org].update((need, *match.offer.legal_domains))
         if matches:
             domains.update(matches[0].offer.legal_domains)
+    # A need that only a statutory body addresses (a family's matter for the youth
+    # office) still needs someone at the table, so responsibilities count as cover too.
     for responsibility in responsibilities:
         for offer in responsibility.offers:
             addressed = [n for n in offer.needs if n in per_need]
             needs.update(addressed)
-            domains.update([responsibility.legal_domain] if addressed else [])
+            if addressed:
+                domains.add(responsibility.legal_domain)
             for org in offer.providers:
                 covers[org].update((*addressed, responsibility.legal_domain))
     universe = [n for n in per_need if n in needs] + sorted(domains)
@@ -331,7 +306,8 @@ def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerP
     each need's top match, and the domains of responsibilities addressing a
     need; among the smallest covers it prefers most organisations that are the
     anchor or adjacent to it, then the least unreachable and the shortest total
-    weighted path from it, then ids. Raises NotFoundError when the case's
+    weighted path from it, then ids. The anchor is the employer of the first
+    covering post (by id) that has one. Raises NotFoundError when the case's
     municipality is not in the catalogue (the message leaves the case out).
     """
     geography = catalogue.geography
@@ -350,7 +326,7 @@ def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerP
             else:
                 excluded.append(outcome)
         per_need[need] = tuple(sorted(matches, key=_rank_key))
-    responsibilities = _responsibilities(catalogue, areas, case.as_of)
+    responsibilities = coverage.responsibilities(case.municipality, catalogue, case.as_of)
     posts = tuple(sorted((p for p in case_managers if case.municipality in p.covers), key=lambda p: p.node.id))
     anchor = next((p.employer for p in posts if p.employer is not None), None)
     conference = _conference(per_need, responsibilities, anchor, cooperation)

@@ -17,13 +17,16 @@ from strawberry.tools import merge_types
 from kimnet.graph.errors import KimnetError
 from kimnet.schema.change import MUTATION_FIELDS, ChangeMutation
 from kimnet.schema.entities import all_types
+from kimnet.schema.cover import CoverQuery
 from kimnet.schema.explore import LIST_FIELDS, ExploreQuery
+from kimnet.schema.network import NetworkQuery
+from kimnet.schema.refer import ReferQuery
 
 __all__ = ["schema"]
 
 ListQuery = strawberry.type(type("ListQuery", (), {"__module__": __name__, **LIST_FIELDS}))
 
-Query = merge_types("Query", (ExploreQuery, ListQuery))
+Query = merge_types("Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery))
 
 EntityMutation = strawberry.type(type("EntityMutation", (), {"__module__": __name__, **MUTATION_FIELDS}))
 

@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
 async def _load(args: argparse.Namespace) -> int:
     data = load_seed_dir(args.path)
     if args.check:
-        print(json.dumps({"ok": True, **counts(data).__dict__, "checksum": checksum(data)}, indent=2))
+        found = counts(data)
+        print(json.dumps({"ok": True, "nodes": found.nodes, "edges": found.edges, "checksum": checksum(data)}, indent=2))
         return 0
     settings = _settings(args)
     store = await open_store(settings)

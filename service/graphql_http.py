@@ -17,11 +17,11 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 from strawberry.http.ides import get_graphql_ide_html
 
 __all__ = ["GRAPHQL_RESPONSE", "graphql_endpoint"]
@@ -89,10 +89,11 @@ def graphql_endpoint(schema: Schema, context: Callable[[Request], Any], *, graph
         if operation is not None and not isinstance(operation, str):
             return _error(400, "operationName must be a string", media_type)
         allowed = (OperationType.QUERY,) if request.method == "GET" else (OperationType.QUERY, OperationType.MUTATION)
-        result = await schema.execute(
-            query, variable_values=variables, context_value=context(request), operation_name=operation, allowed_operation_types=allowed
-        )
-        if result.data is None and any(isinstance(e.original_error, InvalidOperationTypeError) for e in result.errors or ()):
+        try:
+            result = await schema.execute(
+                query, variable_values=variables, context_value=context(request), operation_name=operation, allowed_operation_types=allowed
+            )
+        except InvalidOperationTypeError:
             return JSONResponse(
                 {"errors": [{"message": "mutations are not allowed over GET; use POST"}]},
                 status_code=405,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from kimnet.graph.availability import TargetGroup, closest_area
 from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
-from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, duplicates, programme_gaps
+from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, duplicates, programme_gaps, responsibilities
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.model import Node, Value
 
@@ -69,6 +69,28 @@ def test_coverage_of_an_unknown_municipality_raises() -> None:
         coverage("mun:atlantis", catalogue(), DAY)
 
 
+def statutory(id_: str, office: str, need: str, domain: str, area: str) -> Offer:
+    return Offer(Node("Service", id_, {"name": id_, "statutory": True}), (office,), (need,), (domain,), (area,))
+
+
+def test_own_youth_office_supersedes_the_county_one() -> None:
+    county = statutory("svc:hze-kreis", "org:jugendamt-kreis", "need:familie", "ld:sgb8", "reg:kreis")
+    duelmen = statutory("svc:hze-duelmen", "org:jugendamt-duelmen", "need:familie", "ld:sgb8", "mun:duelmen")
+    (nottuln,) = responsibilities("mun:nottuln", catalogue(county, duelmen), DAY)
+    assert (nottuln.legal_domain, nottuln.organisations, nottuln.level) == ("ld:sgb8", ("org:jugendamt-kreis",), "county")
+    (own,) = responsibilities("mun:duelmen", catalogue(county, duelmen), DAY)
+    assert (own.offers, own.organisations, own.level) == ((duelmen,), ("org:jugendamt-duelmen",), "municipality")
+
+
+def test_closer_body_does_not_supersede_a_farther_one_for_other_needs() -> None:
+    county = statutory("svc:eingliederung", "org:kreis", "need:gesundheit", "ld:sgb12", "reg:kreis")
+    local = statutory("svc:hlu", "org:sozialamt", "need:existenz", "ld:sgb12", "mun:olfen")
+    (responsibility,) = responsibilities("mun:olfen", catalogue(county, local, offer("svc:not-statutory", "mun:olfen")), DAY)
+    assert responsibility.offers == (local, county)
+    assert responsibility.organisations == ("org:kreis", "org:sozialamt")
+    assert responsibility.level == "municipality"
+
+
 def test_gaps_are_ranked_by_population_then_ids() -> None:
     gaps = coverage_gaps(catalogue(offer("svc:kurs", "reg:sued")), DAY)
     assert gaps == (
@@ -123,6 +145,7 @@ def test_programme_part_without_any_offer_is_a_gap_in_every_municipality() -> No
     offers = (offer("svc:bs1", "reg:kreis", programmes=("prog:ds-1",)), offer("svc:bs6", "reg:kreis", programmes=("prog:ds-6",)))
     gaps = programme_gaps(durchstarten(*offers), "prog:durchstarten", DAY)
     assert gaps == tuple(Gap(m, p, None, "prog:ds-5") for m, p in POPULATION.items())
+    assert programme_gaps(durchstarten(*offers), "prog:durchstarten", dt.date(2023, 1, 1)) == ()  # the programme ended
 
 
 def test_programme_part_that_has_ended_is_not_a_gap() -> None:

@@ -195,19 +195,6 @@ def test_youth_office_responsible_for_a_family(municipality: str, office: str, l
     assert list(by_domain) == ["ld:sgb2", "ld:sgb8"]
 
 
-def test_closer_body_does_not_supersede_a_farther_one_for_other_needs() -> None:
-    county = offer(
-        "svc:eingliederung", "org:kreis", needs=("need:gesundheit",), domains=("ld:sgb12",), areas=("reg:kreis",), statutory=True
-    )
-    local = offer(
-        "svc:hlu", "org:sozialamt", needs=("need:existenz",), domains=("ld:sgb12",), areas=("mun:olfen",), statutory=True
-    )
-    (responsibility,) = refer(case(), catalogue(county, local), [], nx.Graph()).responsibilities
-    assert responsibility.offers == (local, county)
-    assert responsibility.organisations == ("org:kreis", "org:sozialamt")
-    assert responsibility.level == "municipality"
-
-
 def post(id_: str, employer: str | None, covers: tuple[str, ...]) -> CaseManagerPost:
     return CaseManagerPost(Node("CaseManager", id_, {"name": id_, "fte": 1.0}), employer, "org:ki", covers)
 
@@ -247,6 +234,24 @@ def test_conference_prefers_organisations_cooperating_with_the_anchor() -> None:
     assert conference.paths == {"org:z": ("org:caritas", "org:z")}
 
 
+def test_conference_prefers_direct_partners_before_short_paths() -> None:
+    language, housing = "need:sprache", "need:wohnen"
+    # Only {a, b} and {c, d} cover all four needs with two organisations.
+    offers = (
+        offer("svc:a", "org:a", needs=(TRAINING, WORK)),
+        offer("svc:b", "org:b", needs=(language, housing)),
+        offer("svc:c", "org:c", needs=(TRAINING, language)),
+        offer("svc:d", "org:d", needs=(WORK, housing)),
+    )
+    # org:a cooperates with the anchor, org:b with nobody; org:c and org:d are both two steps away.
+    edges = [("org:caritas", "org:a"), ("org:caritas", "org:m"), ("org:m", "org:c"), ("org:m", "org:d")]
+    posts = [post("cm:1", "org:caritas", ("mun:olfen",))]
+    needs = (TRAINING, WORK, language, housing)
+    conference = refer(case(needs=needs), catalogue(*offers), posts, nx.Graph(edges)).conference
+    assert conference.organisations == ("org:a", "org:b")
+    assert conference.paths == {"org:a": ("org:caritas", "org:a")}
+
+
 def test_conference_prefers_shorter_paths_when_nobody_cooperates_directly() -> None:
     offers = (offer("svc:a", "org:a"), offer("svc:z", "org:z"))
     cooperation: nx.Graph[str] = nx.Graph([("org:caritas", "org:m"), ("org:m", "org:z"), ("org:m", "org:n"), ("org:n", "org:a")])
@@ -279,9 +284,12 @@ def test_conference_falls_back_to_greedy_beyond_the_limit(monkeypatch: pytest.Mo
 
 
 def test_case_is_never_shown_in_reprs_or_errors() -> None:
-    secret = case(age=22, residence_status="duldung", municipality="mun:geheim")
-    assert "duldung" not in repr(secret)
-    assert "22" not in repr(secret)
+    secret = case(age=22, residence_status="duldung")
+    result = refer(secret, catalogue(offer("svc:a", "org:a", maxAge=18)), [], nx.Graph())
+    assert result.excluded[0].reasons[0].message == "age 22 above maximum 18"  # the answer itself does say it
+    for shown in (repr(secret), repr(result)):
+        assert "duldung" not in shown
+        assert "22" not in shown
     with pytest.raises(NotFoundError) as raised:
-        refer(secret, catalogue(), [], nx.Graph())
+        refer(case(municipality="mun:geheim"), catalogue(), [], nx.Graph())
     assert "geheim" not in str(raised.value)

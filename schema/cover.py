@@ -1,0 +1,279 @@
+"""Coverage: what each municipality has per need, where the gaps are, what changes, what is duplicated.
+
+Resolvers gather a catalogue from the store (a fixed number of round trips)
+and hand it to the pure functions of ``graph.coverage``; this module only
+turns their answers into GraphQL objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from kimnet.graph import coverage as rules
+from kimnet.graph.availability import TargetGroup, for_target_group
+from kimnet.graph.catalogue import Catalogue
+from kimnet.graph.errors import NotFoundError
+from kimnet.graph.gather import gather_catalogue
+from kimnet.graph.model import RESIDENCE_STATUSES, Node
+from kimnet.schema.entities import TYPES, entity
+from kimnet.schema.ids import to_key
+
+if TYPE_CHECKING:
+    from kimnet.schema.context import Context
+
+__all__ = ["CoverQuery", "CoverageGap", "Level", "ResidenceStatus", "Responsibility", "TargetGroupInput", "gap_of", "level_of", "nodes_of", "responsibility"]
+
+# The generated entity types, by name, for the annotations below.
+Service = TYPES["Service"]
+Organisation = TYPES["Organisation"]
+Municipality = TYPES["Municipality"]
+Need = TYPES["Need"]
+LegalDomain = TYPES["LegalDomain"]
+Programme = TYPES["Programme"]
+
+
+@strawberry.enum(description="How close an offer is to a municipality")
+class Level(enum.Enum):
+    MUNICIPALITY = "municipality"
+    REGION = "region"
+    COUNTY = "county"
+
+
+ResidenceStatus = strawberry.enum(
+    enum.Enum("ResidenceStatus", {s.upper(): s for s in RESIDENCE_STATUSES}),  # type: ignore[misc]
+    description="Residence status as offers' eligibility names it",
+)
+
+
+def level_of(value: str | None) -> Level | None:
+    return Level(value) if value is not None else None
+
+
+@strawberry.input(description="Who a coverage question is about: only offers that admit such a person count")
+class TargetGroupInput:
+    age: int | None = None
+    residenceStatus: ResidenceStatus | None = None  # type: ignore[valid-type]
+
+    def target(self) -> TargetGroup:
+        status = (self.residenceStatus.value,) if self.residenceStatus is not None else ()
+        return TargetGroup(self.age, self.age, status)
+
+
+def nodes_of(catalogue: Catalogue, ids: Any, day: dt.date) -> list[Any]:
+    """The entities for ids the catalogue knows (needs, legal domains, organisations, programmes, municipalities)."""
+    known: dict[str, Node] = {
+        **catalogue.needs,
+        **catalogue.legal_domains,
+        **catalogue.organisations,
+        **catalogue.programmes,
+        **catalogue.geography.municipalities,
+    }
+    return [entity(known[i], day) for i in ids if i in known]
+
+
+def _offers(offers: Any, day: dt.date) -> list[Any]:
+    return [entity(o.node, day) for o in offers]
+
+
+@strawberry.type(description="An offer that covers a need in a municipality, and from how close")
+class CoveringOffer:
+    offer: Service  # type: ignore[valid-type]
+    level: Level
+
+
+@strawberry.type(description="How one need is covered in a municipality")
+class NeedCoverage:
+    need: Need  # type: ignore[valid-type]
+    level: Level | None = strawberry.field(description="The closest level with an offer; null is a gap")
+    offers: list[CoveringOffer]
+
+
+@strawberry.type(description="The statutory responsibility for one legal domain in a municipality")
+class Responsibility:
+    legalDomain: LegalDomain  # type: ignore[valid-type]
+    level: Level
+    offers: list[Service]  # type: ignore[valid-type]
+    organisations: list[Organisation]  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A municipality without an offer for a need or a programme part")
+class CoverageGap:
+    municipality: Municipality  # type: ignore[valid-type]
+    population: int = strawberry.field(description="Inhabitants affected")
+    need: Need | None  # type: ignore[valid-type]
+    programme: Programme | None = strawberry.field(description="The programme part, for programme gaps")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A need still covered, but from another level than before")
+class LevelChange:
+    municipality: Municipality  # type: ignore[valid-type]
+    population: int
+    need: Need  # type: ignore[valid-type]
+    before: Level
+    after: Level
+
+
+@strawberry.type(description="What changes in coverage between two days")
+class CoverageChanges:
+    opened: list[CoverageGap] = strawberry.field(description="Gaps on the second day that were not there on the first")
+    closed: list[CoverageGap] = strawberry.field(description="Gaps on the first day that are gone on the second")
+    moved: list[LevelChange] = strawberry.field(description="Needs covered on both days, from another level")
+    ended: list[Service] = strawberry.field(description="Offers valid on the first day, not on the second")  # type: ignore[valid-type]
+    started: list[Service] = strawberry.field(description="Offers valid on the second day, not on the first")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="Several providers offering the same need to overlapping target groups in one place")
+class DuplicateStructure:
+    municipality: Municipality  # type: ignore[valid-type]
+    need: Need  # type: ignore[valid-type]
+    offers: list[Service]  # type: ignore[valid-type]
+    providers: list[Organisation]  # type: ignore[valid-type]
+    sharedProgrammes: list[Programme] = strawberry.field(  # type: ignore[valid-type]
+        description="Programmes funding all of them: parallel posts of one programme may be intended"
+    )
+
+
+def gap_of(catalogue: Catalogue, gap: rules.Gap, day: dt.date) -> CoverageGap:
+    municipality = catalogue.geography.municipalities[gap.municipality]
+    need = catalogue.needs.get(gap.need) if gap.need else None
+    programme = catalogue.programmes.get(gap.programme) if gap.programme else None
+    return CoverageGap(
+        municipality=entity(municipality, day),
+        population=gap.population,
+        need=entity(need, day) if need else None,
+        programme=entity(programme, day) if programme else None,
+    )
+
+
+def responsibility(catalogue: Catalogue, found: rules.Responsibility, day: dt.date) -> Responsibility:
+    return Responsibility(
+        legalDomain=entity(catalogue.legal_domains[found.legal_domain], day),
+        level=Level(found.level),
+        offers=_offers(found.offers, day),
+        organisations=nodes_of(catalogue, found.organisations, day),
+    )
+
+
+def _keys(ids: list[strawberry.ID] | None) -> list[str] | None:
+    return None if ids is None else [to_key(i) for i in ids]
+
+
+async def _catalogue(info: strawberry.Info[Context, None], target: TargetGroupInput | None) -> Catalogue:
+    catalogue = await gather_catalogue(info.context.store, None)
+    return for_target_group(catalogue, target.target()) if target is not None else catalogue
+
+
+@strawberry.type
+class CoverQuery:
+    @strawberry.field(description="Each need in a municipality: the closest level with an offer (null: a gap), and the offers")
+    async def coverage(
+        self,
+        info: strawberry.Info[Context, None],
+        municipality: strawberry.ID,
+        asOf: dt.date | None = None,  # noqa: N803
+        target: TargetGroupInput | None = None,
+    ) -> list[NeedCoverage]:
+        day = asOf or info.context.today
+        catalogue = await _catalogue(info, target)
+        found = rules.coverage(_municipality(catalogue, municipality), catalogue, day)
+        return [
+            NeedCoverage(
+                need=entity(catalogue.needs[c.need], day),
+                level=level_of(c.level),
+                offers=[CoveringOffer(offer=entity(o.node, day), level=Level(lv)) for o, lv in c.offers],
+            )
+            for c in found
+        ]
+
+    @strawberry.field(description="Who is responsible in a municipality, per legal domain (e.g. which youth office)")
+    async def responsibilities(
+        self, info: strawberry.Info[Context, None], municipality: strawberry.ID, asOf: dt.date | None = None  # noqa: N803
+    ) -> list[Responsibility]:
+        day = asOf or info.context.today
+        catalogue = await gather_catalogue(info.context.store, None)
+        return [responsibility(catalogue, r, day) for r in rules.responsibilities(_municipality(catalogue, municipality), catalogue, day)]
+
+    @strawberry.field(
+        description="(Municipality, need) pairs without an offer, largest population first; with `programme`, "
+        "(municipality, programme part) pairs without an offer funded by the part"
+    )
+    async def coverageGaps(
+        self,
+        info: strawberry.Info[Context, None],
+        asOf: dt.date | None = None,  # noqa: N803
+        needs: list[strawberry.ID] | None = None,
+        municipalities: list[strawberry.ID] | None = None,
+        programme: strawberry.ID | None = None,
+        target: TargetGroupInput | None = None,
+    ) -> list[CoverageGap]:
+        day = asOf or info.context.today
+        catalogue = await _catalogue(info, target)
+        if programme is not None:
+            if needs is not None:
+                raise ValueError("give either needs or programme, not both")
+            gaps = rules.programme_gaps(catalogue, to_key(programme), day, _keys(municipalities))
+        else:
+            gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
+        return [gap_of(catalogue, g, day) for g in gaps]
+
+    @strawberry.field(description="Gaps that open or close between two days, needs that move to another level, offers that end or start")
+    async def coverageChanges(
+        self,
+        info: strawberry.Info[Context, None],
+        from_: dt.date = strawberry.argument(name="from"),
+        to: dt.date = strawberry.argument(),
+        needs: list[strawberry.ID] | None = None,
+        municipalities: list[strawberry.ID] | None = None,
+        target: TargetGroupInput | None = None,
+    ) -> CoverageChanges:
+        catalogue = await _catalogue(info, target)
+        found = rules.coverage_changes(catalogue, from_, to, _keys(needs), _keys(municipalities))
+        return CoverageChanges(
+            opened=[gap_of(catalogue, g, to) for g in found.opened],
+            closed=[gap_of(catalogue, g, from_) for g in found.closed],
+            moved=[
+                LevelChange(
+                    municipality=entity(catalogue.geography.municipalities[c.municipality], to),
+                    population=c.population,
+                    need=entity(catalogue.needs[c.need], to),
+                    before=Level(c.before),
+                    after=Level(c.after),
+                )
+                for c in found.moved
+            ],
+            ended=_offers(found.ended, from_),
+            started=_offers(found.started, to),
+        )
+
+    @strawberry.field(description="The same need, place and target group served by several providers (duplicate structures)")
+    async def duplicates(
+        self,
+        info: strawberry.Info[Context, None],
+        asOf: dt.date | None = None,  # noqa: N803
+        needs: list[strawberry.ID] | None = None,
+        municipalities: list[strawberry.ID] | None = None,
+    ) -> list[DuplicateStructure]:
+        day = asOf or info.context.today
+        catalogue = await gather_catalogue(info.context.store, None)
+        found = rules.duplicates(catalogue, day, _keys(municipalities), _keys(needs))
+        return [
+            DuplicateStructure(
+                municipality=entity(catalogue.geography.municipalities[d.municipality], day),
+                need=entity(catalogue.needs[d.need], day),
+                offers=_offers(d.offers, day),
+                providers=nodes_of(catalogue, d.providers, day),
+                sharedProgrammes=nodes_of(catalogue, d.shared_programmes, day),
+            )
+            for d in found
+        ]
+
+
+def _municipality(catalogue: Catalogue, value: str) -> str:
+    key = to_key(value)
+    if key not in catalogue.geography.municipalities:
+        raise NotFoundError(f"no municipality has the id {key}")
+    return key

@@ -1,0 +1,120 @@
+"""Network questions: cooperation paths, brokers, missing ties between legal domains, impact of leaving.
+
+The organisation graph (cooperation ties and shared working groups, valid on
+``asOf``) is built per request by ``graph.gather.gather_network``; the analysis
+is ``graph.network``'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from kimnet.graph import network as analysis
+from kimnet.graph.errors import NotFoundError
+from kimnet.graph.gather import gather_catalogue, gather_network
+from kimnet.schema.cover import CoverageGap, gap_of
+from kimnet.schema.entities import TYPES, entity
+from kimnet.schema.ids import to_key
+
+if TYPE_CHECKING:
+    from kimnet.schema.context import Context
+
+__all__ = ["NetworkQuery"]
+
+Organisation = TYPES["Organisation"]
+Service = TYPES["Service"]
+LegalDomain = TYPES["LegalDomain"]
+
+
+@strawberry.type(description="An organisation and how much it brokers between others")
+class Broker:
+    organisation: Organisation  # type: ignore[valid-type]
+    betweenness: float = strawberry.field(description="Normalised betweenness centrality in the cooperation network")
+
+
+@strawberry.type(description="Two legal domains whose organisations have no cooperation tie")
+class LegalDomainPair:
+    first: LegalDomain  # type: ignore[valid-type]
+    second: LegalDomain  # type: ignore[valid-type]
+
+
+@strawberry.type(description="What the network loses if one organisation leaves")
+class LeavingImpact:
+    organisation: Organisation  # type: ignore[valid-type]
+    offersLost: list[Service] = strawberry.field(description="Valid offers that only this organisation provides")  # type: ignore[valid-type]
+    offersShared: list[Service] = strawberry.field(description="Valid offers it provides with others")  # type: ignore[valid-type]
+    gapsOpened: list[CoverageGap] = strawberry.field(description="Coverage gaps that losing its offers opens")
+    partners: list[Organisation] = strawberry.field(description="Organisations tied to it")  # type: ignore[valid-type]
+    pairsDisconnected: int = strawberry.field(description="Pairs of other organisations that lose every path between them")
+    isolated: list[Organisation] = strawberry.field(description="Organisations left without any tie")  # type: ignore[valid-type]
+
+
+def _organisation(value: str) -> str:
+    key = to_key(value)
+    if not key.startswith("org:"):
+        raise NotFoundError(f"{key} is not an organisation")
+    return key
+
+
+@strawberry.type
+class NetworkQuery:
+    @strawberry.field(description="The shortest tie between two organisations, over cooperation and shared working groups; null if none")
+    async def cooperationPath(
+        self,
+        info: strawberry.Info[Context, None],
+        from_: strawberry.ID = strawberry.argument(name="from"),
+        to: strawberry.ID = strawberry.argument(),
+        asOf: dt.date | None = None,  # noqa: N803
+    ) -> list[Organisation] | None:  # type: ignore[valid-type]
+        day = asOf or info.context.today
+        organisations, graph = await gather_network(info.context.store, day)
+        path = analysis.cooperation_path(graph, _organisation(from_), _organisation(to))
+        return None if path is None else [entity(organisations[o], day) for o in path]
+
+    @strawberry.field(description="The organisations that broker most between others (betweenness centrality)")
+    async def brokers(self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, top: int = 10) -> list[Broker]:  # noqa: N803
+        if not 1 <= top <= 500:
+            raise ValueError(f"top must be between 1 and 500, not {top}")
+        day = asOf or info.context.today
+        organisations, graph = await gather_network(info.context.store, day)
+        return [Broker(organisation=entity(organisations[o], day), betweenness=b) for o, b in analysis.brokers(graph, top)]
+
+    @strawberry.field(description="Pairs of legal domains with no cooperation tie between their organisations")
+    async def missingTies(
+        self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, countWorkingGroups: bool = False  # noqa: N803
+    ) -> list[LegalDomainPair]:
+        day = asOf or info.context.today
+        _, graph = await gather_network(info.context.store, day)
+        catalogue = await gather_catalogue(info.context.store, day)
+        domains_of: dict[str, set[str]] = defaultdict(set)
+        for offer in catalogue.offers.values():
+            if offer.valid_on(day):
+                for org in offer.providers:
+                    domains_of[org].update(offer.legal_domains)
+        pairs = analysis.missing_ties(graph, domains_of, include_groups=countWorkingGroups)
+        domains = catalogue.legal_domains
+        return [LegalDomainPair(first=entity(domains[a], day), second=entity(domains[b], day)) for a, b in pairs]
+
+    @strawberry.field(description="What is lost if one organisation leaves: offers, coverage, ties")
+    async def impactOfLeaving(
+        self, info: strawberry.Info[Context, None], organisation: strawberry.ID, asOf: dt.date | None = None  # noqa: N803
+    ) -> LeavingImpact:
+        day = asOf or info.context.today
+        key = _organisation(organisation)
+        organisations, graph = await gather_network(info.context.store, day)
+        catalogue = await gather_catalogue(info.context.store, day)
+        found = analysis.impact_of_leaving(key, catalogue, graph, day)
+        known = {**organisations, **catalogue.organisations}
+        return LeavingImpact(
+            organisation=entity(known[key], day),
+            offersLost=[entity(o.node, day) for o in found.offers_lost],
+            offersShared=[entity(o.node, day) for o in found.offers_shared],
+            gapsOpened=[gap_of(catalogue, g, day) for g in found.gaps_opened],
+            partners=[entity(known[o], day) for o in found.partners],
+            pairsDisconnected=found.pairs_disconnected,
+            isolated=[entity(known[o], day) for o in found.isolated],
+        )

@@ -1,0 +1,70 @@
+"""The command line: load a seed into either store, compare them, refuse bad seeds whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import BACKENDS, NEO4J_PASSWORD, NEO4J_URI, SEED
+
+
+def kimnet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kimnet.service.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KIMNET_NEO4J_PASSWORD": NEO4J_PASSWORD, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_load_into_each_store_gives_the_same_graph(tmp_path: Path) -> None:
+    checked = kimnet("load", str(SEED), "--check")
+    assert checked.returncode == 0, checked.stderr
+    expected = json.loads(checked.stdout)
+
+    loaded = kimnet("load", str(SEED), "--data-dir", str(tmp_path))
+    assert loaded.returncode == 0, loaded.stderr
+    stats = json.loads(kimnet("stats", "--data-dir", str(tmp_path)).stdout)
+    assert (stats["nodes"], stats["edges"], stats["checksum"]) == (expected["nodes"], expected["edges"], expected["checksum"])
+
+    if "neo4j" in BACKENDS:
+        loaded = kimnet("load", str(SEED), env={"KIMNET_NEO4J_URI": NEO4J_URI})
+        assert loaded.returncode == 0, loaded.stderr
+        stats = json.loads(kimnet("stats", "--neo4j-uri", NEO4J_URI).stdout)
+        assert stats["store"] == "neo4j"
+        assert (stats["nodes"], stats["edges"], stats["checksum"]) == (expected["nodes"], expected["edges"], expected["checksum"])
+
+
+def test_a_bad_seed_is_refused_whole_and_the_store_keeps_its_graph(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    assert kimnet("load", str(SEED), "--data-dir", str(store_dir)).returncode == 0
+    before = json.loads(kimnet("stats", "--data-dir", str(store_dir)).stdout)["checksum"]
+
+    bad = tmp_path / "bad"
+    shutil.copytree(SEED, bad)
+    with (bad / "services.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[[Service]]\nid = "svc:broken"\nname = "Kaputt"\nvalidFrom = 2022-01-01\nvalidTo = 2021-01-01\nprovidedBy = ["org:ghost"]\n')
+    result = kimnet("load", str(bad), "--data-dir", str(store_dir))
+    assert result.returncode == 2
+    assert "services.toml, entity svc:broken, field validTo: 2021-01-01 is before validFrom 2022-01-01" in result.stderr
+    assert "services.toml, entity svc:broken, field providedBy: source org:ghost does not exist" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert json.loads(kimnet("stats", "--data-dir", str(store_dir)).stdout)["checksum"] == before
+
+
+def test_an_unreachable_neo4j_is_a_clear_error() -> None:
+    result = kimnet("stats", "--neo4j-uri", "bolt://127.0.0.1:1")
+    assert result.returncode == 1
+    assert "Neo4j is unavailable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_seed_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = kimnet("load", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path / "store"))
+    assert result.returncode == 2
+    assert "is not a folder with seed files" in result.stderr
