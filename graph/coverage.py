@@ -241,6 +241,20 @@ def coverage_gaps(
     )
 
 
+def _parts(catalogue: Catalogue, programme: str, as_of: dt.date) -> list[str]:
+    """The parts of ``programme`` valid on ``as_of`` (itself if it has none); none once it has ended."""
+    programmes = catalogue.programmes
+    _known([programme], programmes, "programme")
+    if not valid_on(programmes[programme].props, as_of):
+        return []
+    parts = sorted(p for p, parents in catalogue.programme_parents.items() if programme in parents and p in programmes)
+    return [p for p in parts or [programme] if valid_on(programmes[p].props, as_of)]
+
+
+def _programme_gaps(catalogue: Catalogue, parts: Sequence[str], as_of: dt.date, areas: Mapping[str, frozenset[str]]) -> tuple[Gap, ...]:
+    return _gaps(catalogue, areas, _covered_areas(catalogue, as_of, parts, lambda o: o.programmes), programme=True)
+
+
 def programme_gaps(
     catalogue: Catalogue, programme: str, as_of: dt.date, municipalities: Collection[str] | None = None
 ) -> tuple[Gap, ...]:
@@ -252,14 +266,8 @@ def programme_gaps(
     leaves no gaps. Ranked like ``coverage_gaps``. Raises NotFoundError for an
     unknown id.
     """
-    programmes = catalogue.programmes
-    _known([programme], programmes, "programme")
-    parts = sorted(p for p, parents in catalogue.programme_parents.items() if programme in parents and p in programmes)
-    live = [p for p in parts or [programme] if valid_on(programmes[p].props, as_of)]
-    if not valid_on(programmes[programme].props, as_of):
-        live = []
-    covered = _covered_areas(catalogue, as_of, live, lambda o: o.programmes)
-    return _gaps(catalogue, _areas_by_municipality(catalogue, municipalities), covered, programme=True)
+    parts = _parts(catalogue, programme, as_of)
+    return _programme_gaps(catalogue, parts, as_of, _areas_by_municipality(catalogue, municipalities))
 
 
 def coverage_changes(
@@ -268,13 +276,31 @@ def coverage_changes(
     end: dt.date,
     needs: Collection[str] | None = None,
     municipalities: Collection[str] | None = None,
+    programme: str | None = None,
 ) -> Changes:
-    """Compare the need gaps on ``start`` and on ``end``: which opened and which closed in between.
+    """Compare the gaps on ``start`` and on ``end``: which opened and which closed in between.
 
+    By default the gaps are (municipality, need) pairs, and ``moved`` lists needs
+    covered on both days from another level. With ``programme``, they are
+    (municipality, part) pairs for the parts that existed on ``start``: when a
+    programme ends, every place where one of its parts was offered opens a gap.
     Filters and ranking as in ``coverage_gaps``; raises NotFoundError for an unknown id.
     """
-    wanted = _known(needs, catalogue.needs, "need")
     areas = _areas_by_municipality(catalogue, municipalities)
+    offers = sorted(catalogue.offers.values(), key=lambda o: o.id)
+    ended = tuple(o for o in offers if o.valid_on(start) and not o.valid_on(end))
+    started = tuple(o for o in offers if o.valid_on(end) and not o.valid_on(start))
+    if programme is not None:
+        parts = _parts(catalogue, programme, start)
+        before, after = _programme_gaps(catalogue, parts, start, areas), _programme_gaps(catalogue, parts, end, areas)
+        in_programme = {*parts, programme}
+        return Changes(
+            opened=tuple(g for g in after if g not in set(before)),
+            closed=tuple(g for g in before if g not in set(after)),
+            ended=tuple(o for o in ended if in_programme & set(o.programmes)),
+            started=tuple(o for o in started if in_programme & set(o.programmes)),
+        )
+    wanted = _known(needs, catalogue.needs, "need")
     before = _gaps(catalogue, areas, _covered_areas(catalogue, start, wanted), programme=False)
     after = _gaps(catalogue, areas, _covered_areas(catalogue, end, wanted), programme=False)
     before_set, after_set = set(before), set(after)
@@ -284,13 +310,12 @@ def coverage_changes(
         for (m, need), was in levels_before.items()
         if was is not None and (now := levels_after[(m, need)]) is not None and now != was
     ]
-    offers = sorted(catalogue.offers.values(), key=lambda o: o.id)
     return Changes(
         opened=tuple(g for g in after if g not in before_set),
         closed=tuple(g for g in before if g not in after_set),
         moved=tuple(sorted(moved, key=lambda c: (-c.population, c.municipality, c.need))),
-        ended=tuple(o for o in offers if o.valid_on(start) and not o.valid_on(end)),
-        started=tuple(o for o in offers if o.valid_on(end) and not o.valid_on(start)),
+        ended=ended,
+        started=started,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -224,14 +224,19 @@ class CoverQuery:
     async def coverageChanges(
         self,
         info: strawberry.Info[Context, None],
-        from_: dt.date = strawberry.argument(name="from"),
-        to: dt.date = strawberry.argument(),
+        from_: Annotated[dt.date, strawberry.argument(name="from")],
+        to: dt.date,
         needs: list[strawberry.ID] | None = None,
         municipalities: list[strawberry.ID] | None = None,
+        programme: strawberry.ID | None = None,
         target: TargetGroupInput | None = None,
     ) -> CoverageChanges:
+        if programme is not None and needs is not None:
+            raise ValueError("give either needs or programme, not both")
         catalogue = await _catalogue(info, target)
-        found = rules.coverage_changes(catalogue, from_, to, _keys(needs), _keys(municipalities))
+        found = rules.coverage_changes(
+            catalogue, from_, to, _keys(needs), _keys(municipalities), to_key(programme) if programme is not None else None
+        )
         return CoverageChanges(
             opened=[gap_of(catalogue, g, to) for g in found.opened],
             closed=[gap_of(catalogue, g, from_) for g in found.closed],

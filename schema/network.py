@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -66,8 +66,8 @@ class NetworkQuery:
     async def cooperationPath(
         self,
         info: strawberry.Info[Context, None],
-        from_: strawberry.ID = strawberry.argument(name="from"),
-        to: strawberry.ID = strawberry.argument(),
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
         asOf: dt.date | None = None,  # noqa: N803
     ) -> list[Organisation] | None:  # type: ignore[valid-type]
         day = asOf or info.context.today

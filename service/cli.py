@@ -1,4 +1,4 @@
-"""The ``kimnet`` command line: load, serve, stats, neo4j.
+"""The ``kimnet`` command line: load, serve, stats, schema, neo4j.
 
 Exit codes: 0 done, 1 the store failed or is unavailable, 2 bad input (the
 message says what was wrong; nothing was written).
@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="print the store's counts per kind and its content checksum")
     _store_options(stats)
 
+    commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+
     neo4j = commands.add_parser("neo4j", help="start, stop or inspect the development Neo4j (scripts/neo4j)")
     neo4j.add_argument("action", choices=["start", "stop", "status", "fetch", "uri"])
     return parser
@@ -125,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_stats(args))
         if args.command == "serve":
             return _serve(args)
+        if args.command == "schema":
+            from kimnet.schema.root import schema
+
+            print(schema.as_str())
+            return 0
         return _neo4j(args)
     except (ValidationError, FileNotFoundError, ValueError) as exc:
         print(f"kimnet: {exc}", file=sys.stderr)
