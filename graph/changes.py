@@ -137,7 +137,7 @@ def plan_link(change: Link, source: Node | None, target: Node | None, existing: 
     edge = normalise_edge(change.edge)
     rel = MODEL.rels.get(edge.type)
     props: Mapping[str, Value] = {}
-    problems = []
+    problems: list[Problem] = []
     if rel is not None:
         props, problems = check_props(rel.props, change.edge.props, f"{edge.type} {edge.source} -> {edge.target}")
     edge = Edge(edge.type, edge.source, edge.target, props)

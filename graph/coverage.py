@@ -35,6 +35,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+
 from kimnet.graph.availability import TargetGroup, int_prop, offers_by_area, reachable
 from kimnet.graph.catalogue import LEVELS, Catalogue, Level, Offer
 from kimnet.graph.errors import NotFoundError
@@ -44,10 +45,10 @@ __all__ = [
     "Changes",
     "Duplicate",
     "Gap",
+    "LevelChange",
     "NeedCoverage",
     "Responsibility",
     "coverage",
-    "LevelChange",
     "coverage_changes",
     "coverage_gaps",
     "duplicates",
@@ -251,7 +252,9 @@ def _parts(catalogue: Catalogue, programme: str, as_of: dt.date) -> list[str]:
     return [p for p in parts or [programme] if valid_on(programmes[p].props, as_of)]
 
 
-def _programme_gaps(catalogue: Catalogue, parts: Sequence[str], as_of: dt.date, areas: Mapping[str, frozenset[str]]) -> tuple[Gap, ...]:
+def _programme_gaps(
+    catalogue: Catalogue, parts: Sequence[str], as_of: dt.date, areas: Mapping[str, frozenset[str]]
+) -> tuple[Gap, ...]:
     return _gaps(catalogue, areas, _covered_areas(catalogue, as_of, parts, lambda o: o.programmes), programme=True)
 
 
@@ -304,7 +307,10 @@ def coverage_changes(
     before = _gaps(catalogue, areas, _covered_areas(catalogue, start, wanted), programme=False)
     after = _gaps(catalogue, areas, _covered_areas(catalogue, end, wanted), programme=False)
     before_set, after_set = set(before), set(after)
-    levels_before, levels_after = _levels(catalogue, start, wanted, municipalities), _levels(catalogue, end, wanted, municipalities)
+    levels_before, levels_after = (
+        _levels(catalogue, start, wanted, municipalities),
+        _levels(catalogue, end, wanted, municipalities),
+    )
     moved = [
         LevelChange(m, _population(catalogue, m), need, was, now)
         for (m, need), was in levels_before.items()

@@ -107,9 +107,9 @@ def test_field(node: Node, test: FieldTest) -> bool:
         return False
     a, b = pair
     if op == "gt":
-        return a > b  # type: ignore[operator]
+        return bool(a > b)  # type: ignore[operator]
     if op == "gte":
-        return a >= b  # type: ignore[operator]
+        return bool(a >= b)  # type: ignore[operator]
     if op == "lt":
-        return a < b  # type: ignore[operator]
-    return a <= b  # type: ignore[operator]
+        return bool(a < b)  # type: ignore[operator]
+    return bool(a <= b)  # type: ignore[operator]

@@ -193,7 +193,14 @@ def _p(name: str, type_: PropType, doc: str, *, required: bool = False, choices:
     return Prop(name, type_, doc, required, frozenset(choices) if choices is not None else None)
 
 
-S, I, F, B, D, SS = (PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL, PropType.DATE, PropType.STRINGS)
+TEXT, WHOLE, NUMBER, FLAG, DAY, TEXTS = (
+    PropType.STRING,
+    PropType.INT,
+    PropType.FLOAT,
+    PropType.BOOL,
+    PropType.DATE,
+    PropType.STRINGS,
+)
 
 #: Residence statuses as the case input and offers' eligibility name them.
 RESIDENCE_STATUSES = (
@@ -218,20 +225,20 @@ ORGANISATION_KINDS = (
 
 #: Properties every node kind has.
 _COMMON = (
-    _p("name", S, "Name as the source material or the organisation uses it", required=True),
-    _p("description", S, "What it is, in the words of the source material"),
-    _p("validFrom", D, "First day on which it exists or applies"),
-    _p("validTo", D, "Last day on which it exists or applies"),
-    _p("source", S, "Where the facts come from (the source material, or a cited public fact)"),
-    _p("illustrative", B, "True when the entry fills a gap with a plausible value rather than a sourced fact"),
+    _p("name", TEXT, "Name as the source material or the organisation uses it", required=True),
+    _p("description", TEXT, "What it is, in the words of the source material"),
+    _p("validFrom", DAY, "First day on which it exists or applies"),
+    _p("validTo", DAY, "Last day on which it exists or applies"),
+    _p("source", TEXT, "Where the facts come from (the source material, or a cited public fact)"),
+    _p("illustrative", FLAG, "True when the entry fills a gap with a plausible value rather than a sourced fact"),
 )
 
 #: Properties every relationship kind has.
 _REL_COMMON = (
-    _p("validFrom", D, "First day on which the relationship holds"),
-    _p("validTo", D, "Last day on which the relationship holds"),
-    _p("source", S, "Where the fact comes from"),
-    _p("illustrative", B, "True when the relationship is a plausible fill-in"),
+    _p("validFrom", DAY, "First day on which the relationship holds"),
+    _p("validTo", DAY, "Last day on which the relationship holds"),
+    _p("source", TEXT, "Where the fact comes from"),
+    _p("illustrative", FLAG, "True when the relationship is a plausible fill-in"),
 )
 
 NODE_KINDS = (
@@ -239,76 +246,92 @@ NODE_KINDS = (
         "Organisation",
         "org",
         "An agency, authority, association, initiative or funder",
-        _COMMON
-        + (
-            _p("kind", S, "What sort of organisation it is", required=True, choices=ORGANISATION_KINDS),
-            _p("shortName", S, "Abbreviation in common use (KI, AfA, ABH, CV)"),
-            _p("website", S, "Public web address"),
+        (
+            *_COMMON,
+            _p("kind", TEXT, "What sort of organisation it is", required=True, choices=ORGANISATION_KINDS),
+            _p("shortName", TEXT, "Abbreviation in common use (KI, AfA, ABH, CV)"),
+            _p("website", TEXT, "Public web address"),
         ),
     ),
     NodeKind(
         "Service",
         "svc",
         "An offer or a statutory responsibility, for some needs, under a legal domain, in an area",
-        _COMMON
-        + (
-            _p("statutory", B, "True for a statutory responsibility (an office's duty), false for an offer"),
-            _p("targetGroup", S, "Who the offer is for, in words"),
-            _p("minAge", I, "Youngest eligible age in years"),
-            _p("maxAge", I, "Oldest eligible age in years"),
-            _p("residenceStatuses", SS, "Eligible residence statuses; empty means all", choices=RESIDENCE_STATUSES),
-            _p("languages", SS, "Languages the offer is given in (ISO 639-1 codes)"),
-            _p("capacity", I, "Places available at a time"),
-            _p("fte", F, "Full-time equivalent posts behind the offer"),
+        (
+            *_COMMON,
+            _p("statutory", FLAG, "True for a statutory responsibility (an office's duty), false for an offer"),
+            _p("targetGroup", TEXT, "Who the offer is for, in words"),
+            _p("minAge", WHOLE, "Youngest eligible age in years"),
+            _p("maxAge", WHOLE, "Oldest eligible age in years"),
+            _p("residenceStatuses", TEXTS, "Eligible residence statuses; empty means all", choices=RESIDENCE_STATUSES),
+            _p("languages", TEXTS, "Languages the offer is given in (ISO 639-1 codes)"),
+            _p("capacity", WHOLE, "Places available at a time"),
+            _p("fte", NUMBER, "Full-time equivalent posts behind the offer"),
         ),
     ),
     NodeKind(
         "Programme",
         "prog",
         "A funding programme or initiative, or one of its parts (Baustein, Modul)",
-        _COMMON
-        + (
-            _p("level", S, "Who runs it", choices=("federal", "state", "county", "municipal")),
-            _p("number", S, "Number of the part within its programme (1 to 6, I to III)"),
-            _p("fte", F, "Full-time equivalent posts the programme or part funds"),
+        (
+            *_COMMON,
+            _p("level", TEXT, "Who runs it", choices=("federal", "state", "county", "municipal")),
+            _p("number", TEXT, "Number of the part within its programme (1 to 6, I to III)"),
+            _p("fte", NUMBER, "Full-time equivalent posts the programme or part funds"),
         ),
     ),
     NodeKind(
         "WorkingGroup",
         "wg",
         "A network, steering group or working group (AG)",
-        _COMMON
-        + (_p("kind", S, "What sort of group", required=True, choices=("network", "steering-group", "working-group", "forum")),),
+        (
+            *_COMMON,
+            _p(
+                "kind", TEXT, "What sort of group", required=True, choices=("network", "steering-group", "working-group", "forum")
+            ),
+        ),
     ),
     NodeKind(
         "Municipality",
         "mun",
         "A town or municipality (Stadt, Gemeinde)",
-        _COMMON
-        + (
-            _p("ags", S, "Official municipality key (Amtlicher Gemeindeschlüssel), 8 digits", required=True),
-            _p("population", I, "Inhabitants", required=True),
-            _p("populationDate", D, "Reference date of the population figure"),
+        (
+            *_COMMON,
+            _p("ags", TEXT, "Official municipality key (Amtlicher Gemeindeschlüssel), 8 digits", required=True),
+            _p("population", WHOLE, "Inhabitants", required=True),
+            _p("populationDate", DAY, "Reference date of the population figure"),
         ),
     ),
     NodeKind(
         "Region",
         "reg",
         "An area made of municipalities: the county, a KI district, a case-management region",
-        _COMMON
-        + (_p("kind", S, "What sort of region", required=True, choices=("county", "ki-district", "cm-region", "agency-district")),),
+        (
+            *_COMMON,
+            _p(
+                "kind",
+                TEXT,
+                "What sort of region",
+                required=True,
+                choices=("county", "ki-district", "cm-region", "agency-district"),
+            ),
+        ),
     ),
     NodeKind(
         "CaseManager",
         "cm",
         "A case-manager post (not a person)",
-        _COMMON + (_p("fte", F, "Full-time equivalent of the post", required=True), _p("languages", SS, "Languages spoken in the post")),
+        (
+            *_COMMON,
+            _p("fte", NUMBER, "Full-time equivalent of the post", required=True),
+            _p("languages", TEXTS, "Languages spoken in the post"),
+        ),
     ),
     NodeKind(
         "LegalDomain",
         "ld",
         "A legal domain (Rechtskreis), such as SGB II or the AsylbLG",
-        _COMMON + (_p("code", S, "Short legal code (SGB II, AufenthG)", required=True),),
+        (*_COMMON, _p("code", TEXT, "Short legal code (SGB II, AufenthG)", required=True)),
     ),
     NodeKind(
         "Need",
@@ -324,9 +347,23 @@ def _pairs(sources: tuple[str, ...], targets: tuple[str, ...]) -> frozenset[tupl
 
 
 REL_KINDS = (
-    RelKind("PROVIDES", "An organisation provides an offer", _pairs(("Organisation",), ("Service",)), "provides", "providedBy", _REL_COMMON),
+    RelKind(
+        "PROVIDES",
+        "An organisation provides an offer",
+        _pairs(("Organisation",), ("Service",)),
+        "provides",
+        "providedBy",
+        _REL_COMMON,
+    ),
     RelKind("ADDRESSES", "An offer addresses a need", _pairs(("Service",), ("Need",)), "addresses", "offers", _REL_COMMON),
-    RelKind("UNDER", "An offer falls under a legal domain", _pairs(("Service",), ("LegalDomain",)), "legalDomains", "offers", _REL_COMMON),
+    RelKind(
+        "UNDER",
+        "An offer falls under a legal domain",
+        _pairs(("Service",), ("LegalDomain",)),
+        "legalDomains",
+        "offers",
+        _REL_COMMON,
+    ),
     RelKind(
         "AVAILABLE_IN",
         "An offer is available in a municipality or region",
@@ -365,7 +402,11 @@ REL_KINDS = (
         _pairs(("Organisation",), ("WorkingGroup",)),
         "memberOf",
         "members",
-        _REL_COMMON + (_p("role", S, "Role in the group (member, chair, spokesperson, guest)"), _p("since", D, "Member since")),
+        (
+            *_REL_COMMON,
+            _p("role", TEXT, "Role in the group (member, chair, spokesperson, guest)"),
+            _p("since", DAY, "Member since"),
+        ),
     ),
     RelKind(
         "COOPERATES_WITH",
@@ -373,10 +414,21 @@ REL_KINDS = (
         _pairs(("Organisation",), ("Organisation",)),
         "cooperatesWith",
         "cooperatesWith",
-        _REL_COMMON + (_p("kind", S, "What the cooperation is (contract, referral, joint offer, network)"), _p("since", D, "Cooperating since")),
+        (
+            *_REL_COMMON,
+            _p("kind", TEXT, "What the cooperation is (contract, referral, joint offer, network)"),
+            _p("since", DAY, "Cooperating since"),
+        ),
         symmetric=True,
     ),
-    RelKind("EMPLOYED_BY", "A case-manager post is employed by an organisation", _pairs(("CaseManager",), ("Organisation",)), "employedBy", "employs", _REL_COMMON),
+    RelKind(
+        "EMPLOYED_BY",
+        "A case-manager post is employed by an organisation",
+        _pairs(("CaseManager",), ("Organisation",)),
+        "employedBy",
+        "employs",
+        _REL_COMMON,
+    ),
     RelKind(
         "SUPERVISED_BY",
         "A case-manager post is under the professional supervision of an organisation",
@@ -385,8 +437,22 @@ REL_KINDS = (
         "supervises",
         _REL_COMMON,
     ),
-    RelKind("COVERS", "A case-manager post covers a municipality", _pairs(("CaseManager",), ("Municipality",)), "covers", "coveredBy", _REL_COMMON),
-    RelKind("LOCATED_IN", "An organisation has its seat in a municipality", _pairs(("Organisation",), ("Municipality",)), "locatedIn", "hosts", _REL_COMMON),
+    RelKind(
+        "COVERS",
+        "A case-manager post covers a municipality",
+        _pairs(("CaseManager",), ("Municipality",)),
+        "covers",
+        "coveredBy",
+        _REL_COMMON,
+    ),
+    RelKind(
+        "LOCATED_IN",
+        "An organisation has its seat in a municipality",
+        _pairs(("Organisation",), ("Municipality",)),
+        "locatedIn",
+        "hosts",
+        _REL_COMMON,
+    ),
 )
 
 MODEL = Model(NODE_KINDS, REL_KINDS)

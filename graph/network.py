@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import networkx as nx
+
 from kimnet.graph.catalogue import Catalogue, Offer
 from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.errors import NotFoundError

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 import networkx as nx
+
 from kimnet.graph import coverage
 from kimnet.graph.availability import TargetGroup, closest_area, int_prop
 from kimnet.graph.catalogue import LEVELS, Catalogue, Geography, Level, Offer

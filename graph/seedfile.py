@@ -138,11 +138,13 @@ def _read_record(
                 continue
             source, target = (node_id, other) if outgoing else (other, node_id)
             coerced, _ = check_props(rel.props, edge_props, rel.type, partial=True)
-            edge = normalise_edge(Edge(rel.type, source, target, {**edge_props, **coerced}))  # type: ignore[dict-item]
+            edge = normalise_edge(Edge(rel.type, source, target, {**edge_props, **coerced}))
             if edge.key in edge_origin:
-                first = edge_origin[edge.key]
+                earlier = edge_origin[edge.key]
                 problems.append(
-                    Problem(f"{rel.type} to {other} is written twice (also in {first.file}, {first.entity})", node_id, name, file)
+                    Problem(
+                        f"{rel.type} to {other} is written twice (also in {earlier.file}, {earlier.entity})", node_id, name, file
+                    )
                 )
                 continue
             edge_origin[edge.key] = _Origin(file, node_id, name)

@@ -86,9 +86,7 @@ class Store(ABC):
             return result
         self.round_trips += 1
         for node_id, found in (await self._neighbours(wanted, rel_type, direction)).items():
-            kept = [
-                (e, n) for e, n in found if as_of is None or (valid_on(e.props, as_of) and valid_on(n.props, as_of))
-            ]
+            kept = [(e, n) for e, n in found if as_of is None or (valid_on(e.props, as_of) and valid_on(n.props, as_of))]
             result[node_id] = sorted(kept, key=lambda pair: (pair[1].id, pair[0].source))
         return result
 

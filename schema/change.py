@@ -130,7 +130,7 @@ def _input_namespace(label: str, *, create: bool) -> dict[str, Any]:
 def _create_resolver(label: str, input_type: type) -> Callable[..., Any]:
     kind = MODEL.node(label)
 
-    async def resolve(info: strawberry.Info[Context, None], input: Any) -> Any:  # noqa: A002
+    async def resolve(info: strawberry.Info[Context, None], input: Any) -> Any:
         try:
             key = to_key(input.key) if ":" in input.key else input.key
         except BadIdError as exc:
@@ -147,14 +147,14 @@ def _create_resolver(label: str, input_type: type) -> Callable[..., Any]:
         results, errors = await _write(info.context, changes)
         return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
 
-    resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": EntityPayload[TYPES[label]]}  # type: ignore[name-defined]
+    resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": EntityPayload[TYPES[label]]}
     return resolve
 
 
 def _update_resolver(label: str, input_type: type) -> Callable[..., Any]:
     kind = MODEL.node(label)
 
-    async def resolve(info: strawberry.Info[Context, None], id: strawberry.ID, version: int, input: Any) -> Any:  # noqa: A002
+    async def resolve(info: strawberry.Info[Context, None], id: strawberry.ID, version: int, input: Any) -> Any:
         try:
             key = _key_of_kind(id, label)
         except BadIdError as exc:
@@ -174,13 +174,13 @@ def _update_resolver(label: str, input_type: type) -> Callable[..., Any]:
         "id": strawberry.ID,
         "version": int,
         "input": input_type,
-        "return": EntityPayload[TYPES[label]],  # type: ignore[name-defined]
+        "return": EntityPayload[TYPES[label]],
     }
     return resolve
 
 
 def _delete_resolver(label: str) -> Callable[..., Any]:
-    async def resolve(info: strawberry.Info[Context, None], id: strawberry.ID, version: int | None = None) -> DeletePayload:  # noqa: A002
+    async def resolve(info: strawberry.Info[Context, None], id: strawberry.ID, version: int | None = None) -> DeletePayload:
         try:
             key = _key_of_kind(id, label)
         except BadIdError as exc:
@@ -207,14 +207,20 @@ def _plain(value: Any) -> Any:
 def _mutation_fields() -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for label in MODEL.nodes:
-        create_input = strawberry.input(type(f"{label}CreateInput", (), _input_namespace(label, create=True)), description=f"A new {label}")
+        create_input = strawberry.input(
+            type(f"{label}CreateInput", (), _input_namespace(label, create=True)), description=f"A new {label}"
+        )
         update_input = strawberry.input(
             type(f"{label}UpdateInput", (), _input_namespace(label, create=False)),
             description=f"Changes to a {label}: given fields are set, fields given as null are removed",
         )
-        fields[f"create{label}"] = strawberry.field(resolver=_create_resolver(label, create_input), name=f"create{label}", description=f"Create a {label}")
+        fields[f"create{label}"] = strawberry.field(
+            resolver=_create_resolver(label, create_input), name=f"create{label}", description=f"Create a {label}"
+        )
         fields[f"update{label}"] = strawberry.field(
-            resolver=_update_resolver(label, update_input), name=f"update{label}", description=f"Update a {label} at the version you read"
+            resolver=_update_resolver(label, update_input),
+            name=f"update{label}",
+            description=f"Update a {label} at the version you read",
         )
         fields[f"delete{label}"] = strawberry.field(
             resolver=_delete_resolver(label), name=f"delete{label}", description=f"Delete a {label} and its relationships"
@@ -232,7 +238,7 @@ class ChangeMutation:
     async def link(
         self,
         info: strawberry.Info[Context, None],
-        relationship: RelationshipType,  # type: ignore[valid-type]
+        relationship: RelationshipType,
         source: strawberry.ID,
         target: strawberry.ID,
         properties: LinkPropertiesInput | None = None,
@@ -248,7 +254,7 @@ class ChangeMutation:
     async def unlink(
         self,
         info: strawberry.Info[Context, None],
-        relationship: RelationshipType,  # type: ignore[valid-type]
+        relationship: RelationshipType,
         source: strawberry.ID,
         target: strawberry.ID,
     ) -> LinkPayload:
@@ -264,4 +270,3 @@ def _link_props(properties: LinkPropertiesInput | None) -> dict[str, Any]:
     if properties is None:
         return {}
     return {k: v for k, v in vars(properties).items() if v is not None}
-

@@ -25,7 +25,18 @@ from kimnet.schema.ids import to_key
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
-__all__ = ["CoverQuery", "CoverageGap", "Level", "ResidenceStatus", "Responsibility", "TargetGroupInput", "gap_of", "level_of", "nodes_of", "responsibility"]
+__all__ = [
+    "CoverQuery",
+    "CoverageGap",
+    "Level",
+    "ResidenceStatus",
+    "Responsibility",
+    "TargetGroupInput",
+    "gap_of",
+    "level_of",
+    "nodes_of",
+    "responsibility",
+]
 
 # The generated entity types, by name, for the annotations below.
 Service = TYPES["Service"]
@@ -43,8 +54,8 @@ class Level(enum.Enum):
     COUNTY = "county"
 
 
-ResidenceStatus = strawberry.enum(
-    enum.Enum("ResidenceStatus", {s.upper(): s for s in RESIDENCE_STATUSES}),  # type: ignore[misc]
+ResidenceStatus = strawberry.enum(  # type: ignore[call-overload]
+    enum.Enum("ResidenceStatus", {s.upper(): s for s in RESIDENCE_STATUSES}),
     description="Residence status as offers' eligibility names it",
 )
 
@@ -56,7 +67,7 @@ def level_of(value: str | None) -> Level | None:
 @strawberry.input(description="Who a coverage question is about: only offers that admit such a person count")
 class TargetGroupInput:
     age: int | None = None
-    residenceStatus: ResidenceStatus | None = None  # type: ignore[valid-type]
+    residenceStatus: ResidenceStatus | None = None
 
     def target(self) -> TargetGroup:
         status = (self.residenceStatus.value,) if self.residenceStatus is not None else ()
@@ -81,38 +92,38 @@ def _offers(offers: Any, day: dt.date) -> list[Any]:
 
 @strawberry.type(description="An offer that covers a need in a municipality, and from how close")
 class CoveringOffer:
-    offer: Service  # type: ignore[valid-type]
+    offer: Service
     level: Level
 
 
 @strawberry.type(description="How one need is covered in a municipality")
 class NeedCoverage:
-    need: Need  # type: ignore[valid-type]
+    need: Need
     level: Level | None = strawberry.field(description="The closest level with an offer; null is a gap")
     offers: list[CoveringOffer]
 
 
 @strawberry.type(description="The statutory responsibility for one legal domain in a municipality")
 class Responsibility:
-    legalDomain: LegalDomain  # type: ignore[valid-type]
+    legalDomain: LegalDomain
     level: Level
-    offers: list[Service]  # type: ignore[valid-type]
-    organisations: list[Organisation]  # type: ignore[valid-type]
+    offers: list[Service]
+    organisations: list[Organisation]
 
 
 @strawberry.type(description="A municipality without an offer for a need or a programme part")
 class CoverageGap:
-    municipality: Municipality  # type: ignore[valid-type]
+    municipality: Municipality
     population: int = strawberry.field(description="Inhabitants affected")
-    need: Need | None  # type: ignore[valid-type]
-    programme: Programme | None = strawberry.field(description="The programme part, for programme gaps")  # type: ignore[valid-type]
+    need: Need | None
+    programme: Programme | None = strawberry.field(description="The programme part, for programme gaps")
 
 
 @strawberry.type(description="A need still covered, but from another level than before")
 class LevelChange:
-    municipality: Municipality  # type: ignore[valid-type]
+    municipality: Municipality
     population: int
-    need: Need  # type: ignore[valid-type]
+    need: Need
     before: Level
     after: Level
 
@@ -122,17 +133,17 @@ class CoverageChanges:
     opened: list[CoverageGap] = strawberry.field(description="Gaps on the second day that were not there on the first")
     closed: list[CoverageGap] = strawberry.field(description="Gaps on the first day that are gone on the second")
     moved: list[LevelChange] = strawberry.field(description="Needs covered on both days, from another level")
-    ended: list[Service] = strawberry.field(description="Offers valid on the first day, not on the second")  # type: ignore[valid-type]
-    started: list[Service] = strawberry.field(description="Offers valid on the second day, not on the first")  # type: ignore[valid-type]
+    ended: list[Service] = strawberry.field(description="Offers valid on the first day, not on the second")
+    started: list[Service] = strawberry.field(description="Offers valid on the second day, not on the first")
 
 
 @strawberry.type(description="Several providers offering the same need to overlapping target groups in one place")
 class DuplicateStructure:
-    municipality: Municipality  # type: ignore[valid-type]
-    need: Need  # type: ignore[valid-type]
-    offers: list[Service]  # type: ignore[valid-type]
-    providers: list[Organisation]  # type: ignore[valid-type]
-    sharedProgrammes: list[Programme] = strawberry.field(  # type: ignore[valid-type]
+    municipality: Municipality
+    need: Need
+    offers: list[Service]
+    providers: list[Organisation]
+    sharedProgrammes: list[Programme] = strawberry.field(
         description="Programmes funding all of them: parallel posts of one programme may be intended"
     )
 
@@ -174,7 +185,7 @@ class CoverQuery:
         self,
         info: strawberry.Info[Context, None],
         municipality: strawberry.ID,
-        asOf: dt.date | None = None,  # noqa: N803
+        asOf: dt.date | None = None,
         target: TargetGroupInput | None = None,
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
@@ -191,11 +202,14 @@ class CoverQuery:
 
     @strawberry.field(description="Who is responsible in a municipality, per legal domain (e.g. which youth office)")
     async def responsibilities(
-        self, info: strawberry.Info[Context, None], municipality: strawberry.ID, asOf: dt.date | None = None  # noqa: N803
+        self, info: strawberry.Info[Context, None], municipality: strawberry.ID, asOf: dt.date | None = None
     ) -> list[Responsibility]:
         day = asOf or info.context.today
         catalogue = await gather_catalogue(info.context.store, None)
-        return [responsibility(catalogue, r, day) for r in rules.responsibilities(_municipality(catalogue, municipality), catalogue, day)]
+        return [
+            responsibility(catalogue, r, day)
+            for r in rules.responsibilities(_municipality(catalogue, municipality), catalogue, day)
+        ]
 
     @strawberry.field(
         description="(Municipality, need) pairs without an offer, largest population first; with `programme`, "
@@ -204,7 +218,7 @@ class CoverQuery:
     async def coverageGaps(
         self,
         info: strawberry.Info[Context, None],
-        asOf: dt.date | None = None,  # noqa: N803
+        asOf: dt.date | None = None,
         needs: list[strawberry.ID] | None = None,
         municipalities: list[strawberry.ID] | None = None,
         programme: strawberry.ID | None = None,
@@ -220,7 +234,9 @@ class CoverQuery:
             gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
         return [gap_of(catalogue, g, day) for g in gaps]
 
-    @strawberry.field(description="Gaps that open or close between two days, needs that move to another level, offers that end or start")
+    @strawberry.field(
+        description="Gaps that open or close between two days, needs that move to another level, offers that end or start"
+    )
     async def coverageChanges(
         self,
         info: strawberry.Info[Context, None],
@@ -258,7 +274,7 @@ class CoverQuery:
     async def duplicates(
         self,
         info: strawberry.Info[Context, None],
-        asOf: dt.date | None = None,  # noqa: N803
+        asOf: dt.date | None = None,
         needs: list[strawberry.ID] | None = None,
         municipalities: list[strawberry.ID] | None = None,
     ) -> list[DuplicateStructure]:

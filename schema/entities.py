@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -123,7 +123,10 @@ def page_of(
     values, descending = order_values(order_by)
     page = paginate(pairs, lambda p: values(p[1]), descending, first=first, after=after, last=last, before=before)
     info = relay.PageInfo(
-        has_next_page=page.has_next, has_previous_page=page.has_previous, start_cursor=page.start_cursor, end_cursor=page.end_cursor
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=page.start_cursor,
+        end_cursor=page.end_cursor,
     )
     return [(c, e, n) for c, (e, n) in zip(page.cursors, page.items, strict=True)], info, page.total
 
@@ -141,8 +144,8 @@ def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..
         last: int | None = None,
         before: str | None = None,
         where: Any = None,
-        orderBy: Any = None,  # noqa: N803 (GraphQL argument name)
-        asOf: dt.date | None = None,  # noqa: N803
+        orderBy: Any = None,
+        asOf: dt.date | None = None,
     ) -> Any:
         context = info.context
         day = asOf or root._day
@@ -150,7 +153,7 @@ def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..
         if where is not None:
             keep = await matching(context, [n for _, n in found], to_predicate(where), day)
             found = [(e, n) for e, n in found if n.id in keep]
-        rows, page_info, total = page_of(list(found), day, orderBy, first, after, last, before)  # type: ignore[arg-type]
+        rows, page_info, total = page_of(list(found), day, orderBy, first, after, last, before)
         edges = [LinkEdge(cursor=c, node=entity(n, day), **_edge_props(e)) for c, e, n in rows]
         return LinkConnection(edges=edges, pageInfo=page_info, totalCount=total)
 
@@ -167,7 +170,7 @@ def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..
         "return": f"LinkConnection[{target}]",
     }
     if len(targets) == 1:
-        annotations["orderBy"] = list[ORDER[targets[0]]] | None  # type: ignore[misc]
+        annotations["orderBy"] = list[ORDER[targets[0]]] | None
     else:
         resolve = _without_order(resolve)
     resolve.__annotations__ = annotations
@@ -185,7 +188,7 @@ def _without_order(resolve: Callable[..., Any]) -> Callable[..., Any]:
         last: int | None = None,
         before: str | None = None,
         where: Any = None,
-        asOf: dt.date | None = None,  # noqa: N803
+        asOf: dt.date | None = None,
     ) -> Any:
         return await resolve(root, info, first, after, last, before, where, None, asOf)
 
@@ -229,7 +232,8 @@ for _kind in MODEL.nodes.values():
     TYPES[_kind.label] = _make_type(_kind)
     _NAMESPACE[_kind.label] = TYPES[_kind.label]
 
-Area = Annotated[Union[TYPES["Municipality"], TYPES["Region"]], strawberry.union("Area", description="A municipality or a region")]  # type: ignore[valid-type]  # noqa: UP007
+_AREA_MEMBERS = TYPES["Municipality"] | TYPES["Region"]
+Area = Annotated[_AREA_MEMBERS, strawberry.union("Area", description="A municipality or a region")]
 _NAMESPACE["Area"] = Area
 globals().update(_NAMESPACE)
 

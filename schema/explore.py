@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LIST_FIELDS", "ExploreQuery", "Relationship", "RelationshipType"]
 
-RelationshipType = strawberry.enum(
-    enum.Enum("RelationshipType", {t: t for t in MODEL.rels}),  # type: ignore[misc]
+RelationshipType = strawberry.enum(  # type: ignore[call-overload]
+    enum.Enum("RelationshipType", {t: t for t in MODEL.rels}),
     description="The kinds of relationship in the network",
 )
 
@@ -47,8 +47,8 @@ def _list_resolver(label: str) -> Callable[..., Any]:
         last: int | None = None,
         before: str | None = None,
         where: Any = None,
-        orderBy: Any = None,  # noqa: N803 (GraphQL argument name)
-        asOf: dt.date | None = None,  # noqa: N803
+        orderBy: Any = None,
+        asOf: dt.date | None = None,
     ) -> Any:
         context = info.context
         day = asOf or context.today
@@ -67,9 +67,9 @@ def _list_resolver(label: str) -> Callable[..., Any]:
         "last": int | None,
         "before": str | None,
         "where": WHERE[label] | None,
-        "orderBy": list[ORDER[label]] | None,  # type: ignore[misc]
+        "orderBy": list[ORDER[label]] | None,
         "asOf": dt.date | None,
-        "return": Connection[TYPES[label]],  # type: ignore[name-defined]
+        "return": Connection[TYPES[label]],
     }
     return resolve
 
@@ -87,7 +87,7 @@ LIST_FIELDS = {
 
 @strawberry.type(description="A relationship between two entities, with its properties")
 class Relationship:
-    type: RelationshipType  # type: ignore[valid-type]
+    type: RelationshipType
     source: str = strawberry.field(description="Key of the source entity")
     target: str = strawberry.field(description="Key of the target entity")
     role: str | None = None
@@ -127,7 +127,7 @@ class Neighbourhood:
 @strawberry.type
 class ExploreQuery:
     @strawberry.field(description="The entity with this global id or key, or null")
-    async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:  # noqa: A002
+    async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:
         found = await info.context.loaders.nodes.load(to_key(id))
         return entity(found, info.context.today) if found else None
 
@@ -138,20 +138,25 @@ class ExploreQuery:
         found = await info.context.loaders.nodes.load_many([to_key(i) for i in ids])
         return [entity(n, info.context.today) if n else None for n in found]
 
-    @strawberry.field(description="The entities within `depth` steps of an entity, over the given relationship kinds (all by default)")
+    @strawberry.field(
+        description="The entities within `depth` steps of an entity, over the given relationship kinds (all by default)"
+    )
     async def neighbourhood(
         self,
         info: strawberry.Info[Context, None],
-        id: strawberry.ID,  # noqa: A002
+        id: strawberry.ID,
         depth: int = 1,
-        relationships: list[RelationshipType] | None = None,  # type: ignore[valid-type]
-        asOf: dt.date | None = None,  # noqa: N803
+        relationships: list[RelationshipType] | None = None,
+        asOf: dt.date | None = None,
     ) -> Neighbourhood:
         day = asOf or info.context.today
-        types = [r.value for r in relationships] if relationships is not None else None
+        types = [r.value for r in relationships] if relationships is not None else None  # type: ignore[attr-defined]
         found = await walk(info.context.store, to_key(id), depth, types, day)
         return Neighbourhood(
             centre=found.centre,
-            entities=[NeighbourhoodEntity(distance=d, entity=entity(n, day)) for n, d in sorted(found.nodes.values(), key=lambda p: (p[1], p[0].id))],
+            entities=[
+                NeighbourhoodEntity(distance=d, entity=entity(n, day))
+                for n, d in sorted(found.nodes.values(), key=lambda p: (p[1], p[0].id))
+            ],
             links=[Relationship.of(e) for e in sorted(found.edges.values(), key=lambda e: e.key)],
         )

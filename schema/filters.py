@@ -132,8 +132,8 @@ def _make_where(label: str | None) -> type:
         annotations[prop.name] = _FILTER_FOR[prop.type] | None
         namespace[prop.name] = strawberry.field(default=None, description=prop.doc)
         fields[prop.name] = (prop.name, "field")
-    for field_name in MODEL.link_fields(label) if label else ():
-        annotations[field_name] = f"Optional[{_link_filter_name(targets_of(label, field_name))}]"
+    for field_name in MODEL.link_fields(label) if label is not None else ():
+        annotations[field_name] = f"Optional[{_link_filter_name(targets_of(label, field_name))}]"  # type: ignore[arg-type]
         namespace[field_name] = strawberry.field(default=None, description=f"Conditions on the entities in {field_name}")
         fields[field_name] = (field_name, "link")
     for attr, graphql, kind in (("AND", "AND", "and"), ("OR", "OR", "or")):
@@ -174,7 +174,7 @@ def _make_link_filter(labels: tuple[str, ...]) -> type:
 def _make_order(label: str) -> type:
     sortable = [p.name for p in MODEL.node(label).props if p.type is not PropType.STRINGS]
     members = {"key": "id", **{name: name for name in sortable}}
-    field_enum = strawberry.enum(enum.Enum(f"{label}OrderField", members), description=f"What {label} lists can be sorted by")  # type: ignore[misc]
+    field_enum = strawberry.enum(enum.Enum(f"{label}OrderField", members), description=f"What {label} lists can be sorted by")  # type: ignore[call-overload]
     cls = type(
         f"{label}Order",
         (),
@@ -266,4 +266,3 @@ def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool]]:
         return (*(node.id if f == "id" else node.props.get(f) for f, _ in keys), node.id)
 
     return values, [desc for _, desc in keys] + [False]
-

@@ -32,25 +32,25 @@ LegalDomain = TYPES["LegalDomain"]
 
 @strawberry.type(description="An organisation and how much it brokers between others")
 class Broker:
-    organisation: Organisation  # type: ignore[valid-type]
+    organisation: Organisation
     betweenness: float = strawberry.field(description="Normalised betweenness centrality in the cooperation network")
 
 
 @strawberry.type(description="Two legal domains whose organisations have no cooperation tie")
 class LegalDomainPair:
-    first: LegalDomain  # type: ignore[valid-type]
-    second: LegalDomain  # type: ignore[valid-type]
+    first: LegalDomain
+    second: LegalDomain
 
 
 @strawberry.type(description="What the network loses if one organisation leaves")
 class LeavingImpact:
-    organisation: Organisation  # type: ignore[valid-type]
-    offersLost: list[Service] = strawberry.field(description="Valid offers that only this organisation provides")  # type: ignore[valid-type]
-    offersShared: list[Service] = strawberry.field(description="Valid offers it provides with others")  # type: ignore[valid-type]
+    organisation: Organisation
+    offersLost: list[Service] = strawberry.field(description="Valid offers that only this organisation provides")
+    offersShared: list[Service] = strawberry.field(description="Valid offers it provides with others")
     gapsOpened: list[CoverageGap] = strawberry.field(description="Coverage gaps that losing its offers opens")
-    partners: list[Organisation] = strawberry.field(description="Organisations tied to it")  # type: ignore[valid-type]
+    partners: list[Organisation] = strawberry.field(description="Organisations tied to it")
     pairsDisconnected: int = strawberry.field(description="Pairs of other organisations that lose every path between them")
-    isolated: list[Organisation] = strawberry.field(description="Organisations left without any tie")  # type: ignore[valid-type]
+    isolated: list[Organisation] = strawberry.field(description="Organisations left without any tie")
 
 
 def _organisation(value: str) -> str:
@@ -62,21 +62,23 @@ def _organisation(value: str) -> str:
 
 @strawberry.type
 class NetworkQuery:
-    @strawberry.field(description="The shortest tie between two organisations, over cooperation and shared working groups; null if none")
+    @strawberry.field(
+        description="The shortest tie between two organisations, over cooperation and shared working groups; null if none"
+    )
     async def cooperationPath(
         self,
         info: strawberry.Info[Context, None],
         from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
         to: strawberry.ID,
-        asOf: dt.date | None = None,  # noqa: N803
-    ) -> list[Organisation] | None:  # type: ignore[valid-type]
+        asOf: dt.date | None = None,
+    ) -> list[Organisation] | None:
         day = asOf or info.context.today
         organisations, graph = await gather_network(info.context.store, day)
         path = analysis.cooperation_path(graph, _organisation(from_), _organisation(to))
         return None if path is None else [entity(organisations[o], day) for o in path]
 
     @strawberry.field(description="The organisations that broker most between others (betweenness centrality)")
-    async def brokers(self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, top: int = 10) -> list[Broker]:  # noqa: N803
+    async def brokers(self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, top: int = 10) -> list[Broker]:
         if not 1 <= top <= 500:
             raise ValueError(f"top must be between 1 and 500, not {top}")
         day = asOf or info.context.today
@@ -85,7 +87,7 @@ class NetworkQuery:
 
     @strawberry.field(description="Pairs of legal domains with no cooperation tie between their organisations")
     async def missingTies(
-        self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, countWorkingGroups: bool = False  # noqa: N803
+        self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, countWorkingGroups: bool = False
     ) -> list[LegalDomainPair]:
         day = asOf or info.context.today
         _, graph = await gather_network(info.context.store, day)
@@ -101,7 +103,7 @@ class NetworkQuery:
 
     @strawberry.field(description="What is lost if one organisation leaves: offers, coverage, ties")
     async def impactOfLeaving(
-        self, info: strawberry.Info[Context, None], organisation: strawberry.ID, asOf: dt.date | None = None  # noqa: N803
+        self, info: strawberry.Info[Context, None], organisation: strawberry.ID, asOf: dt.date | None = None
     ) -> LeavingImpact:
         day = asOf or info.context.today
         key = _organisation(organisation)

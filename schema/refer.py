@@ -38,7 +38,7 @@ CaseManager = TYPES["CaseManager"]
 class CaseInput:
     municipality: strawberry.ID = strawberry.field(description="Where the person lives (key or id)")
     age: int | None = None
-    residenceStatus: ResidenceStatus | None = None  # type: ignore[valid-type]
+    residenceStatus: ResidenceStatus | None = None
     needs: list[strawberry.ID] = strawberry.field(default_factory=list, description="Needs (keys or ids), e.g. need:ausbildung")
     languages: list[str] = strawberry.field(default_factory=list, description="Languages the person speaks (ISO 639-1)")
     asOf: dt.date | None = strawberry.field(default=None, description="The day of the referral; default today")
@@ -54,9 +54,9 @@ class ExclusionKind(enum.Enum):
 
 @strawberry.type(description="An offer the person is eligible for")
 class OfferMatch:
-    offer: Service  # type: ignore[valid-type]
-    organisations: list[Organisation]  # type: ignore[valid-type]
-    legalDomains: list[LegalDomain]  # type: ignore[valid-type]
+    offer: Service
+    organisations: list[Organisation]
+    legalDomains: list[LegalDomain]
     level: Level
     languageMatch: bool
     reasons: list[str] = strawberry.field(description="Why it matched")
@@ -64,7 +64,7 @@ class OfferMatch:
 
 @strawberry.type(description="The eligible offers for one need, best first")
 class NeedReferral:
-    need: Need  # type: ignore[valid-type]
+    need: Need
     offers: list[OfferMatch]
 
 
@@ -76,34 +76,34 @@ class ExclusionReason:
 
 @strawberry.type(description="An offer for one of the needs that does not fit, with every reason")
 class ExcludedOffer:
-    offer: Service  # type: ignore[valid-type]
-    need: Need  # type: ignore[valid-type]
+    offer: Service
+    need: Need
     reasons: list[ExclusionReason]
 
 
 @strawberry.type(description="A case-manager post responsible for the municipality")
 class CaseManagerAssignment:
-    post: CaseManager  # type: ignore[valid-type]
-    employer: Organisation | None  # type: ignore[valid-type]
-    supervisor: Organisation | None  # type: ignore[valid-type]
+    post: CaseManager
+    employer: Organisation | None
+    supervisor: Organisation | None
 
 
 @strawberry.type(description="An organisation proposed for the case conference, and what it brings")
 class ConferenceMember:
-    organisation: Organisation  # type: ignore[valid-type]
-    needs: list[Need]  # type: ignore[valid-type]
-    legalDomains: list[LegalDomain]  # type: ignore[valid-type]
-    cooperationPath: list[Organisation] | None = strawberry.field(  # type: ignore[valid-type]
+    organisation: Organisation
+    needs: list[Need]
+    legalDomains: list[LegalDomain]
+    cooperationPath: list[Organisation] | None = strawberry.field(
         description="How it is tied to the case manager's organisation (cooperation or shared working groups); null: no tie"
     )
 
 
 @strawberry.type(description="The smallest set of organisations that covers every need and legal domain involved")
 class Conference:
-    anchor: Organisation | None = strawberry.field(description="The case manager's organisation")  # type: ignore[valid-type]
+    anchor: Organisation | None = strawberry.field(description="The case manager's organisation")
     members: list[ConferenceMember]
-    uncoveredNeeds: list[Need]  # type: ignore[valid-type]
-    uncoveredLegalDomains: list[LegalDomain]  # type: ignore[valid-type]
+    uncoveredNeeds: list[Need]
+    uncoveredLegalDomains: list[LegalDomain]
 
 
 @strawberry.type(description="The answer to a referral")
@@ -177,7 +177,9 @@ def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: 
 
 @strawberry.type
 class ReferQuery:
-    @strawberry.field(description="Refer a case across legal domains: eligible and excluded offers, responsibilities, case managers, a conference")
+    @strawberry.field(
+        description="Refer a case across legal domains: eligible and excluded offers, responsibilities, case managers, a conference"
+    )
     async def referral(self, info: strawberry.Info[Context, None], case: CaseInput) -> ReferralResult:
         # Messages name the field at fault, never the value: the case must not leak into errors or logs.
         day = case.asOf or info.context.today

@@ -16,8 +16,8 @@ from strawberry.tools import merge_types
 
 from kimnet.graph.errors import KimnetError
 from kimnet.schema.change import MUTATION_FIELDS, ChangeMutation
-from kimnet.schema.entities import all_types
 from kimnet.schema.cover import CoverQuery
+from kimnet.schema.entities import all_types
 from kimnet.schema.explore import LIST_FIELDS, ExploreQuery
 from kimnet.schema.network import NetworkQuery
 from kimnet.schema.refer import ReferQuery

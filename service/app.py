@@ -55,8 +55,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         opened = store or await open_store(settings)
         try:
             if await opened.is_empty():
-                counts, digest = await load_seed(opened, settings.seed)
-                log.info("seeded the empty %s store from %s (%s nodes)", opened.name, settings.seed.name, sum(counts.nodes.values()))
+                counts, _digest = await load_seed(opened, settings.seed)
+                log.info(
+                    "seeded the empty %s store from %s (%s nodes)", opened.name, settings.seed.name, sum(counts.nodes.values())
+                )
             app.state.store = opened
             yield
         finally:

@@ -104,7 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    where = settings.neo4j_uri and "Neo4j" or f"the embedded store in {settings.data_dir}"
+    where = (settings.neo4j_uri and "Neo4j") or f"the embedded store in {settings.data_dir}"
     print(f"kimnet serves {where} at http://{settings.host}:{settings.port}/graphql", file=sys.stderr)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
     return 0

@@ -20,9 +20,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
+from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
-from strawberry.http.ides import get_graphql_ide_html
 
 __all__ = ["GRAPHQL_RESPONSE", "graphql_endpoint"]
 
@@ -69,11 +69,18 @@ async def _params(request: Request) -> dict[str, Any] | Response:
     return body
 
 
-def graphql_endpoint(schema: Schema, context: Callable[[Request], Any], *, graphiql: bool) -> Callable[[Request], Awaitable[Response]]:
+def graphql_endpoint(
+    schema: Schema, context: Callable[[Request], Any], *, graphiql: bool
+) -> Callable[[Request], Awaitable[Response]]:
     """Return the Starlette endpoint that serves ``schema``."""
 
     async def endpoint(request: Request) -> Response:
-        if request.method == "GET" and graphiql and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
+        if (
+            request.method == "GET"
+            and graphiql
+            and "text/html" in request.headers.get("accept", "")
+            and "query" not in request.query_params
+        ):
             return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
         media_type = _accepted(request)
         if media_type is None:
@@ -91,7 +98,11 @@ def graphql_endpoint(schema: Schema, context: Callable[[Request], Any], *, graph
         allowed = (OperationType.QUERY,) if request.method == "GET" else (OperationType.QUERY, OperationType.MUTATION)
         try:
             result = await schema.execute(
-                query, variable_values=variables, context_value=context(request), operation_name=operation, allowed_operation_types=allowed
+                query,
+                variable_values=variables,
+                context_value=context(request),
+                operation_name=operation,
+                allowed_operation_types=allowed,
             )
         except InvalidOperationTypeError:
             return JSONResponse(

@@ -21,14 +21,25 @@ from typing import Any
 
 import networkx as nx
 
-from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.changes import plan_create, plan_delete, plan_link, plan_unlink, plan_update
+from kimnet.graph.changes import (
+    Change,
+    CreateNode,
+    DeleteNode,
+    Link,
+    Unlink,
+    UpdateNode,
+    plan_create,
+    plan_delete,
+    plan_link,
+    plan_unlink,
+    plan_update,
+)
 from kimnet.graph.errors import StoreError
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import Edge, EdgeKey, Node
-from kimnet.graph.validate import normalise_edge
 from kimnet.graph.store import Direction, Neighbours, Store, WriteResult
 from kimnet.graph.stores.journal import Journal, decode_edge, decode_node, encode_edge, encode_node
+from kimnet.graph.validate import normalise_edge
 
 __all__ = ["EmbeddedStore"]
 
@@ -49,7 +60,7 @@ class EmbeddedStore(Store):
         self.folder = folder
         self._journal = journal
         self._lock_fd = lock_fd
-        self._graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -116,9 +127,13 @@ class EmbeddedStore(Store):
             found: list[tuple[Edge, Node]] = []
             if node_id in nodes:
                 if direction in ("out", "both"):
-                    found += [(keys[rel_type]["edge"], nodes[v]["node"]) for v, keys in graph.succ[node_id].items() if rel_type in keys]
+                    found += [
+                        (keys[rel_type]["edge"], nodes[v]["node"]) for v, keys in graph.succ[node_id].items() if rel_type in keys
+                    ]
                 if direction in ("in", "both"):
-                    found += [(keys[rel_type]["edge"], nodes[u]["node"]) for u, keys in graph.pred[node_id].items() if rel_type in keys]
+                    found += [
+                        (keys[rel_type]["edge"], nodes[u]["node"]) for u, keys in graph.pred[node_id].items() if rel_type in keys
+                    ]
             result[node_id] = found
         return result
 
@@ -226,4 +241,5 @@ class EmbeddedStore(Store):
     def _fill(self, data: GraphData) -> None:
         graph = self._graph
         graph.add_nodes_from((n.id, {"node": n}) for n in data.nodes.values())
-        graph.add_edges_from((e.source, e.target, e.type, {"edge": e}) for e in data.edges.values())
+        for e in data.edges.values():
+            graph.add_edge(e.source, e.target, key=e.type, edge=e)

@@ -24,8 +24,19 @@ import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
-from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.changes import plan_create, plan_delete, plan_link, plan_unlink, plan_update
+from kimnet.graph.changes import (
+    Change,
+    CreateNode,
+    DeleteNode,
+    Link,
+    Unlink,
+    UpdateNode,
+    plan_create,
+    plan_delete,
+    plan_link,
+    plan_unlink,
+    plan_update,
+)
 from kimnet.graph.errors import StoreUnavailableError
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
@@ -36,9 +47,7 @@ __all__ = ["Neo4jStore"]
 
 # -- statements -------------------------------------------------------------------
 
-SCHEMA: tuple[LiteralString, ...] = (
-    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
-)
+SCHEMA: tuple[LiteralString, ...] = ("CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",)
 
 GET_NODES = "UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n.id AS id, properties(n) AS props"
 
@@ -60,12 +69,12 @@ PING = "RETURN 1 AS ok"
 ANY_NODE = "MATCH (n:Entity) RETURN n.id AS id LIMIT 1"
 
 
-def _by_label(template: str) -> dict[str, LiteralString]:
-    return {label: cast(LiteralString, template.replace("LABEL", label)) for label in MODEL.nodes}
+def _by_label(template: LiteralString) -> dict[str, LiteralString]:
+    return {label: template.replace("LABEL", label) for label in MODEL.nodes}
 
 
-def _by_type(template: str) -> dict[str, LiteralString]:
-    return {type_: cast(LiteralString, template.replace("TYPE", type_)) for type_ in MODEL.rels}
+def _by_type(template: LiteralString) -> dict[str, LiteralString]:
+    return {type_: template.replace("TYPE", type_) for type_ in MODEL.rels}
 
 
 CREATE_NODE = _by_label("CREATE (n:Entity:LABEL) SET n = $props")
@@ -138,6 +147,12 @@ def _node(node_id: str, raw: Mapping[str, Any]) -> Node:
 # -- the store -------------------------------------------------------------------
 
 
+def _safe(uri: str) -> str:
+    """The URI without credentials, for messages."""
+    scheme, sep, rest = uri.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else uri.rpartition("@")[2]
+
+
 class Neo4jStore(Store):
     """A graph in a Neo4j database, reached through an async driver."""
 
@@ -158,6 +173,19 @@ class Neo4jStore(Store):
         driver = AsyncGraphDatabase.driver(uri, auth=(user, password), connection_acquisition_timeout=10)
         store = cls(driver, database)
         try:
+            # Fails at once when Neo4j is down; queries would retry for half a minute first.
+            await driver.verify_connectivity()
+        except AuthError as exc:
+            await driver.close()
+            raise StoreUnavailableError(
+                f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
+            ) from None
+        except (ServiceUnavailable, SessionExpired, OSError, ValueError) as exc:
+            await driver.close()
+            raise StoreUnavailableError(
+                f"Neo4j at {_safe(uri)} is unavailable ({exc}); start it, e.g. scripts/neo4j start"
+            ) from None
+        try:
             await store.ensure_schema()
         except BaseException:
             await driver.close()
@@ -173,7 +201,9 @@ class Neo4jStore(Store):
         try:
             result = await self._driver.execute_query(statement, params, database_=self._database)
         except AuthError as exc:
-            raise StoreUnavailableError(f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD") from None
+            raise StoreUnavailableError(
+                f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
+            ) from None
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
         return list(result.records)
@@ -289,4 +319,3 @@ async def _import_graph(tx: AsyncManagedTransaction, data: GraphData) -> None:
     for type_, rows in by_type.items():
         for start in range(0, len(rows), BATCH):
             await (await tx.run(CREATE_EDGES[type_], rows=rows[start : start + BATCH])).consume()
-

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+
 from kimnet.graph.availability import TargetGroup, closest_area
 from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
 from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, duplicates, programme_gaps, responsibilities

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -97,7 +99,7 @@ async def test_a_damaged_journal_line_is_reported_and_left_alone(tmp_path: Path)
     journal = tmp_path / JOURNAL
     damaged = journal.read_bytes().replace(b'"name":"b"', b'"name":"X"')
     journal.write_bytes(damaged)
-    with pytest.raises(StoreCorruptedError, match=r"journal.kim, line 2 is damaged \(checksum mismatch\)"):
+    with pytest.raises(StoreCorruptedError, match=re.escape("journal.kim, line 2 is damaged (checksum mismatch)")):
         EmbeddedStore.open(tmp_path)
     assert journal.read_bytes() == damaged
 
@@ -108,7 +110,7 @@ async def test_a_damaged_snapshot_is_reported(tmp_path: Path) -> None:
     await store.close()
     snapshot = tmp_path / SNAPSHOT
     snapshot.write_bytes(snapshot.read_bytes()[:-20])
-    with pytest.raises(StoreCorruptedError, match="snapshot.kim is damaged"):
+    with pytest.raises(StoreCorruptedError, match=re.escape("snapshot.kim is damaged")):
         EmbeddedStore.open(tmp_path)
 
 
@@ -126,7 +128,7 @@ async def test_compaction_keeps_everything(tmp_path: Path) -> None:
 async def test_a_second_process_cannot_open_the_same_folder(tmp_path: Path) -> None:
     store = EmbeddedStore.open(tmp_path)
     probe = "import sys; from kimnet.graph.stores.embedded import EmbeddedStore; EmbeddedStore.open(sys.argv[1])"
-    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True)
+    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True)
     assert result.returncode != 0
     assert "another kimnet process is using" in result.stderr
     await store.close()
@@ -134,5 +136,5 @@ async def test_a_second_process_cannot_open_the_same_folder(tmp_path: Path) -> N
 
 def test_a_data_folder_that_cannot_be_made_is_reported(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
-    with pytest.raises(StoreError, match="cannot use .*a-file/sub as data folder"):
+    with pytest.raises(StoreError, match=r"cannot use .*a-file/sub as data folder"):
         EmbeddedStore.open(tmp_path / "a-file" / "sub")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import networkx as nx
 import pytest
+
 from kimnet.graph import referral
 from kimnet.graph.catalogue import Catalogue, Geography, Offer
 from kimnet.graph.errors import NotFoundError

@@ -70,17 +70,41 @@ def test_a_good_seed_loads_with_typed_values_and_relationships_in_both_writings(
         ("extra.toml", "[[Planet]]\nid = 'pla:x'\nname = 'x'\n", "extra.toml: unknown node kind 'Planet'"),
         ("extra.toml", "[[Need]]\nname = 'x'\n", "extra.toml, field id: Need number 1 has no id"),
         ("extra.toml", "[[Need]]\nid = 'need:x'\n", "extra.toml, entity need:x, field name: is required"),
-        ("extra.toml", "[[Need]]\nid = 'need:x'\nname = 'x'\ncolour = 'red'\n", "extra.toml, entity need:x, field colour: is not a property"),
-        ("extra.toml", "[[Need]]\nid = 'mun:x'\nname = 'x'\n", "extra.toml, entity mun:x, field id: a Need id starts with 'need:'"),
-        ("extra.toml", "[[Region]]\nid = 'reg:kreis'\nname = 'x'\nkind = 'county'\n", "extra.toml, entity reg:kreis, field id: duplicate id; first defined in regions.toml"),
-        ("extra.toml", "[[Municipality]]\nid = 'mun:x'\nname = 'x'\nags = '123'\npopulation = 5\n", "entity mun:x, field ags: must be 8 digits"),
-        ("extra.toml", "[[Municipality]]\nid = 'mun:x'\nname = 'x'\nags = '05558000'\npopulation = 'many'\n", "field population: must be a whole number"),
+        (
+            "extra.toml",
+            "[[Need]]\nid = 'need:x'\nname = 'x'\ncolour = 'red'\n",
+            "extra.toml, entity need:x, field colour: is not a property",
+        ),
+        (
+            "extra.toml",
+            "[[Need]]\nid = 'mun:x'\nname = 'x'\n",
+            "extra.toml, entity mun:x, field id: a Need id starts with 'need:'",
+        ),
+        (
+            "extra.toml",
+            "[[Region]]\nid = 'reg:kreis'\nname = 'x'\nkind = 'county'\n",
+            "extra.toml, entity reg:kreis, field id: duplicate id; first defined in regions.toml",
+        ),
+        (
+            "extra.toml",
+            "[[Municipality]]\nid = 'mun:x'\nname = 'x'\nags = '123'\npopulation = 5\n",
+            "entity mun:x, field ags: must be 8 digits",
+        ),
+        (
+            "extra.toml",
+            "[[Municipality]]\nid = 'mun:x'\nname = 'x'\nags = '05558000'\npopulation = 'many'\n",
+            "field population: must be a whole number",
+        ),
         (
             "extra.toml",
             "[[Service]]\nid = 'svc:y'\nname = 'y'\nvalidFrom = 2022-01-01\nvalidTo = 2021-12-31\n",
             "extra.toml, entity svc:y, field validTo: 2021-12-31 is before validFrom 2022-01-01",
         ),
-        ("extra.toml", "[[Service]]\nid = 'svc:y'\nname = 'y'\nprovidedBy = 'org:ghost'\n", "extra.toml, entity svc:y, field providedBy: source org:ghost does not exist"),
+        (
+            "extra.toml",
+            "[[Service]]\nid = 'svc:y'\nname = 'y'\nprovidedBy = 'org:ghost'\n",
+            "extra.toml, entity svc:y, field providedBy: source org:ghost does not exist",
+        ),
         (
             "extra.toml",
             "[[Service]]\nid = 'svc:y'\nname = 'y'\navailableIn = 'org:a'\n",
@@ -96,9 +120,17 @@ def test_a_good_seed_loads_with_typed_values_and_relationships_in_both_writings(
             "[[Organisation]]\nid = 'org:c'\nname = 'c'\nkind = 'welfare'\nmemberOf = [{ id = 'org:a', role = 5 }]\n",
             "entity org:c, field memberOf: role must be a string",
         ),
-        ("extra.toml", "[[Service]]\nid = 'svc:y'\nname = 'y'\nresidenceStatuses = ['tourist']\n", "residenceStatuses: may hold only"),
+        (
+            "extra.toml",
+            "[[Service]]\nid = 'svc:y'\nname = 'y'\nresidenceStatuses = ['tourist']\n",
+            "residenceStatuses: may hold only",
+        ),
         ("extra.toml", "[[Need]\nid = 'need:x'\n", "extra.toml: is not valid TOML"),
-        ("services.toml", "\n[[Service]]\nid = 'svc:w'\nname = 'w'\navailableIn = [5]\n", "field availableIn: holds an id, a list of ids, or tables with an id"),
+        (
+            "services.toml",
+            "\n[[Service]]\nid = 'svc:w'\nname = 'w'\navailableIn = [5]\n",
+            "field availableIn: holds an id, a list of ids, or tables with an id",
+        ),
     ],
 )
 def test_every_problem_names_file_entity_and_field(file: str, text: str, expected: str) -> None:

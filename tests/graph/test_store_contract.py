@@ -27,7 +27,13 @@ def small_graph() -> GraphData:
         Node(
             "Service",
             "svc:old",
-            {"name": "Alt", "validFrom": D(2020, 1, 1), "validTo": D(2022, 12, 31), "residenceStatuses": ("duldung",), "fte": 1.5},
+            {
+                "name": "Alt",
+                "validFrom": D(2020, 1, 1),
+                "validTo": D(2022, 12, 31),
+                "residenceStatuses": ("duldung",),
+                "fte": 1.5,
+            },
         ),
         Node("Service", "svc:new", {"name": "Neu", "validFrom": D(2023, 1, 1), "minAge": 18, "maxAge": 27}),
     ):
@@ -157,7 +163,11 @@ async def test_update_can_remove_optional_but_not_required_properties(small: Sto
         (CreateNode(Node("Municipality", "mun:x", {"name": "X", "population": 1})), ValidationError, "field ags: is required"),
         (CreateNode(Node("Need", "need:x", {"name": "x", "colour": "red"})), ValidationError, "field colour: is not a property"),
         (CreateNode(Node("Need", "need:x", {"name": 5})), ValidationError, "field name: must be a string"),
-        (CreateNode(Node("Organisation", "org:x", {"name": "x", "kind": "pirate"})), ValidationError, "field kind: must be one of"),
+        (
+            CreateNode(Node("Organisation", "org:x", {"name": "x", "kind": "pirate"})),
+            ValidationError,
+            "field kind: must be one of",
+        ),
         (
             CreateNode(Node("Service", "svc:x", {"name": "x", "validFrom": D(2022, 1, 1), "validTo": D(2021, 1, 1)})),
             ValidationError,

@@ -16,7 +16,9 @@ Run = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def make_runner(store: Store) -> Run:
-    async def run(query: str, variables: dict[str, Any] | None = None, *, errors: bool = False, today: dt.date | None = None) -> dict[str, Any]:
+    async def run(
+        query: str, variables: dict[str, Any] | None = None, *, errors: bool = False, today: dt.date | None = None
+    ) -> dict[str, Any]:
         context = Context(store)
         if today is not None:
             context.today = today

@@ -35,10 +35,13 @@ async def test_q1_a_22_year_old_with_duldung_in_olfen_seeking_training(gql: Run)
     excluded = _excluded(result)
     assert excluded["svc:ds-coaching-drk"] == {"AREA"}  # other regions' coaching posts
     assert excluded["svc:ds-vorkurs-vhs-lh"] == {"VALIDITY"}  # the completed preparatory course
-    assert referral["caseManagers"] == [{"post": {"key": "cm:kim-cm-5"}, "employer": {"key": "org:ki-coesfeld"}, "supervisor": {"key": "org:ki-coesfeld"}}]
+    assert referral["caseManagers"] == [
+        {"post": {"key": "cm:kim-cm-5"}, "employer": {"key": "org:ki-coesfeld"}, "supervisor": {"key": "org:ki-coesfeld"}}
+    ]
     conference = referral["conference"]
     assert conference["anchor"] == {"key": "org:ki-coesfeld"}
-    assert conference["uncoveredNeeds"] == [] and conference["uncoveredLegalDomains"] == []
+    assert conference["uncoveredNeeds"] == []
+    assert conference["uncoveredLegalDomains"] == []
     members = {m["organisation"]["key"]: m for m in conference["members"]}
     assert any(n["key"] == "need:ausbildung" for m in members.values() for n in m["needs"])
     for member in members.values():  # every proposed organisation is tied to the case manager's
@@ -79,7 +82,9 @@ async def test_q2_a_family_referral_in_nottuln_and_duelmen(gql: Run) -> None:
 
 
 async def test_q3_module_5_of_durchstarten_is_a_gap_everywhere_weighted_by_population(gql: Run) -> None:
-    data = await gql('{ coverageGaps(programme: "prog:durchstarten", asOf: "2021-07-01") { municipality { key } population programme { key } } }')
+    data = await gql(
+        '{ coverageGaps(programme: "prog:durchstarten", asOf: "2021-07-01") { municipality { key } population programme { key } } }'
+    )
     gaps = data["coverageGaps"]
     assert {g["programme"]["key"] for g in gaps} == {"prog:durchstarten-b5"}
     assert len({g["municipality"]["key"] for g in gaps}) == 11
@@ -102,8 +107,10 @@ async def test_q3_after_2022_durchstarten_offers_leave_coverage_and_its_gaps_ope
     }  # fmt: skip
     assert durchstarten(after) == set()
 
-    changes = (await gql("""{ coverageChanges(from: "2022-06-01", to: "2023-01-01", programme: "prog:durchstarten") {
-        opened { municipality { key } programme { key } } closed { municipality { key } } ended { key } } }"""))["coverageChanges"]
+    changes = (
+        await gql("""{ coverageChanges(from: "2022-06-01", to: "2023-01-01", programme: "prog:durchstarten") {
+        opened { municipality { key } programme { key } } closed { municipality { key } } ended { key } } }""")
+    )["coverageChanges"]
     opened = {(g["municipality"]["key"], g["programme"]["key"]) for g in changes["opened"]}
     assert len(opened) == 5 * 11  # every part that was offered is now offered nowhere; module 5 was a gap already
     assert ("mun:olfen", "prog:durchstarten-b1") in opened
@@ -144,7 +151,8 @@ async def test_q5_brokers_missing_ties_and_impact_of_leaving(gql: Run) -> None:
     for pair in data["missingTies"]:
         assert pair["first"]["key"] < pair["second"]["key"]
     path = data["cooperationPath"]
-    assert path[0] == {"key": "org:havixbecker-modell"} and path[-1] == {"key": "org:jugendamt-stadt-duelmen"}
+    assert path[0] == {"key": "org:havixbecker-modell"}
+    assert path[-1] == {"key": "org:jugendamt-stadt-duelmen"}
     impact = data["impactOfLeaving"]
     assert {"svc:ds-qualifizierung-geba"} <= {o["key"] for o in impact["offersLost"]}
     assert {"svc:ds-berufsvorbereitung-geba-hbs"} <= {o["key"] for o in impact["offersShared"]}

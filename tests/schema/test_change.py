@@ -42,16 +42,26 @@ async def test_create_with_links_in_one_transaction(gql: Run) -> None:
 
 async def test_a_failing_link_undoes_the_whole_create(gql: Run, seeded: Store) -> None:
     before = checksum(await seeded.snapshot())
-    data = await gql(CREATE, {"input": {"key": "svc:x", "name": "X", "providedBy": ["org:caritas-coesfeld"], "addresses": ["need:does-not-exist"]}})
+    data = await gql(
+        CREATE,
+        {"input": {"key": "svc:x", "name": "X", "providedBy": ["org:caritas-coesfeld"], "addresses": ["need:does-not-exist"]}},
+    )
     assert data["createService"]["entity"] is None
     assert data["createService"]["errors"] == [
-        {"field": "target", "message": "entity ADDRESSES svc:x -> need:does-not-exist, field target: need:does-not-exist does not exist", "code": "INVALID"}
+        {
+            "field": "target",
+            "message": "entity ADDRESSES svc:x -> need:does-not-exist, field target: need:does-not-exist does not exist",
+            "code": "INVALID",
+        }
     ]
     assert checksum(await seeded.snapshot()) == before
 
 
 async def test_user_errors_name_the_field(gql: Run) -> None:
-    data = await gql(CREATE, {"input": {"key": "svc:y", "name": "Y", "minAge": 30, "maxAge": 18, "validFrom": "2022-01-01", "validTo": "2021-01-01"}})
+    data = await gql(
+        CREATE,
+        {"input": {"key": "svc:y", "name": "Y", "minAge": 30, "maxAge": 18, "validFrom": "2022-01-01", "validTo": "2021-01-01"}},
+    )
     errors = {e["field"]: e for e in data["createService"]["errors"]}
     assert set(errors) == {"maxAge", "validTo"}
     assert all(e["code"] == "INVALID" for e in errors.values())
@@ -77,10 +87,20 @@ async def test_update_is_refused_for_a_stale_version_and_null_removes(gql: Run) 
 async def test_delete_and_link_unlink(gql: Run) -> None:
     link = await gql("""mutation { link(relationship: COOPERATES_WITH, source: "org:geba", target: "org:fi-olfen", properties: {kind: "Praktika", since: "2021-03-01"}) {
         relationship { type source target kind since } errors { message } } }""")
-    assert link["link"]["relationship"] == {"type": "COOPERATES_WITH", "source": "org:fi-olfen", "target": "org:geba", "kind": "Praktika", "since": "2021-03-01"}
-    again = await gql('mutation { link(relationship: COOPERATES_WITH, source: "org:fi-olfen", target: "org:geba") { errors { code } } }')
+    assert link["link"]["relationship"] == {
+        "type": "COOPERATES_WITH",
+        "source": "org:fi-olfen",
+        "target": "org:geba",
+        "kind": "Praktika",
+        "since": "2021-03-01",
+    }
+    again = await gql(
+        'mutation { link(relationship: COOPERATES_WITH, source: "org:fi-olfen", target: "org:geba") { errors { code } } }'
+    )
     assert again["link"]["errors"] == [{"code": "DUPLICATE"}]
-    unlink = await gql('mutation { unlink(relationship: COOPERATES_WITH, source: "org:geba", target: "org:fi-olfen") { relationship { kind } errors { code } } }')
+    unlink = await gql(
+        'mutation { unlink(relationship: COOPERATES_WITH, source: "org:geba", target: "org:fi-olfen") { relationship { kind } errors { code } } }'
+    )
     assert unlink["unlink"] == {"relationship": {"kind": "Praktika"}, "errors": []}
     deleted = await gql('mutation { deleteService(id: "svc:ds-coaching-cv", version: 1) { deletedKey errors { code } } }')
     assert deleted["deleteService"] == {"deletedKey": "svc:ds-coaching-cv", "errors": []}

@@ -56,7 +56,9 @@ async def test_round_trips_do_not_grow_with_the_number_of_results(store: Store, 
     hundred = await synthetic(DEEP, {"first": 100})
     assert len(one["organisations"]["edges"]) == 1
     assert len(hundred["organisations"]["edges"]) == 100
-    assert hundred["organisations"]["edges"][99]["node"]["provides"]["edges"][1]["node"]["providedBy"]["nodes"] == [{"key": "org:o099"}]
+    assert hundred["organisations"]["edges"][99]["node"]["provides"]["edges"][1]["node"]["providedBy"]["nodes"] == [
+        {"key": "org:o099"}
+    ]
     assert store.round_trips == trips_for_one == 5  # the list, then one per relationship level
 
 
@@ -71,7 +73,9 @@ async def test_pages_follow_each_other_and_stay_stable_under_inserts(synthetic: 
         seen += [n["key"] for n in page["nodes"]]
         if after is None:
             # An insert before the cursor must not shift the next page.
-            await synthetic('mutation { createOrganisation(input: {key: "org:a-new", name: "Neu", kind: "welfare"}) { errors { message } } }')
+            await synthetic(
+                'mutation { createOrganisation(input: {key: "org:a-new", name: "Neu", kind: "welfare"}) { errors { message } } }'
+            )
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
@@ -81,8 +85,8 @@ async def test_pages_follow_each_other_and_stay_stable_under_inserts(synthetic: 
 
 
 async def test_backward_pagination(synthetic: Run) -> None:
-    query = 'query { organisations(last: 2, before: $c) { nodes { key } pageInfo { hasPreviousPage } } }'
-    first = await synthetic('{ organisations(first: 5) { edges { cursor node { key } } } }')
+    query = "query { organisations(last: 2, before: $c) { nodes { key } pageInfo { hasPreviousPage } } }"
+    first = await synthetic("{ organisations(first: 5) { edges { cursor node { key } } } }")
     cursor = first["organisations"]["edges"][4]["cursor"]
     page = await synthetic(query.replace("query {", "query($c: String) {"), {"c": cursor})
     assert [n["key"] for n in page["organisations"]["nodes"]] == ["org:o002", "org:o003"]
@@ -90,7 +94,9 @@ async def test_backward_pagination(synthetic: Run) -> None:
 
 
 async def test_order_by_several_keys_and_direction(synthetic: Run) -> None:
-    data = await synthetic('{ organisations(first: 3, orderBy: [{field: kind, direction: DESC}, {field: name, direction: DESC}]) { nodes { key kind } } }')
+    data = await synthetic(
+        "{ organisations(first: 3, orderBy: [{field: kind, direction: DESC}, {field: name, direction: DESC}]) { nodes { key kind } } }"
+    )
     assert data["organisations"]["nodes"] == [
         {"key": "org:o119", "kind": "welfare"},
         {"key": "org:o117", "kind": "welfare"},
@@ -108,14 +114,14 @@ async def test_where_with_ranges_text_in_and_not(synthetic: Run) -> None:
 
 
 async def test_where_over_related_entities(synthetic: Run) -> None:
-    some = await synthetic('{ organisations(where: {provides: {some: {capacity: {eq: 1000}}}}) { nodes { key } } }')
+    some = await synthetic("{ organisations(where: {provides: {some: {capacity: {eq: 1000}}}}) { nodes { key } } }")
     assert some["organisations"]["nodes"] == [{"key": "org:o100"}]
-    none = await synthetic('{ organisations(where: {provides: {none: {capacity: {gt: 20}}}}) { nodes { key } } }')
+    none = await synthetic("{ organisations(where: {provides: {none: {capacity: {gt: 20}}}}) { nodes { key } } }")
     assert [n["key"] for n in none["organisations"]["nodes"]] == ["org:o000", "org:o001", "org:o002"]
 
 
 async def test_as_of_hides_what_is_not_valid_and_nested_fields_inherit_it(synthetic: Run) -> None:
-    query = '{ organisations(first: 1, asOf: $day) { nodes { provides { totalCount } } } services(asOf: $day) { totalCount } }'
+    query = "{ organisations(first: 1, asOf: $day) { nodes { provides { totalCount } } } services(asOf: $day) { totalCount } }"
     query = query.replace("{ organisations", "query($day: Date) { organisations", 1)
     before = await synthetic(query, {"day": "2022-12-31"})
     after = await synthetic(query, {"day": "2023-01-01"})
@@ -125,13 +131,17 @@ async def test_as_of_hides_what_is_not_valid_and_nested_fields_inherit_it(synthe
 
 
 async def test_relationship_properties_are_on_the_edges(synthetic: Run) -> None:
-    data = await synthetic('{ organisations(first: 1) { nodes { memberOf { edges { role node { key name } } } } } }')
-    assert data["organisations"]["nodes"][0]["memberOf"]["edges"] == [{"role": "Mitglied", "node": {"key": "wg:net", "name": "Netz"}}]
+    data = await synthetic("{ organisations(first: 1) { nodes { memberOf { edges { role node { key name } } } } } }")
+    assert data["organisations"]["nodes"][0]["memberOf"]["edges"] == [
+        {"role": "Mitglied", "node": {"key": "wg:net", "name": "Netz"}}
+    ]
 
 
 async def test_node_and_nodes_take_global_ids_or_keys(synthetic: Run) -> None:
     gid = global_id("Organisation", "org:o007")
-    data = await synthetic(f'{{ node(id: "{gid}") {{ id ... on Organisation {{ key }} }} nodes(ids: ["svc:s001-0", "org:zzz"]) {{ id }} }}')
+    data = await synthetic(
+        f'{{ node(id: "{gid}") {{ id ... on Organisation {{ key }} }} nodes(ids: ["svc:s001-0", "org:zzz"]) {{ id }} }}'
+    )
     assert data["node"] == {"id": gid, "key": "org:o007"}
     assert data["nodes"] == [{"id": global_id("Service", "svc:s001-0")}, None]
 
@@ -146,7 +156,7 @@ async def test_node_and_nodes_take_global_ids_or_keys(synthetic: Run) -> None:
         ("{ organisations(first: 100000) { totalCount } }", "first must be between 0 and 500"),
         ('{ organisations(asOf: "2021-13-01") { totalCount } }', "Date"),
         ("{ organisations(orderBy: [{field: colour}]) { totalCount } }", "colour"),
-        ('{ organisations(where: {kind: {eq: 5}}) { totalCount } }', "String cannot represent a non string value"),
+        ("{ organisations(where: {kind: {eq: 5}}) { totalCount } }", "String cannot represent a non string value"),
         ('{ neighbourhood(id: "org:o001", depth: 9) { centre } }', "depth must be between 0 and 4"),
         ('{ neighbourhood(id: "org:nobody") { centre } }', "no entity has the id org:nobody"),
     ],
@@ -158,9 +168,12 @@ async def test_bad_arguments_get_a_clear_error(synthetic: Run, query: str, messa
 
 
 async def test_neighbourhood_walks_chosen_relationships(synthetic: Run) -> None:
-    data = await synthetic('{ neighbourhood(id: "org:o001", depth: 2, relationships: [PROVIDES, ADDRESSES], asOf: "2022-01-01") { entities { distance entity { id } } links { type source target } } }')
+    data = await synthetic(
+        '{ neighbourhood(id: "org:o001", depth: 2, relationships: [PROVIDES, ADDRESSES], asOf: "2022-01-01") { entities { distance entity { id } } links { type source target } } }'
+    )
     hood = data["neighbourhood"]
     distances = [e["distance"] for e in hood["entities"]]
-    assert distances.count(0) == 1 and distances.count(1) == 2
+    assert distances.count(0) == 1
+    assert distances.count(1) == 2
     assert distances.count(2) == 1  # the need
     assert {"type": "ADDRESSES", "source": "svc:s001-0", "target": "need:work"} in hood["links"]

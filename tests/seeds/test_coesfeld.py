@@ -53,12 +53,19 @@ def test_durchstarten_is_for_18_to_27_year_olds_with_duldung_or_gestattung_until
 def test_durchstarten_modules_have_their_providers_posts_and_start_dates(seed_data: GraphData) -> None:
     def module(number: int) -> list[tuple[frozenset[str], object, object]]:
         return sorted(
-            ((frozenset(_linked(seed_data, "PROVIDES", target=o.id)), o.props.get("fte"), o.props.get("validFrom")) for o in _funded_by(seed_data, f"prog:durchstarten-b{number}")),
+            (
+                (frozenset(_linked(seed_data, "PROVIDES", target=o.id)), o.props.get("fte"), o.props.get("validFrom"))
+                for o in _funded_by(seed_data, f"prog:durchstarten-b{number}")
+            ),
             key=str,
         )
 
     coaching = module(1)
-    assert {p for providers, _, _ in coaching for p in providers} == {"org:drk-kv-coesfeld", "org:caritas-coesfeld", "org:havixbecker-modell"}
+    assert {p for providers, _, _ in coaching for p in providers} == {
+        "org:drk-kv-coesfeld",
+        "org:caritas-coesfeld",
+        "org:havixbecker-modell",
+    }
     assert all(fte == 1.0 and start == D(2021, 5, 1) for _, fte, start in coaching)
     assert module(2)
     assert all(p == frozenset({"org:geba"}) and s == D(2021, 6, 1) for p, _, s in module(2))

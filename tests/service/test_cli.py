@@ -48,7 +48,9 @@ def test_a_bad_seed_is_refused_whole_and_the_store_keeps_its_graph(tmp_path: Pat
     bad = tmp_path / "bad"
     shutil.copytree(SEED, bad)
     with (bad / "services.toml").open("a", encoding="utf-8") as f:
-        f.write('\n[[Service]]\nid = "svc:broken"\nname = "Kaputt"\nvalidFrom = 2022-01-01\nvalidTo = 2021-01-01\nprovidedBy = ["org:ghost"]\n')
+        f.write(
+            '\n[[Service]]\nid = "svc:broken"\nname = "Kaputt"\nvalidFrom = 2022-01-01\nvalidTo = 2021-01-01\nprovidedBy = ["org:ghost"]\n'
+        )
     result = kimnet("load", str(bad), "--data-dir", str(store_dir))
     assert result.returncode == 2
     assert "services.toml, entity svc:broken, field validTo: 2021-01-01 is before validFrom 2022-01-01" in result.stderr
@@ -60,7 +62,7 @@ def test_a_bad_seed_is_refused_whole_and_the_store_keeps_its_graph(tmp_path: Pat
 def test_an_unreachable_neo4j_is_a_clear_error() -> None:
     result = kimnet("stats", "--neo4j-uri", "bolt://127.0.0.1:1")
     assert result.returncode == 1
-    assert "Neo4j is unavailable" in result.stderr
+    assert "Neo4j at bolt://127.0.0.1:1 is unavailable" in result.stderr
     assert "Traceback" not in result.stderr
 
 

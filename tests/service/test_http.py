@@ -71,7 +71,11 @@ def test_a_field_error_keeps_data_and_status_200(client: TestClient) -> None:
         ({"content": b"query { x }", "headers": {"content-type": "text/plain"}}, 415, "send the request as application/json"),
         ({"json": {"variables": {}}}, 400, "has no query"),
         ({"json": {"query": "{ __typename }", "variables": [1]}}, 400, "variables must be a JSON object"),
-        ({"json": {"query": "{ __typename }"}, "headers": {"accept": "text/csv"}}, 406, "accept application/graphql-response+json"),
+        (
+            {"json": {"query": "{ __typename }"}, "headers": {"accept": "text/csv"}},
+            406,
+            "accept application/graphql-response+json",
+        ),
         ({"content": b"\xff\xfe{", "headers": {"content-type": "application/json"}}, 400, "not valid JSON"),
     ],
 )
