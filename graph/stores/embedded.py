@@ -168,7 +168,9 @@ class EmbeddedStore(Store):
                     for op in ops:
                         undo.append(self._apply(op))
                         applied.append(op)
-                await asyncio.to_thread(self._journal.append, applied)
+                # Synchronous on purpose: while the event loop waits for fsync, no reader can see
+                # a change that is in memory but not yet durable (and might still be undone).
+                self._journal.append(applied)
             except BaseException:
                 for op in reversed(undo):
                     self._apply(op)

@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString, cast
 
 import neo4j
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+from neo4j.exceptions import AuthError, ConstraintError, ServiceUnavailable, SessionExpired
 
 from kimnet.graph.changes import (
     Change,
@@ -37,7 +37,7 @@ from kimnet.graph.changes import (
     plan_unlink,
     plan_update,
 )
-from kimnet.graph.errors import StoreUnavailableError
+from kimnet.graph.errors import DuplicateError, StoreUnavailableError
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
 from kimnet.graph.store import Direction, Neighbours, Store, WriteResult
@@ -195,11 +195,14 @@ class Neo4jStore(Store):
     async def ensure_schema(self) -> None:
         """Create constraints and indexes that are missing (idempotent)."""
         for statement in SCHEMA:
-            await self._query(statement)
+            await self._query(statement, routing=RoutingControl.WRITE)
 
-    async def _query(self, statement: LiteralString, **params: Any) -> list[neo4j.Record]:
+    async def _query(
+        self, statement: LiteralString, routing: RoutingControl = RoutingControl.READ, **params: Any
+    ) -> list[neo4j.Record]:
+        # Reads go to any cluster member (neo4j:// routing); only schema changes need the leader.
         try:
-            result = await self._driver.execute_query(statement, params, database_=self._database)
+            result = await self._driver.execute_query(statement, params, database_=self._database, routing_=routing)
         except AuthError as exc:
             raise StoreUnavailableError(
                 f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
@@ -249,6 +252,9 @@ class Neo4jStore(Store):
                 return await session.execute_write(work, *args)
         except AuthError as exc:
             raise StoreUnavailableError(f"Neo4j refused the credentials: {exc.message}") from None
+        except ConstraintError:
+            # Two writers created the same id at once; the constraint let one win.
+            raise DuplicateError("an entity with this id was created at the same moment by another request") from None
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); nothing was written; retry when it is up") from None
 
