@@ -54,6 +54,12 @@ class Offer:
     def statutory(self) -> bool:
         return bool(self.node.props.get("statutory", False))
 
+    @property
+    def needs_served(self) -> tuple[str, ...]:
+        """The needs this offer itself serves: none for coordination (case management
+        routes a case to offers for its needs; it does not cover them)."""
+        return () if self.node.props.get("coordination") else self.needs
+
     def valid_on(self, day: dt.date) -> bool:
         return valid_on(self.node.props, day)
 

@@ -34,16 +34,13 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
-
-from kimnet.graph.availability import TargetGroup, int_prop, offers_by_area, reachable
+from kimnet.graph.availability import int_prop, offers_by_area, reachable
 from kimnet.graph.catalogue import LEVELS, Catalogue, Level, Offer
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.validity import valid_on
 
 __all__ = [
     "Changes",
-    "Duplicate",
     "Gap",
     "LevelChange",
     "NeedCoverage",
@@ -51,7 +48,6 @@ __all__ = [
     "coverage",
     "coverage_changes",
     "coverage_gaps",
-    "duplicates",
     "programme_gaps",
     "responsibilities",
 ]
@@ -115,18 +111,6 @@ class Changes:
     started: tuple[Offer, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    """Offers for one need in one municipality whose target groups overlap, from several providers."""
-
-    municipality: str
-    need: str
-    offers: tuple[Offer, ...]
-    providers: tuple[str, ...]
-    #: Programmes funding every one of the offers: parallel posts of one programme may be intended.
-    shared_programmes: tuple[str, ...]
-
-
 def _known(ids: Collection[str] | None, known: Mapping[str, object], what: str) -> list[str]:
     """Return ``ids`` (all of ``known`` if None) sorted, after checking each is known."""
     if ids is None:
@@ -151,7 +135,7 @@ def coverage(municipality: str, catalogue: Catalogue, as_of: dt.date) -> tuple[N
     found = reachable(catalogue.geography.areas_of(municipality), index)
     result = []
     for need in sorted(catalogue.needs):
-        offers = tuple(pair for pair in found if need in pair[0].needs)
+        offers = tuple(pair for pair in found if need in pair[0].needs_served)
         result.append(NeedCoverage(need, offers[0][1] if offers else None, offers))
     return tuple(result)
 
@@ -195,7 +179,10 @@ def _areas_by_municipality(catalogue: Catalogue, municipalities: Collection[str]
 
 
 def _covered_areas(
-    catalogue: Catalogue, as_of: dt.date, things: Sequence[str], of: Callable[[Offer], tuple[str, ...]] = lambda o: o.needs
+    catalogue: Catalogue,
+    as_of: dt.date,
+    things: Sequence[str],
+    of: Callable[[Offer], tuple[str, ...]] = lambda o: o.needs_served,
 ) -> dict[str, set[str]]:
     """Map each thing to the areas in which some offer valid on ``as_of`` serves it, in one pass over the offers.
 
@@ -252,10 +239,30 @@ def _parts(catalogue: Catalogue, programme: str, as_of: dt.date) -> list[str]:
     return [p for p in parts or [programme] if valid_on(programmes[p].props, as_of)]
 
 
+def _live(catalogue: Catalogue, programme: str, as_of: dt.date) -> bool:
+    """Whether a programme and every programme it is part of are valid on ``as_of``."""
+    seen: set[str] = set()
+    todo = [programme]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in catalogue.programmes:
+            continue
+        seen.add(current)
+        if not valid_on(catalogue.programmes[current].props, as_of):
+            return False
+        todo += catalogue.programme_parents.get(current, ())
+    return True
+
+
 def _programme_gaps(
     catalogue: Catalogue, parts: Sequence[str], as_of: dt.date, areas: Mapping[str, frozenset[str]]
 ) -> tuple[Gap, ...]:
-    return _gaps(catalogue, areas, _covered_areas(catalogue, as_of, parts, lambda o: o.programmes), programme=True)
+    """Gaps of ``parts`` on ``as_of``: a part that has ended (or whose programme has) is offered nowhere."""
+    covered = _covered_areas(catalogue, as_of, parts, lambda o: o.programmes)
+    for part in parts:
+        if not _live(catalogue, part, as_of):
+            covered[part] = set()
+    return _gaps(catalogue, areas, covered, programme=True)
 
 
 def programme_gaps(
@@ -280,6 +287,7 @@ def coverage_changes(
     needs: Collection[str] | None = None,
     municipalities: Collection[str] | None = None,
     programme: str | None = None,
+    later: Catalogue | None = None,
 ) -> Changes:
     """Compare the gaps on ``start`` and on ``end``: which opened and which closed in between.
 
@@ -287,15 +295,19 @@ def coverage_changes(
     covered on both days from another level. With ``programme``, they are
     (municipality, part) pairs for the parts that existed on ``start``: when a
     programme ends, every place where one of its parts was offered opens a gap.
-    Filters and ranking as in ``coverage_gaps``; raises NotFoundError for an unknown id.
+    ``catalogue`` holds the relationships valid on ``start``; ``later``, if given,
+    those valid on ``end`` (default: the same). Filters and ranking as in
+    ``coverage_gaps``; raises NotFoundError for an unknown id.
     """
+    after_catalogue = later or catalogue
     areas = _areas_by_municipality(catalogue, municipalities)
-    offers = sorted(catalogue.offers.values(), key=lambda o: o.id)
+    offers = sorted({**catalogue.offers, **after_catalogue.offers}.values(), key=lambda o: o.id)
     ended = tuple(o for o in offers if o.valid_on(start) and not o.valid_on(end))
     started = tuple(o for o in offers if o.valid_on(end) and not o.valid_on(start))
     if programme is not None:
         parts = _parts(catalogue, programme, start)
-        before, after = _programme_gaps(catalogue, parts, start, areas), _programme_gaps(catalogue, parts, end, areas)
+        before = _programme_gaps(catalogue, parts, start, areas)
+        after = _programme_gaps(after_catalogue, parts, end, areas)
         in_programme = {*parts, programme}
         return Changes(
             opened=tuple(g for g in after if g not in set(before)),
@@ -304,21 +316,20 @@ def coverage_changes(
             started=tuple(o for o in started if in_programme & set(o.programmes)),
         )
     wanted = _known(needs, catalogue.needs, "need")
-    before = _gaps(catalogue, areas, _covered_areas(catalogue, start, wanted), programme=False)
-    after = _gaps(catalogue, areas, _covered_areas(catalogue, end, wanted), programme=False)
-    before_set, after_set = set(before), set(after)
-    levels_before, levels_after = (
-        _levels(catalogue, start, wanted, municipalities),
-        _levels(catalogue, end, wanted, municipalities),
-    )
+    was = _levels(catalogue, start, wanted, municipalities)
+    now = _levels(after_catalogue, end, wanted, municipalities)
+
+    def gap(municipality: str, need: str) -> Gap:
+        return Gap(municipality, _population(catalogue, municipality), need)
+
     moved = [
-        LevelChange(m, _population(catalogue, m), need, was, now)
-        for (m, need), was in levels_before.items()
-        if was is not None and (now := levels_after[(m, need)]) is not None and now != was
+        LevelChange(m, _population(catalogue, m), need, before, after)
+        for (m, need), before in was.items()
+        if before is not None and (after := now[(m, need)]) is not None and after != before
     ]
     return Changes(
-        opened=tuple(g for g in after if g not in before_set),
-        closed=tuple(g for g in before if g not in after_set),
+        opened=_rank([gap(m, need) for (m, need), level in now.items() if level is None and was[(m, need)] is not None]),
+        closed=_rank([gap(m, need) for (m, need), level in was.items() if level is None and now[(m, need)] is not None]),
         moved=tuple(sorted(moved, key=lambda c: (-c.population, c.municipality, c.need))),
         ended=ended,
         started=started,
@@ -334,54 +345,5 @@ def _levels(
     for municipality in _known(municipalities, catalogue.geography.municipalities, "municipality"):
         found = reachable(catalogue.geography.areas_of(municipality), index)
         for need in needs:
-            levels[(municipality, need)] = next((level for offer, level in found if need in offer.needs), None)
+            levels[(municipality, need)] = next((level for offer, level in found if need in offer.needs_served), None)
     return levels
-
-
-def _clusters(offers: Sequence[Offer], groups: Mapping[str, TargetGroup]) -> list[list[Offer]]:
-    """Group offers joined by chains of "target groups overlap and providers differ".
-
-    Connected components rather than maximal cliques: a chain 16–20, 19–25,
-    24–30 is one cluster, so each offer is reported once per need and place.
-    """
-    graph: nx.Graph[str] = nx.Graph()
-    for i, a in enumerate(offers):
-        for b in offers[i + 1 :]:
-            if a.providers and b.providers and set(a.providers) != set(b.providers) and groups[a.id].overlaps(groups[b.id]):
-                graph.add_edge(a.id, b.id)
-    by_id = {o.id: o for o in offers}
-    return [sorted((by_id[i] for i in c), key=lambda o: o.id) for c in nx.connected_components(graph)]
-
-
-def duplicates(
-    catalogue: Catalogue, as_of: dt.date, municipalities: Collection[str] | None = None, needs: Collection[str] | None = None
-) -> tuple[Duplicate, ...]:
-    """Return clusters of valid non-statutory offers for the same need, place and target group.
-
-    For each municipality and need, the offers available there (any level) are
-    clustered as in ``_clusters``: two offers are joined when their target
-    groups overlap (age ranges intersect, open bounds being open; residence
-    statuses intersect, an empty list admitting all) and their provider sets
-    differ, so offers by one provider alone never make a duplicate. Ordered by
-    population (largest first), then municipality, need and offer ids.
-    Raises NotFoundError for an unknown id.
-    """
-    wanted = set(_known(needs, catalogue.needs, "need"))
-    offers = [o for o in catalogue.offers.values() if not o.statutory and o.valid_on(as_of)]
-    groups = {o.id: TargetGroup.of(o) for o in offers}
-    index = offers_by_area(offers)
-    found: list[Duplicate] = []
-    for municipality in _known(municipalities, catalogue.geography.municipalities, "municipality"):
-        by_need: dict[str, list[Offer]] = defaultdict(list)
-        for offer, _ in reachable(catalogue.geography.areas_of(municipality), index):
-            for need in offer.needs:
-                if need in wanted:
-                    by_need[need].append(offer)
-        for need, candidates in by_need.items():
-            for cluster in _clusters(candidates, groups):
-                providers = sorted({p for o in cluster for p in o.providers})
-                shared = set.intersection(*(set(o.programmes) for o in cluster))
-                found.append(Duplicate(municipality, need, tuple(cluster), tuple(providers), tuple(sorted(shared))))
-    return tuple(
-        sorted(found, key=lambda d: (-_population(catalogue, d.municipality), d.municipality, d.need, [o.id for o in d.offers]))
-    )

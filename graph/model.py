@@ -260,6 +260,12 @@ NODE_KINDS = (
         (
             *_COMMON,
             _p("statutory", FLAG, "True for a statutory responsibility (an office's duty), false for an offer"),
+            _p(
+                "coordination",
+                FLAG,
+                "True for case management and coordination: it routes a case to offers for its needs and does not "
+                "itself cover them (so it counts in no coverage, duplicate or conference question)",
+            ),
             _p("targetGroup", TEXT, "Who the offer is for, in words"),
             _p("minAge", WHOLE, "Youngest eligible age in years"),
             _p("maxAge", WHOLE, "Oldest eligible age in years"),

@@ -320,7 +320,8 @@ def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerP
     excluded: list[Exclusion] = []
     for need in needs:
         matches = []
-        for offer in sorted((o for o in catalogue.offers.values() if need in o.needs and not o.statutory), key=lambda o: o.id):
+        offers = (o for o in catalogue.offers.values() if need in o.needs_served and not o.statutory)
+        for offer in sorted(offers, key=lambda o: o.id):
             outcome = _assess(offer, need, case, areas, geography)
             if isinstance(outcome, Match):
                 matches.append(outcome)

@@ -16,6 +16,7 @@ import strawberry
 from kimnet.graph import coverage as rules
 from kimnet.graph.availability import TargetGroup, for_target_group
 from kimnet.graph.catalogue import Catalogue
+from kimnet.graph.duplicates import duplicates as find_duplicates
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.gather import gather_catalogue
 from kimnet.graph.model import RESIDENCE_STATUSES, Node
@@ -173,8 +174,9 @@ def _keys(ids: list[strawberry.ID] | None) -> list[str] | None:
     return None if ids is None else [to_key(i) for i in ids]
 
 
-async def _catalogue(info: strawberry.Info[Context, None], target: TargetGroupInput | None) -> Catalogue:
-    catalogue = await gather_catalogue(info.context.store, None)
+async def _catalogue(info: strawberry.Info[Context, None], target: TargetGroupInput | None, day: dt.date) -> Catalogue:
+    """The offers with the relationships that hold on ``day``, for ``target`` if given."""
+    catalogue = await gather_catalogue(info.context.store, day)
     return for_target_group(catalogue, target.target()) if target is not None else catalogue
 
 
@@ -189,7 +191,7 @@ class CoverQuery:
         target: TargetGroupInput | None = None,
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
-        catalogue = await _catalogue(info, target)
+        catalogue = await _catalogue(info, target, day)
         found = rules.coverage(_municipality(catalogue, municipality), catalogue, day)
         return [
             NeedCoverage(
@@ -205,7 +207,7 @@ class CoverQuery:
         self, info: strawberry.Info[Context, None], municipality: strawberry.ID, asOf: dt.date | None = None
     ) -> list[Responsibility]:
         day = asOf or info.context.today
-        catalogue = await gather_catalogue(info.context.store, None)
+        catalogue = await gather_catalogue(info.context.store, day)
         return [
             responsibility(catalogue, r, day)
             for r in rules.responsibilities(_municipality(catalogue, municipality), catalogue, day)
@@ -225,7 +227,7 @@ class CoverQuery:
         target: TargetGroupInput | None = None,
     ) -> list[CoverageGap]:
         day = asOf or info.context.today
-        catalogue = await _catalogue(info, target)
+        catalogue = await _catalogue(info, target, day)
         if programme is not None:
             if needs is not None:
                 raise ValueError("give either needs or programme, not both")
@@ -249,9 +251,16 @@ class CoverQuery:
     ) -> CoverageChanges:
         if programme is not None and needs is not None:
             raise ValueError("give either needs or programme, not both")
-        catalogue = await _catalogue(info, target)
+        catalogue = await _catalogue(info, target, from_)
+        later = await _catalogue(info, target, to)
         found = rules.coverage_changes(
-            catalogue, from_, to, _keys(needs), _keys(municipalities), to_key(programme) if programme is not None else None
+            catalogue,
+            from_,
+            to,
+            _keys(needs),
+            _keys(municipalities),
+            to_key(programme) if programme is not None else None,
+            later=later,
         )
         return CoverageChanges(
             opened=[gap_of(catalogue, g, to) for g in found.opened],
@@ -279,8 +288,8 @@ class CoverQuery:
         municipalities: list[strawberry.ID] | None = None,
     ) -> list[DuplicateStructure]:
         day = asOf or info.context.today
-        catalogue = await gather_catalogue(info.context.store, None)
-        found = rules.duplicates(catalogue, day, _keys(municipalities), _keys(needs))
+        catalogue = await gather_catalogue(info.context.store, day)
+        found = find_duplicates(catalogue, day, _keys(municipalities), _keys(needs))
         return [
             DuplicateStructure(
                 municipality=entity(catalogue.geography.municipalities[d.municipality], day),

@@ -120,8 +120,10 @@ def page_of(
     before: str | None,
 ) -> tuple[list[tuple[str, Edge | None, Node]], relay.PageInfo, int]:
     """Sort and cut a page; return (cursor, edge, node) rows, page info and total."""
-    values, descending = order_values(order_by)
-    page = paginate(pairs, lambda p: values(p[1]), descending, first=first, after=after, last=last, before=before)
+    values, descending, ordering = order_values(order_by)
+    page = paginate(
+        pairs, lambda p: values(p[1]), descending, first=first, after=after, last=last, before=before, ordering=ordering
+    )
     info = relay.PageInfo(
         has_next_page=page.has_next,
         has_previous_page=page.has_previous,

@@ -20,6 +20,7 @@ import strawberry
 
 from kimnet.graph.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, test_field
 from kimnet.graph.model import MODEL, Node, PropType
+from kimnet.schema.ids import to_key
 from kimnet.schema.kinds import direction_of, targets_of
 
 if TYPE_CHECKING:
@@ -209,6 +210,8 @@ def to_predicate(where: Any) -> Predicate:
             for op_attr, op_value in vars(value).items():
                 if op_value is not None:
                     op = "in" if op_attr == "in_" else op_attr
+                    if name == "id" and op in ("eq", "in"):  # keys or global ids, as everywhere
+                        op_value = [to_key(v) for v in op_value] if isinstance(op_value, list) else to_key(op_value)
                     parts.append(FieldTest(name, op, tuple(op_value) if isinstance(op_value, list) else op_value))  # type: ignore[arg-type]
         elif kind == "link":
             if value.some is not None:
@@ -258,11 +261,16 @@ async def matching(context: Context, nodes: Sequence[Node], predicate: Predicate
     raise TypeError(f"unknown predicate {predicate!r}")
 
 
-def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool]]:
-    """Return (values of a node, descending flags) for ``orderBy``; the id always comes last."""
+def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool], str]:
+    """Return (values of a node, descending flags, the ordering's name) for ``orderBy``.
+
+    The id always comes last, so the order is total; the name lets a cursor be
+    checked against the ordering it was made for.
+    """
     keys = [(str(o.field.value), o.direction is SortDirection.DESC) for o in order_by or ()]
 
     def values(node: Node) -> tuple[Any, ...]:
         return (*(node.id if f == "id" else node.props.get(f) for f, _ in keys), node.id)
 
-    return values, [desc for _, desc in keys] + [False]
+    ordering = ",".join(f"{f} {'desc' if desc else 'asc'}" for f, desc in keys)
+    return values, [desc for _, desc in keys] + [False], ordering

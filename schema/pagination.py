@@ -56,20 +56,34 @@ def _typed(value: Any) -> Any:
     return value
 
 
-def encode_cursor(key: SortKey) -> str:
-    """Return the opaque cursor for an item with sort key ``key``."""
-    return base64.urlsafe_b64encode(json.dumps([_plain(v) for v in key], separators=(",", ":")).encode()).decode()
+def encode_cursor(key: SortKey, ordering: str = "") -> str:
+    """Return the opaque cursor for an item with sort key ``key`` in the order named ``ordering``."""
+    payload = [ordering, *(_plain(v) for v in key)]
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> SortKey:
-    """Return the sort key in ``cursor``; raise CursorError for anything else."""
+def decode_cursor(cursor: str, ordering: str = "") -> SortKey:
+    """Return the sort key in ``cursor``; raise CursorError for anything else.
+
+    A cursor handed out for one ordering is refused for another: its position
+    would mean nothing there.
+    """
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(raw, list):
+        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()), parse_constant=_no_constants)
+        if not isinstance(raw, list) or not raw or not isinstance(raw[0], str):
             raise ValueError
-        return tuple(_typed(v) for v in raw)
     except (ValueError, binascii.Error, UnicodeError, TypeError, KeyError):
         raise CursorError(f"{cursor[:60]!r} is not a cursor of this API; use a cursor from pageInfo or edges") from None
+    if raw[0] != ordering:
+        raise CursorError("the cursor belongs to another ordering; start again without after/before")
+    try:
+        return tuple(_typed(v) for v in raw[1:])
+    except (ValueError, TypeError, KeyError):
+        raise CursorError(f"{cursor[:60]!r} is not a cursor of this API; use a cursor from pageInfo or edges") from None
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a cursor")
 
 
 def sort_key(values: Sequence[Any], descending: Sequence[bool]) -> SortKey:
@@ -127,12 +141,14 @@ def paginate(
     after: str | None = None,
     last: int | None = None,
     before: str | None = None,
+    ordering: str = "",
 ) -> Page[T]:
     """Sort ``items`` and cut a page from them as Relay specifies.
 
     ``values(item)`` gives the item's sort values, ending with its unique id so
     that the order is total; ``descending`` says which positions sort DESC (none
-    by default). Cursors carry these values.
+    by default); ``ordering`` names the order (cursors of another are refused).
+    Cursors carry these values.
 
     Raises:
         CursorError: a bad cursor, or ``first``/``last`` below 0 or above MAX_PAGE.
@@ -152,10 +168,10 @@ def paginate(
     keys = [key(raw[i]) for i in order]
     start, end = 0, len(order)
     if after is not None:
-        bound = key(decode_cursor(after))
+        bound = key(decode_cursor(after, ordering))
         start = next((n for n, k in enumerate(keys) if _compare(k, bound) > 0), len(order))
     if before is not None:
-        bound = key(decode_cursor(before))
+        bound = key(decode_cursor(before, ordering))
         end = next((n for n, k in enumerate(keys) if _compare(k, bound) >= 0), len(order))
     end = max(start, end)
     window = order[start:end]
@@ -167,7 +183,8 @@ def paginate(
     if last is not None:
         has_previous = has_previous or len(window) > last
         window = window[len(window) - last :] if last else []
-    return Page([items[i] for i in window], [encode_cursor(raw[i]) for i in window], has_next, has_previous, len(items))
+    cursors = [encode_cursor(raw[i], ordering) for i in window]
+    return Page([items[i] for i in window], cursors, has_next, has_previous, len(items))
 
 
 def _compare(a: SortKey, b: SortKey) -> int:

@@ -1,4 +1,4 @@
-"""Coverage per municipality: levels, gaps by population, programme parts, changes over time, duplicates."""
+"""Coverage per municipality: levels, gaps by population, programme parts, changes over time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from kimnet.graph.availability import TargetGroup, closest_area
 from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
-from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, duplicates, programme_gaps, responsibilities
+from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, programme_gaps, responsibilities
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.model import Node, Value
 
@@ -170,45 +170,6 @@ def test_gaps_open_when_an_offer_ends_and_close_when_one_starts() -> None:
     assert changes.closed == (Gap("mun:olfen", 12900, LANGUAGE),)
 
 
-def test_duplicates_group_overlapping_offers_of_different_providers() -> None:
-    a = offer("svc:a", "mun:olfen", providers=("org:caritas",), minAge=16, maxAge=25, programmes=("prog:kim",))
-    b = offer("svc:b", "reg:kreis", providers=("org:drk",), minAge=20, programmes=("prog:kim", "prog:esf"))
-    (duplicate,) = duplicates(catalogue(a, b), DAY, municipalities=["mun:olfen"])
-    assert (duplicate.municipality, duplicate.need, duplicate.offers) == ("mun:olfen", LANGUAGE, (a, b))
-    assert duplicate.providers == ("org:caritas", "org:drk")
-    assert duplicate.shared_programmes == ("prog:kim",)
-
-
-def test_duplicates_ignore_offers_of_the_same_provider() -> None:
-    a = offer("svc:a", "mun:olfen", providers=("org:vhs",))
-    b = offer("svc:b", "mun:olfen", providers=("org:vhs",))
-    assert duplicates(catalogue(a, b), DAY) == ()
-
-
-def test_duplicates_ignore_target_groups_that_do_not_overlap() -> None:
-    young = offer("svc:young", "mun:olfen", providers=("org:a",), maxAge=17)
-    adult = offer("svc:adult", "mun:olfen", providers=("org:b",), minAge=18)
-    settled = offer("svc:settled", "mun:olfen", providers=("org:c",), residenceStatuses=("niederlassungserlaubnis",))
-    tolerated = offer("svc:tolerated", "mun:olfen", providers=("org:d",), maxAge=10, residenceStatuses=("duldung",))
-    statutory = offer("svc:statutory", "mun:olfen", providers=("org:e",), statutory=True)
-    # young and adult never overlap, nor do settled and tolerated; chains through the others join all four.
-    found = duplicates(catalogue(young, adult, settled, tolerated, statutory), DAY)
-    assert [[o.id for o in d.offers] for d in found] == [["svc:adult", "svc:settled", "svc:tolerated", "svc:young"]]
-    assert duplicates(catalogue(young, adult), DAY) == ()
-    assert duplicates(catalogue(settled, tolerated), DAY) == ()
-
-
-def test_duplicates_chain_overlaps_into_one_cluster_per_place_ranked_by_population() -> None:
-    offers = (
-        offer("svc:a", "reg:kreis", providers=("org:a",), minAge=16, maxAge=20),
-        offer("svc:b", "reg:kreis", providers=("org:b",), minAge=19, maxAge=25),
-        offer("svc:c", "reg:kreis", providers=("org:c",), minAge=24, maxAge=30),
-    )
-    found = duplicates(catalogue(*offers), DAY)
-    assert [d.municipality for d in found] == ["mun:duelmen", "mun:nottuln", "mun:olfen"]
-    assert all(d.providers == ("org:a", "org:b", "org:c") for d in found)
-
-
 def test_target_groups_with_open_bounds_overlap() -> None:
     assert TargetGroup(min_age=18).overlaps(TargetGroup(max_age=18))
     assert not TargetGroup(min_age=19).overlaps(TargetGroup(max_age=18))
@@ -219,3 +180,31 @@ def test_closest_area_prefers_the_nearest_level_whatever_the_link_order() -> Non
     areas = geography().areas_of("mun:olfen")
     assert closest_area(offer("svc:x", "reg:kreis", "mun:olfen", "reg:sued"), areas) == "mun:olfen"
     assert closest_area(offer("svc:y", "mun:nottuln"), areas) is None
+
+
+def test_when_a_programme_ends_its_parts_open_gaps_even_where_offers_still_run() -> None:
+    # The offers have no end date of their own: the programme's end is what ends them as its parts.
+    offers = (offer("svc:bs1", "reg:kreis", programmes=("prog:ds-1",)), offer("svc:bs6", "mun:olfen", programmes=("prog:ds-6",)))
+    changes = coverage_changes(durchstarten(*offers), DAY, dt.date(2023, 1, 1), programme="prog:durchstarten")
+    opened = {(g.municipality, g.programme) for g in changes.opened}
+    assert opened == {(m, "prog:ds-1") for m in POPULATION} | {("mun:olfen", "prog:ds-6")}
+    assert changes.closed == ()
+
+
+def test_coordination_covers_no_need() -> None:
+    case_management = offer("svc:cm", "reg:kreis", needs=(LANGUAGE, TRAINING), coordination=True)
+    course = offer("svc:course", "mun:olfen")
+    found = {c.need: c.level for c in coverage("mun:olfen", catalogue(case_management, course), DAY)}
+    assert found == {LANGUAGE: "municipality", TRAINING: None}
+    assert {(g.municipality, g.need) for g in coverage_gaps(catalogue(case_management), DAY)} == {
+        (m, n) for m in POPULATION for n in (LANGUAGE, TRAINING)
+    }
+
+
+def test_changes_read_the_later_day_from_its_own_catalogue() -> None:
+    # A relationship that ends (the course leaves Olfen) shows up only in the later day's catalogue.
+    before = catalogue(offer("svc:course", "mun:olfen"))
+    after = catalogue(offer("svc:course", "mun:nottuln"))
+    changes = coverage_changes(before, DAY, dt.date(2022, 1, 1), needs=[LANGUAGE], later=after)
+    assert changes.opened == (Gap("mun:olfen", 12900, LANGUAGE),)
+    assert changes.closed == (Gap("mun:nottuln", 19800, LANGUAGE),)

@@ -177,3 +177,17 @@ async def test_neighbourhood_walks_chosen_relationships(synthetic: Run) -> None:
     assert distances.count(1) == 2
     assert distances.count(2) == 1  # the need
     assert {"type": "ADDRESSES", "source": "svc:s001-0", "target": "need:work"} in hood["links"]
+
+
+async def test_a_cursor_is_refused_under_another_ordering(synthetic: Run) -> None:
+    page = await synthetic("{ organisations(first: 2, orderBy: [{field: name}]) { pageInfo { endCursor } } }")
+    cursor = page["organisations"]["pageInfo"]["endCursor"]
+    query = "query($c: String) { organisations(first: 2, after: $c, orderBy: [{field: name, direction: DESC}]) { totalCount } }"
+    result = await synthetic(query, {"c": cursor}, errors=True)
+    assert any("the cursor belongs to another ordering" in e for e in result["errors"])
+
+
+async def test_key_filters_take_global_ids_too(synthetic: Run) -> None:
+    gid = global_id("Organisation", "org:o003")
+    data = await synthetic(f'{{ organisations(where: {{key: {{in: ["{gid}", "org:o004"]}}}}) {{ nodes {{ key }} }} }}')
+    assert data["organisations"]["nodes"] == [{"key": "org:o003"}, {"key": "org:o004"}]
