@@ -5,12 +5,17 @@ all. Each store fetches what a change concerns (the node, the two ends of a
 relationship, the relationship if it exists) and asks the ``plan_*`` function
 here for the result; the functions raise when the change is not allowed. So the
 embedded store and Neo4j cannot disagree on what a write means.
+
+Creates, updates and links are idempotent: replayed after its first attempt was
+applied (a lost acknowledgement, a retry by the driver or the client), a change
+finds its result in place, the ``plan_*`` function returns the stored item
+itself, and the store writes nothing for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 
 from kimnet.graph.errors import DuplicateError, NotFoundError, Problem, StaleVersionError, ValidationError
@@ -81,8 +86,15 @@ Change: TypeAlias = CreateNode | UpdateNode | DeleteNode | Link | Unlink
 
 
 def plan_create(change: CreateNode, existing: Node | None) -> Node:
-    """Return the node to store, at version 1."""
+    """Return the node to store, at version 1.
+
+    A create is idempotent: if the id exists with exactly this kind and content,
+    ``existing`` itself is returned and the store writes nothing (a retried
+    create after a lost acknowledgement). With other content it is a duplicate.
+    """
     if existing is not None:
+        if _same_content(change, existing):
+            return existing
         raise DuplicateError(f"{change.node.id} exists already; choose another id or update it")
     kind = MODEL.nodes.get(change.node.kind)
     if kind is None:
@@ -96,6 +108,14 @@ def plan_create(change: CreateNode, existing: Node | None) -> Node:
     return node
 
 
+def _same_content(change: CreateNode, existing: Node) -> bool:
+    kind = MODEL.nodes.get(change.node.kind)
+    if kind is None or existing.kind != kind.label:
+        return False
+    props, problems = check_props(kind.props, change.node.props, change.node.id)
+    return not problems and dict(props) == dict(existing.props)
+
+
 def _current(node_id: str, current: Node | None, expected: int | None) -> Node:
     if current is None:
         raise NotFoundError(f"no entity has the id {node_id}")
@@ -107,7 +127,20 @@ def _current(node_id: str, current: Node | None, expected: int | None) -> Node:
 
 
 def plan_update(change: UpdateNode, current: Node | None) -> Node:
-    """Return the updated node, one version up."""
+    """Return the updated node, one version up.
+
+    An update is idempotent: if the entity is one version past the expected one
+    and already holds exactly what this update would make of it, ``current``
+    itself is returned and the store writes nothing (a retried update).
+    """
+    if current is not None and current.version == change.expected_version + 1:
+        try:
+            replayed = plan_update(replace(change, expected_version=current.version), current)
+        except ValidationError:
+            pass
+        else:
+            if replayed.props == current.props:
+                return current
     node = _current(change.id, current, change.expected_version)
     kind = MODEL.node(node.kind)
     props: dict[str, Value] = dict(node.props)
@@ -133,7 +166,11 @@ def plan_delete(change: DeleteNode, current: Node | None) -> Node:
 
 
 def plan_link(change: Link, source: Node | None, target: Node | None, existing: Edge | None) -> Edge:
-    """Return the relationship to store (symmetric ones normalised)."""
+    """Return the relationship to store (symmetric ones normalised).
+
+    A link is idempotent: if the relationship exists with exactly these
+    properties, ``existing`` itself is returned and the store writes nothing.
+    """
     edge = normalise_edge(change.edge)
     rel = MODEL.rels.get(edge.type)
     props: Mapping[str, Value] = {}
@@ -145,6 +182,8 @@ def plan_link(change: Link, source: Node | None, target: Node | None, existing: 
     if problems:
         raise ValidationError(problems, f"cannot link {edge.source} to {edge.target}")
     if existing is not None:
+        if dict(existing.props) == dict(edge.props):
+            return existing  # a retried link: the relationship is there as asked
         raise DuplicateError(f"{edge.source} is already linked to {edge.target} by {edge.type}")
     return edge
 

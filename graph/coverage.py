@@ -323,9 +323,9 @@ def coverage_changes(
         return Gap(municipality, _population(catalogue, municipality), need)
 
     moved = [
-        LevelChange(m, _population(catalogue, m), need, before, after)
-        for (m, need), before in was.items()
-        if before is not None and (after := now[(m, need)]) is not None and after != before
+        LevelChange(m, _population(catalogue, m), need, earlier, later_level)
+        for (m, need), earlier in was.items()
+        if earlier is not None and (later_level := now[(m, need)]) is not None and later_level != earlier
     ]
     return Changes(
         opened=_rank([gap(m, need) for (m, need), level in now.items() if level is None and was[(m, need)] is not None]),

@@ -4,14 +4,20 @@ Hierarchy::
 
     KimnetError
     ├── ValidationError          data breaks the model; carries every Problem found
-    │   └── SeedError            ... while reading seed files (problems name the file)
+    │   ├── SeedError            ... while reading seed files (problems name the file)
+    │   └── TableError           ... while importing CSV tables (problems name the file and line)
     ├── NotFoundError            an id that no entity has
     ├── ConflictError            a write that contradicts the stored graph
     │   ├── DuplicateError       an id or relationship that exists already
     │   └── StaleVersionError    an update that carries an outdated version
-    └── StoreError               the store itself failed
-        ├── StoreUnavailableError    the database cannot be reached (retry later)
-        └── StoreCorruptedError      files on disk cannot be read back
+    ├── StoreError               the store itself failed
+    │   ├── StoreUnavailableError    the database cannot be reached (retry later)
+    │   ├── StoreTimeoutError        a transaction ran longer than the configured timeout
+    │   └── StoreCorruptedError      files on disk cannot be read back
+    ├── AccessError              a request that may not do what it asks
+    │   ├── UnauthenticatedError     no valid bearer token where one is needed
+    │   └── ForbiddenError           the caller's role is below the one the field needs
+    └── LimitError               a request over a configured limit (depth, cost, size, rate)
 
 Every message says what was wrong and, where there is something to do, what to do.
 """
@@ -21,16 +27,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessError",
     "ConflictError",
     "DuplicateError",
+    "ForbiddenError",
     "KimnetError",
+    "LimitError",
     "NotFoundError",
     "Problem",
     "SeedError",
     "StaleVersionError",
     "StoreCorruptedError",
     "StoreError",
+    "StoreTimeoutError",
     "StoreUnavailableError",
+    "UnauthenticatedError",
     "ValidationError",
 ]
 
@@ -79,6 +90,10 @@ class SeedError(ValidationError):
     """Seed files break the model; nothing of them was loaded."""
 
 
+class TableError(ValidationError):
+    """CSV rows break the model; nothing of them was imported."""
+
+
 class NotFoundError(KimnetError):
     """An id that no entity has, or a relationship that does not exist."""
 
@@ -105,3 +120,23 @@ class StoreUnavailableError(StoreError):
 
 class StoreCorruptedError(StoreError):
     """Files of the embedded store cannot be read back."""
+
+
+class StoreTimeoutError(StoreError):
+    """A transaction ran longer than the configured timeout and the database ended it."""
+
+
+class AccessError(KimnetError):
+    """A request that may not do what it asks."""
+
+
+class UnauthenticatedError(AccessError):
+    """No valid bearer token where one is needed; the message says what is wrong with it."""
+
+
+class ForbiddenError(AccessError):
+    """The caller's role is below the role that a field or mutation needs."""
+
+
+class LimitError(KimnetError):
+    """A request over a configured limit (depth, aliases, tokens, cost, page or input size, body, rate)."""

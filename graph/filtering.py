@@ -20,7 +20,7 @@ from typing import Literal, TypeAlias
 
 from kimnet.graph.model import Node, Value
 
-__all__ = ["AllOf", "AnyOf", "FieldTest", "Not", "Op", "Predicate", "Related", "test_field"]
+__all__ = ["AllOf", "Anchor", "AnyOf", "FieldTest", "Not", "Op", "Predicate", "Related", "anchor", "test_field"]
 
 Op: TypeAlias = Literal[
     "eq", "ne", "in", "notIn", "contains", "startsWith", "gt", "gte", "lt", "lte", "isNull", "includes", "includesAny", "isEmpty"
@@ -113,3 +113,44 @@ def test_field(node: Node, test: FieldTest) -> bool:
     if op == "lt":
         return bool(a < b)  # type: ignore[operator]
     return bool(a <= b)  # type: ignore[operator]
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A chain of ``some`` conditions that ends in named ids: only entities linked to those ids can match.
+
+    ``fields`` are the relationship fields from the filtered entity outwards,
+    ``ids`` the stable ids the last one must reach.
+    """
+
+    fields: tuple[str, ...]
+    ids: tuple[str, ...]
+
+
+def anchor(predicate: Predicate) -> Anchor | None:
+    """Find a condition of ``predicate`` that every match must meet and that names ids at its end, if any.
+
+    Following such a chain backwards from the ids finds every entity that can
+    match, without looking at the others (a county's organisations among all
+    of a state's). The predicate itself must still be checked on them.
+
+    >>> anchor(Related("locatedIn", "some", Related("partOf", "some", FieldTest("id", "eq", "reg:kreis"))))
+    Anchor(fields=('locatedIn', 'partOf'), ids=('reg:kreis',))
+    >>> anchor(AllOf((FieldTest("name", "contains", "VHS"), Related("memberOf", "some", FieldTest("id", "in", ("wg:a", "wg:b"))))))
+    Anchor(fields=('memberOf',), ids=('wg:a', 'wg:b'))
+    >>> anchor(Related("locatedIn", "none", FieldTest("id", "eq", "mun:olfen"))) is None
+    True
+    """
+    match predicate:
+        case FieldTest("id", "eq", value) if isinstance(value, str):
+            return Anchor((), (value,))
+        case FieldTest("id", "in", value) if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            return Anchor((), tuple(value))
+        case Related(field, "some", part):
+            inner = anchor(part)
+            return Anchor((field, *inner.fields), inner.ids) if inner is not None else None
+        case AllOf(parts):
+            found = [a for a in (anchor(p) for p in parts) if a is not None]
+            # The one that names the fewest ids narrows the most.
+            return min(found, key=lambda a: (len(a.ids), -len(a.fields))) if found else None
+    return None

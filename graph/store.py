@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, TypeAlias
 
+from kimnet.graph.audit import Actor, AuditEntry, AuditQuery
 from kimnet.graph.changes import Change
 from kimnet.graph.graphdata import Counts, GraphData, counts
 from kimnet.graph.model import MODEL, Edge, Node
 from kimnet.graph.validity import valid_on
 
-__all__ = ["Direction", "Neighbours", "Store", "WriteResult"]
+__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult"]
 
 #: Which way to follow a relationship from the given nodes.
 Direction: TypeAlias = Literal["out", "in", "both"]
@@ -31,6 +32,9 @@ Neighbours: TypeAlias = dict[str, list[tuple[Edge, Node]]]
 
 #: What each change of a write produced: the stored node or edge, or the removed one.
 WriteResult: TypeAlias = list[Node | Edge]
+
+#: Told (rows done, rows in all) as a whole-graph import goes on; rows are nodes and edges.
+Progress: TypeAlias = Callable[[int, int], None]
 
 
 class Store(ABC):
@@ -90,6 +94,18 @@ class Store(ABC):
             result[node_id] = sorted(kept, key=lambda pair: (pair[1].id, pair[0].source))
         return result
 
+    async def edges(self, rel_type: str, as_of: dt.date | None = None) -> list[Edge]:
+        """Return every relationship of type ``rel_type`` (holding on ``as_of``, if given), without the nodes' properties.
+
+        One round trip: the whole-network questions (coverage of every
+        municipality) need all links of a few types, and nothing of the other end
+        but its id.
+        """
+        if rel_type not in MODEL.rels:
+            raise ValueError(f"unknown relationship kind {rel_type!r}")
+        self.round_trips += 1
+        return [e for e in await self._edges(rel_type) if as_of is None or valid_on(e.props, as_of)]
+
     async def is_empty(self) -> bool:
         """Tell whether the store holds no node at all."""
         self.round_trips += 1
@@ -106,8 +122,12 @@ class Store(ABC):
 
     # -- writes ------------------------------------------------------------
 
-    async def write(self, changes: Sequence[Change]) -> WriteResult:
+    async def write(self, changes: Sequence[Change], actor: Actor | None = None) -> WriteResult:
         """Apply ``changes`` in one transaction: all of them, or none and raise.
+
+        With ``actor``, a write that changed something is recorded in the audit
+        trail atomically with the change (a replayed, idempotent write changes
+        nothing and records nothing).
 
         Raises:
             ValidationError, NotFoundError, DuplicateError, StaleVersionError: the
@@ -117,12 +137,22 @@ class Store(ABC):
         if not changes:
             return []
         self.round_trips += 1
-        return await self._write(changes)
+        return await self._write(changes, actor)
 
-    async def replace_all(self, data: GraphData) -> None:
-        """Replace the whole graph with ``data`` (already checked) atomically."""
+    async def audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
+        """Return the audit entries that ``query`` selects, newest first (one round trip)."""
         self.round_trips += 1
-        await self._replace_all(data)
+        return await self._audit_trail(query)
+
+    async def replace_all(self, data: GraphData, progress: Progress | None = None) -> None:
+        """Replace the whole graph with ``data`` (already checked) atomically.
+
+        Readers see the old graph until the new one is complete, then the new one;
+        a failed or interrupted import leaves the old graph in place. ``progress``,
+        if given, is told how far the import has got.
+        """
+        self.round_trips += 1
+        await self._replace_all(data, progress or _silent)
 
     # -- primitives for subclasses -------------------------------------------
 
@@ -136,13 +166,23 @@ class Store(ABC):
     async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours: ...
 
     @abstractmethod
+    async def _edges(self, rel_type: str) -> list[Edge]: ...
+
+    @abstractmethod
     async def _is_empty(self) -> bool: ...
 
     @abstractmethod
     async def _snapshot(self) -> GraphData: ...
 
     @abstractmethod
-    async def _write(self, changes: Sequence[Change]) -> WriteResult: ...
+    async def _write(self, changes: Sequence[Change], actor: Actor | None) -> WriteResult: ...
 
     @abstractmethod
-    async def _replace_all(self, data: GraphData) -> None: ...
+    async def _audit_trail(self, query: AuditQuery) -> list[AuditEntry]: ...
+
+    @abstractmethod
+    async def _replace_all(self, data: GraphData, progress: Progress) -> None: ...
+
+
+def _silent(done: int, total: int) -> None:
+    return None

@@ -28,6 +28,7 @@ from kimnet.schema.entities import _SCALARS, TYPES, entity
 from kimnet.schema.explore import Relationship, RelationshipType
 from kimnet.schema.ids import BadIdError, to_key
 from kimnet.schema.kinds import direction_of
+from kimnet.schema.loaders import Loaders
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -95,13 +96,19 @@ def user_errors(exc: KimnetError) -> list[UserError]:
     raise exc
 
 
-async def _write(context: Context, changes: list[Change]) -> tuple[list[Node | Edge], list[UserError]]:
+async def _write(info: strawberry.Info[Context, None], changes: list[Change]) -> tuple[list[Node | Edge], list[UserError]]:
+    """Write ``changes`` as the caller, through the mutation ``info`` names (the audit trail records both)."""
+    context = info.context
     try:
-        return await context.store.write(changes), []
+        written = await context.store.write(changes, context.actor(info.field_name))
     except StoreError:
         raise
     except KimnetError as exc:
         return [], user_errors(exc)
+    # What the request's loaders cached before this write is stale now: later fields
+    # (this payload's, and the next mutation's in the same operation) must read afresh.
+    context.loaders = Loaders.for_store(context.store)
+    return written, []
 
 
 def _input_namespace(label: str, *, create: bool) -> dict[str, Any]:
@@ -144,7 +151,7 @@ def _create_resolver(label: str, input_type: type) -> Callable[..., Any]:
                     changes.append(Link(Edge(rel.type, source, target)))
         except BadIdError as exc:
             return EntityPayload(entity=None, errors=user_errors(exc))
-        results, errors = await _write(info.context, changes)
+        results, errors = await _write(info, changes)
         return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
 
     resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": EntityPayload[TYPES[label]]}
@@ -166,7 +173,7 @@ def _update_resolver(label: str, input_type: type) -> Callable[..., Any]:
             set={k: _plain(v) for k, v in given.items() if v is not None},
             unset=tuple(k for k, v in given.items() if v is None),
         )
-        results, errors = await _write(info.context, [change])
+        results, errors = await _write(info, [change])
         return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
 
     resolve.__annotations__ = {
@@ -185,7 +192,7 @@ def _delete_resolver(label: str) -> Callable[..., Any]:
             key = _key_of_kind(id, label)
         except BadIdError as exc:
             return DeletePayload(deletedKey=None, errors=user_errors(exc))
-        results, errors = await _write(info.context, [DeleteNode(key, version)])
+        results, errors = await _write(info, [DeleteNode(key, version)])
         return DeletePayload(deletedKey=key if results else None, errors=errors)
 
     resolve.__annotations__ = {"info": strawberry.Info, "id": strawberry.ID, "version": int | None, "return": DeletePayload}
@@ -247,7 +254,7 @@ class ChangeMutation:
             edge = Edge(relationship.value, to_key(source), to_key(target), _link_props(properties))
         except BadIdError as exc:
             return LinkPayload(relationship=None, errors=user_errors(exc))
-        results, errors = await _write(info.context, [Link(edge)])
+        results, errors = await _write(info, [Link(edge)])
         return LinkPayload(relationship=Relationship.of(results[0]) if results else None, errors=errors)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Remove a relationship between two entities")
@@ -262,7 +269,7 @@ class ChangeMutation:
             change = Unlink(relationship.value, to_key(source), to_key(target))
         except BadIdError as exc:
             return LinkPayload(relationship=None, errors=user_errors(exc))
-        results, errors = await _write(info.context, [change])
+        results, errors = await _write(info, [change])
         return LinkPayload(relationship=Relationship.of(results[0]) if results else None, errors=errors)  # type: ignore[arg-type]
 
 

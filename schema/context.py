@@ -1,11 +1,14 @@
-"""The per-request GraphQL context: the store and the request's DataLoaders."""
+"""The per-request GraphQL context: the store, the request's DataLoaders, who asks and under which policy."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kimnet.graph.audit import Actor
 from kimnet.graph.store import Store
+from kimnet.schema.access import ANONYMOUS, Principal
+from kimnet.schema.guard import DEVELOPMENT, Policy
 from kimnet.schema.loaders import Loaders
 
 __all__ = ["Context"]
@@ -19,6 +22,18 @@ class Context:
     loaders: Loaders = field(init=False)
     #: "Today" for this request, so that every asOf default in one request agrees.
     today: dt.date = field(default_factory=dt.date.today)
+    #: Who sends the request; the schema's Guard checks each root field against it.
+    principal: Principal = ANONYMOUS
+    #: Development or production, and the limits.
+    policy: Policy = DEVELOPMENT
+    #: The request's id, for the audit trail and the logs.
+    request_id: str | None = None
+    #: The code of every error the request got (filled by the Guard), for metrics.
+    error_codes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_store(self.store)
+
+    def actor(self, operation: str) -> Actor:
+        """Who makes a write through ``operation`` (a mutation's name), for the audit trail."""
+        return Actor(self.principal.subject, self.principal.role.label, operation, self.request_id)

@@ -175,8 +175,11 @@ def _keys(ids: list[strawberry.ID] | None) -> list[str] | None:
 
 
 async def _catalogue(info: strawberry.Info[Context, None], target: TargetGroupInput | None, day: dt.date) -> Catalogue:
-    """The offers with the relationships that hold on ``day``, for ``target`` if given."""
-    catalogue = await gather_catalogue(info.context.store, day)
+    """The offers with the relationships that hold on ``day``, for ``target`` if given.
+
+    Coverage, gaps and their changes name offers, needs, programmes and places, never a provider or a legal domain.
+    """
+    catalogue = await gather_catalogue(info.context.store, day, parties=False)
     return for_target_group(catalogue, target.target()) if target is not None else catalogue
 
 

@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 import strawberry
 from strawberry import relay
 
-from kimnet.graph.model import MODEL, Edge, Node, NodeKind, Prop, PropType, RelKind
+from kimnet.graph.model import MODEL, Edge, Node, NodeKind, PropType, RelKind
+from kimnet.graph.store import Direction
 from kimnet.schema.filters import ORDER, WHERE, matching, order_values, to_predicate
 from kimnet.schema.kinds import direction_of, targets_of
-from kimnet.schema.pagination import paginate
+from kimnet.schema.pagination import Page, paginate
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
-__all__ = ["TYPES", "Connection", "LinkConnection", "entity", "page_of"]
+__all__ = ["TYPES", "Connection", "LinkConnection", "connection", "entity", "links", "page_of"]
 
 T = TypeVar("T")
 
@@ -41,13 +42,17 @@ class Edge_(Generic[T]):  # noqa: N801 (strawberry names it <Type>Edge)
 
 @strawberry.type(description="A page of a list, with the total count of matching entities")
 class Connection(Generic[T]):
-    edges: list[Edge_[T]]
-    pageInfo: relay.PageInfo
+    # Made by ``connection``: ``nodes`` and ``totalCount`` are plain attributes; edges
+    # and page info (cursors) are made only when a query selects them.
+    _page: strawberry.Private[Page[Any]]
+    _day: strawberry.Private[dt.date | None]
+    edges: list[Edge_[T]] = strawberry.field(resolver=lambda root: root._make_edges())
+    pageInfo: relay.PageInfo = strawberry.field(resolver=lambda root: _page_info(root._page))
     totalCount: int
+    nodes: list[T] = strawberry.field(description="The entities of this page, without cursors")
 
-    @strawberry.field(description="The entities of this page, without cursors")
-    def nodes(self) -> list[T]:
-        return [e.node for e in self.edges]
+    def _make_edges(self) -> list[Any]:
+        return [Edge_(cursor=c, node=node) for c, node in zip(self._page.cursors, self.nodes, strict=True)]
 
 
 @strawberry.type(description="A relationship to an entity, with the relationship's properties")
@@ -65,13 +70,36 @@ class LinkEdge(Generic[T]):
 
 @strawberry.type(description="A page of related entities")
 class LinkConnection(Generic[T]):
-    edges: list[LinkEdge[T]]
-    pageInfo: relay.PageInfo
+    # Made by ``connection``, like Connection.
+    _page: strawberry.Private[Page[Any]]
+    _day: strawberry.Private[dt.date | None]
+    edges: list[LinkEdge[T]] = strawberry.field(resolver=lambda root: root._make_edges())
+    pageInfo: relay.PageInfo = strawberry.field(resolver=lambda root: _page_info(root._page))
     totalCount: int
+    nodes: list[T] = strawberry.field(description="The related entities of this page, without cursors")
 
-    @strawberry.field(description="The related entities of this page, without cursors")
-    def nodes(self) -> list[T]:
-        return [e.node for e in self.edges]
+    def _make_edges(self) -> list[Any]:
+        # The same entity objects as ``nodes``: whatever was prefetched for them serves both.
+        return [
+            LinkEdge(cursor=c, node=node, **_edge_props(e))
+            for c, (e, _), node in zip(self._page.cursors, self._page.items, self.nodes, strict=True)
+        ]
+
+
+def _page_info(page: Page[Any]) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=page.start_cursor,
+        end_cursor=page.end_cursor,
+    )
+
+
+def connection(cls: type[Any], page: Page[tuple[Edge | None, Node]], day: dt.date | None) -> Any:
+    """Make a Connection or LinkConnection of ``page`` (pairs of edge and node), its entities read for ``day``."""
+    made = object.__new__(cls)
+    made.__dict__.update(_page=page, _day=day, totalCount=page.total, nodes=[entity(n, day) for _, n in page.items])
+    return made
 
 
 _SCALARS: dict[PropType, Any] = {
@@ -88,11 +116,24 @@ TYPES: dict[str, type] = {}
 _NAMESPACE: dict[str, Any] = {}
 
 
+#: Per kind: every property field unset, the start of each entity's attributes.
+_BLANK: dict[str, dict[str, Any]] = {}
+
+
 def entity(node: Node, day: dt.date | None) -> Any:
-    """Wrap a stored node as the GraphQL object of its kind, read for ``day``."""
-    obj = TYPES[node.kind]()
-    obj._node = node
-    obj._day = day
+    """Wrap a stored node as the GraphQL object of its kind, read for ``day``.
+
+    Properties, ``key`` and ``version`` become plain attributes, so that
+    strawberry resolves them as basic fields (a getattr) rather than through a
+    resolver call each: an answer holds thousands of them.
+    """
+    cls = TYPES[node.kind]
+    obj: Any = object.__new__(cls)
+    attributes = obj.__dict__
+    attributes.update(_BLANK[node.kind])
+    for name, value in node.props.items():
+        attributes[name] = list(value) if isinstance(value, tuple) else value
+    attributes.update(key=node.id, version=node.version, _node=node, _day=day)
     return obj
 
 
@@ -100,37 +141,41 @@ def _target_type_name(labels: tuple[str, ...]) -> str:
     return labels[0] if len(labels) == 1 else "Area"  # Municipality or Region: the only mixed target
 
 
-def _prop_resolver(prop: Prop) -> Callable[..., Any]:
-    def resolve(root: Any) -> Any:
-        value = root._node.props.get(prop.name)
-        return list(value) if isinstance(value, tuple) else value
-
-    scalar = _SCALARS[prop.type]
-    resolve.__annotations__ = {"root": Any, "return": scalar if prop.required else scalar | None}
-    return resolve
-
-
 def page_of(
     pairs: list[tuple[Edge | None, Node]],
-    day: dt.date | None,
     order_by: Any,
     first: int | None,
     after: str | None,
     last: int | None,
     before: str | None,
-) -> tuple[list[tuple[str, Edge | None, Node]], relay.PageInfo, int]:
-    """Sort and cut a page; return (cursor, edge, node) rows, page info and total."""
+) -> Page[tuple[Edge | None, Node]]:
+    """Sort (edge, node) pairs by ``order_by`` (then id) and cut the page the arguments ask for."""
     values, descending, ordering = order_values(order_by)
-    page = paginate(
+    return paginate(
         pairs, lambda p: values(p[1]), descending, first=first, after=after, last=last, before=before, ordering=ordering
     )
-    info = relay.PageInfo(
-        has_next_page=page.has_next,
-        has_previous_page=page.has_previous,
-        start_cursor=page.start_cursor,
-        end_cursor=page.end_cursor,
-    )
-    return [(c, e, n) for c, (e, n) in zip(page.cursors, page.items, strict=True)], info, page.total
+
+
+async def links(
+    root: Any,
+    context: Context,
+    rel_type: str,
+    direction: Direction,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    where: Any = None,
+    order_by: Any = None,
+    as_of: dt.date | None = None,
+) -> Any:
+    """Resolve a relationship field of ``root``: its related entities, filtered, sorted and paged."""
+    day = as_of or root._day
+    found = await context.loaders.neighbours.load((rel_type, direction, day, root._node.id))
+    if where is not None:
+        keep = await matching(context, [n for _, n in found], to_predicate(where), day)
+        found = [(e, n) for e, n in found if n.id in keep]
+    return connection(LinkConnection, page_of(list(found), order_by, first, after, last, before), day)
 
 
 def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..., Any]:
@@ -149,15 +194,7 @@ def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..
         orderBy: Any = None,
         asOf: dt.date | None = None,
     ) -> Any:
-        context = info.context
-        day = asOf or root._day
-        found = await context.loaders.neighbours.load((rel.type, direction, day, root._node.id))
-        if where is not None:
-            keep = await matching(context, [n for _, n in found], to_predicate(where), day)
-            found = [(e, n) for e, n in found if n.id in keep]
-        rows, page_info, total = page_of(list(found), day, orderBy, first, after, last, before)
-        edges = [LinkEdge(cursor=c, node=entity(n, day), **_edge_props(e)) for c, e, n in rows]
-        return LinkConnection(edges=edges, pageInfo=page_info, totalCount=total)
+        return await links(root, info.context, rel.type, direction, first, after, last, before, where, orderBy, asOf)
 
     where_type = WHERE[targets[0]] if len(targets) == 1 else WHERE["Entity"]
     annotations: dict[str, Any] = {
@@ -208,16 +245,16 @@ def _edge_props(edge: Edge | None) -> dict[str, Any]:
 def _make_type(kind: NodeKind) -> type:
     namespace: dict[str, Any] = {"__module__": __name__, "__annotations__": {}}
 
-    def key(root: Any) -> str:
-        return str(root._node.id)
-
-    def version(root: Any) -> int:
-        return int(root._node.version)
-
-    namespace["key"] = strawberry.field(resolver=key, description=f"The stable readable id, e.g. {kind.prefix}:…")
-    namespace["version"] = strawberry.field(resolver=version, description="Grows with every update; give it back when you update")
+    # Plain attributes (see ``entity``), declared with their GraphQL types.
+    annotations = namespace["__annotations__"]
+    annotations["key"], annotations["version"] = str, int
+    namespace["key"] = strawberry.field(description=f"The stable readable id, e.g. {kind.prefix}:…", default=None)
+    namespace["version"] = strawberry.field(description="Grows with every update; give it back when you update", default=None)
     for prop in kind.props:
-        namespace[prop.name] = strawberry.field(resolver=_prop_resolver(prop), name=prop.name, description=prop.doc)
+        scalar = _SCALARS[prop.type]
+        annotations[prop.name] = scalar if prop.required else scalar | None
+        namespace[prop.name] = strawberry.field(name=prop.name, description=prop.doc, default=None)
+    _BLANK[kind.label] = dict.fromkeys(p.name for p in kind.props)
     for field_name, (rel, outgoing) in MODEL.link_fields(kind.label).items():
         doc = rel.doc if outgoing or rel.symmetric else f"{rel.doc} (seen from the other end)"
         namespace[field_name] = strawberry.field(resolver=_link_resolver(kind, field_name, rel), name=field_name, description=doc)

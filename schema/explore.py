@@ -9,15 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry import relay
 
 from kimnet.graph.model import MODEL, Edge
 from kimnet.graph.neighbourhood import neighbourhood as walk
-from kimnet.schema.entities import TYPES, Connection, Edge_, entity, page_of
-from kimnet.schema.filters import ORDER, WHERE, matching, to_predicate
+from kimnet.schema import fastpath
+from kimnet.schema.entities import TYPES, Connection, connection, entity, page_of
+from kimnet.schema.filters import ORDER, WHERE, candidates, matching, to_predicate
 from kimnet.schema.ids import to_key
 
 if TYPE_CHECKING:
@@ -52,13 +53,15 @@ def _list_resolver(label: str) -> Callable[..., Any]:
     ) -> Any:
         context = info.context
         day = asOf or context.today
-        nodes = await context.store.nodes_of_kind(label, day)
-        if where is not None:
-            keep = await matching(context, nodes, to_predicate(where), day)
+        predicate = to_predicate(where) if where is not None else None
+        narrowed = await candidates(context, label, predicate, day) if predicate is not None else None
+        nodes = narrowed if narrowed is not None else await context.store.nodes_of_kind(label, day)
+        if predicate is not None:
+            keep = await matching(context, nodes, predicate, day)
             nodes = [n for n in nodes if n.id in keep]
-        rows, page_info, total = page_of([(None, n) for n in nodes], day, orderBy, first, after, last, before)
-        edges = [Edge_(cursor=c, node=entity(n, day)) for c, _, n in rows]
-        return Connection(edges=edges, pageInfo=page_info, totalCount=total)
+        found = connection(Connection, page_of([(None, n) for n in nodes], orderBy, first, after, last, before), day)
+        await fastpath.prefetch_below(info, found.nodes)
+        return found
 
     resolve.__annotations__ = {
         "info": strawberry.Info,
@@ -129,7 +132,11 @@ class ExploreQuery:
     @strawberry.field(description="The entity with this global id or key, or null")
     async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:
         found = await info.context.loaders.nodes.load(to_key(id))
-        return entity(found, info.context.today) if found else None
+        if found is None:
+            return None
+        made = entity(found, info.context.today)
+        await fastpath.prefetch_below(info, [made], connection=False)
+        return cast("relay.Node", made)
 
     @strawberry.field(description="The entities with these global ids or keys, in order (null where none exists)")
     async def nodes(self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:

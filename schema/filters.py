@@ -18,15 +18,17 @@ from typing import TYPE_CHECKING, Any, Optional  # noqa: F401 (Optional: in gene
 
 import strawberry
 
-from kimnet.graph.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, test_field
+from kimnet.graph.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, anchor, test_field
 from kimnet.graph.model import MODEL, Node, PropType
+from kimnet.graph.store import Direction
+from kimnet.graph.validity import valid_on
 from kimnet.schema.ids import to_key
 from kimnet.schema.kinds import direction_of, targets_of
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
-__all__ = ["ORDER", "WHERE", "SortDirection", "matching", "order_values", "to_predicate"]
+__all__ = ["ORDER", "WHERE", "SortDirection", "candidates", "matching", "order_values", "to_predicate"]
 
 
 @strawberry.enum(description="Sort direction")
@@ -259,6 +261,46 @@ async def matching(context: Context, nodes: Sequence[Node], predicate: Predicate
             hits = {node.id: any(n.id in good for _, n in pairs) for node, pairs in zip(nodes, found_lists, strict=True)}
             return {i for i, hit in hits.items() if hit == (quantifier == "some")}
     raise TypeError(f"unknown predicate {predicate!r}")
+
+
+_REVERSE: dict[Direction, Direction] = {"out": "in", "in": "out", "both": "both"}
+
+
+async def candidates(context: Context, label: str, predicate: Predicate, day: dt.date | None) -> list[Node] | None:
+    """The entities of kind ``label`` (valid on ``day``) that can satisfy ``predicate``, by id; None: any can.
+
+    When the predicate names ids at the end of a chain of ``some`` conditions
+    (``graph.filtering.anchor``), the chain is followed backwards from those ids,
+    one round trip per step, instead of testing every entity of the kind. The
+    result is a superset: ``matching`` still decides.
+    """
+    found = anchor(predicate)
+    if found is None:
+        return None
+    levels: list[set[str]] = [{label}]
+    for field_name in found.fields:
+        levels.append(
+            {t for source in levels[-1] if field_name in MODEL.link_fields(source) for t in targets_of(source, field_name)}
+        )
+    if not found.fields:
+        nodes = await context.loaders.nodes.load_many(list(found.ids))
+        return sorted(
+            (n for n in nodes if n is not None and n.kind == label and (day is None or valid_on(n.props, day))),
+            key=lambda n: n.id,
+        )
+    ids = list(found.ids)
+    reached: dict[str, Node] = {}
+    for step in range(len(found.fields) - 1, -1, -1):
+        field_name = found.fields[step]
+        reached = {}
+        for source in sorted(levels[step]):
+            if field_name not in MODEL.link_fields(source):
+                continue
+            rel, _ = MODEL.link_fields(source)[field_name]
+            back = await context.store.neighbours(ids, rel.type, _REVERSE[direction_of(source, field_name)], as_of=day)
+            reached |= {n.id: n for pairs in back.values() for _, n in pairs if n.kind == source}
+        ids = sorted(reached)
+    return [reached[i] for i in ids]
 
 
 def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool], str]:

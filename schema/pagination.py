@@ -115,21 +115,30 @@ class _Reverse:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of items, with the cursors of its ends and whether more exist."""
+    """One page of items, with the cursors of its ends and whether more exist.
+
+    Cursors are made when asked for: most answers select ``nodes`` and never need them.
+    """
 
     items: list[T]
-    cursors: list[str]
+    #: The sort values of each item (what its cursor encodes), and the ordering's name.
+    values: list[tuple[Any, ...]]
+    ordering: str
     has_next: bool
     has_previous: bool
     total: int
 
     @property
+    def cursors(self) -> list[str]:
+        return [encode_cursor(v, self.ordering) for v in self.values]
+
+    @property
     def start_cursor(self) -> str | None:
-        return self.cursors[0] if self.cursors else None
+        return encode_cursor(self.values[0], self.ordering) if self.values else None
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return encode_cursor(self.values[-1], self.ordering) if self.values else None
 
 
 def paginate(
@@ -164,15 +173,26 @@ def paginate(
             raise CursorError("the cursor belongs to another ordering; start again without after/before")
         return sort_key(item_values, desc)
 
-    order = sorted(range(len(items)), key=lambda i: key(raw[i]))
-    keys = [key(raw[i]) for i in order]
+    if ordering == "" and desc == (False,) and all(len(r) == 1 for r in raw):
+        # By id alone: ids are never missing, so they compare as they are.
+        def plain(item_values: tuple[Any, ...]) -> Any:
+            if len(item_values) != 1:
+                raise CursorError("the cursor belongs to another ordering; start again without after/before")
+            return tuple(item_values)
+
+        key = plain
+    keyed: list[Any] = [key(r) for r in raw]
+    if all(keyed[i] < keyed[i + 1] for i in range(len(keyed) - 1)):
+        order = list(range(len(items)))  # stores hand neighbours over sorted by id already
+    else:
+        order = sorted(range(len(items)), key=keyed.__getitem__)
     start, end = 0, len(order)
     if after is not None:
         bound = key(decode_cursor(after, ordering))
-        start = next((n for n, k in enumerate(keys) if _compare(k, bound) > 0), len(order))
+        start = next((n for n, i in enumerate(order) if _compare(keyed[i], bound) > 0), len(order))
     if before is not None:
         bound = key(decode_cursor(before, ordering))
-        end = next((n for n, k in enumerate(keys) if _compare(k, bound) >= 0), len(order))
+        end = next((n for n, i in enumerate(order) if _compare(keyed[i], bound) >= 0), len(order))
     end = max(start, end)
     window = order[start:end]
     has_next = end < len(order)
@@ -183,8 +203,7 @@ def paginate(
     if last is not None:
         has_previous = has_previous or len(window) > last
         window = window[len(window) - last :] if last else []
-    cursors = [encode_cursor(raw[i], ordering) for i in window]
-    return Page([items[i] for i in window], cursors, has_next, has_previous, len(items))
+    return Page([items[i] for i in window], [raw[i] for i in window], ordering, has_next, has_previous, len(items))
 
 
 def _compare(a: SortKey, b: SortKey) -> int:

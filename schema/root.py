@@ -2,23 +2,22 @@
 
 Errors that kimnet raises on purpose (unknown ids, bad cursors, invalid
 arguments) reach the client with their message; anything else is masked, so a
-client never sees internals or a stack trace.
+client never sees internals or a stack trace. Limits, access and masking are
+applied by one extension, ``schema.guard.Guard``, from each request's policy.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
 
-from kimnet.graph.errors import KimnetError
+from kimnet.schema import fastpath
+from kimnet.schema.audit import AuditQueryType
 from kimnet.schema.change import MUTATION_FIELDS, ChangeMutation
 from kimnet.schema.cover import CoverQuery
 from kimnet.schema.entities import all_types
 from kimnet.schema.explore import LIST_FIELDS, ExploreQuery
+from kimnet.schema.guard import Guard, GuardedSchema
 from kimnet.schema.network import NetworkQuery
 from kimnet.schema.refer import ReferQuery
 
@@ -26,21 +25,12 @@ __all__ = ["schema"]
 
 ListQuery = strawberry.type(type("ListQuery", (), {"__module__": __name__, **LIST_FIELDS}))
 
-Query = merge_types("Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery))
+Query = merge_types("Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery, AuditQueryType))
 
 EntityMutation = strawberry.type(type("EntityMutation", (), {"__module__": __name__, **MUTATION_FIELDS}))
 
 Mutation = merge_types("Mutation", (ChangeMutation, EntityMutation))
 
 
-def _is_internal(error: GraphQLError) -> bool:
-    original: Any = error.original_error
-    return original is not None and not isinstance(original, KimnetError | ValueError | GraphQLError)
-
-
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    types=list(all_types()),
-    extensions=[lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; it has been logged")],
-)
+schema = GuardedSchema(query=Query, mutation=Mutation, types=list(all_types()), extensions=[Guard])
+fastpath.install(schema)  # the hot path of every answer; see schema/fastpath.py

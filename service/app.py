@@ -1,7 +1,10 @@
-"""The ASGI application: GraphQL at /graphql, health at /healthz and /readyz.
+"""The ASGI application: GraphQL at /graphql, health at /healthz and /readyz, the explorer at /.
 
 The store is opened in the lifespan and closed there; it reaches the resolvers
-through the per-request context, never as a module global.
+through the per-request context, never as a module global. With Neo4j, the app
+starts even when the database does not answer yet (``service.readiness``).
+In front of everything is the ``Gate`` (``service.middleware``): request ids,
+tokens, limits, metrics and the access log. ``/metrics`` is for Prometheus.
 """
 
 from __future__ import annotations
@@ -11,17 +14,26 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kimnet.graph.errors import KimnetError
 from kimnet.graph.store import Store
+from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
+from kimnet.schema.guard import Policy
 from kimnet.schema.root import schema
+from kimnet.service.auth import Authenticator
 from kimnet.service.config import Settings
 from kimnet.service.graphql_http import graphql_endpoint
-from kimnet.service.stores import load_seed, open_store
+from kimnet.service.logs import request_id
+from kimnet.service.metrics import CONTENT_TYPE, Metrics
+from kimnet.service.middleware import Gate
+from kimnet.service.ratelimit import RateLimiter
+from kimnet.service.readiness import Readiness
+from kimnet.service.stores import open_store
+from kimnet.service.web import web_routes
 
 __all__ = ["create_app"]
 
@@ -29,7 +41,14 @@ log = logging.getLogger("kimnet")
 
 
 def _context(request: Request) -> Context:
-    return Context(request.app.state.store)
+    context = Context(
+        request.app.state.store,
+        principal=getattr(request.state, "principal", ANONYMOUS),
+        policy=request.app.state.policy,
+        request_id=request_id.get(),
+    )
+    request.state.graphql_context = context  # the Gate counts its error codes
+    return context
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -38,39 +57,72 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: the store answers."""
-    store: Store = request.app.state.store
-    try:
-        await store.ping()
-    except KimnetError as exc:
-        return JSONResponse({"status": "unavailable", "store": store.name, "reason": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ready", "store": store.name})
+    """Readiness: the store is prepared and answers a ping within 2 seconds."""
+    readiness: Readiness = request.app.state.readiness
+    if await readiness.check():
+        return JSONResponse({"status": "ready", "store": readiness.store.name})
+    body = {"status": "unavailable", "store": readiness.store.name}
+    if not request.app.state.policy.production:
+        body["reason"] = readiness.reason  # production does not tell why: it could name hosts
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics, in the text format."""
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
-    """Build the app; it opens the configured store at startup unless one is given."""
+    """Build the app; it opens the configured store at startup unless one is given.
+
+    Raises:
+        ValueError: settings that cannot work (production without a token key, a short secret).
+    """
+    authenticator = Authenticator(settings)
+    state: dict[str, Readiness] = {}  # filled by the lifespan; the Gate and the metrics look here
+    app_metrics = Metrics(lambda: getattr(state.get("readiness"), "store", None), lambda: _ready(state))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        opened = store or await open_store(settings)
+        opened = store or await open_store(settings, lazy=True)
+        readiness = Readiness(opened, settings.seed)
         try:
-            if await opened.is_empty():
-                counts, _digest = await load_seed(opened, settings.seed)
-                log.info(
-                    "seeded the empty %s store from %s (%s nodes)", opened.name, settings.seed.name, sum(counts.nodes.values())
-                )
             app.state.store = opened
+            app.state.readiness = state["readiness"] = readiness
+            await readiness.start()
             yield
         finally:
+            await readiness.stop()
             if store is None:
                 await opened.close()
+                log.info("closed the %s store", opened.name, extra={"store": opened.name, "event": "store_closed"})
 
-    graphql = graphql_endpoint(schema, _context, graphiql=settings.env == "development")
-    return Starlette(
+    graphql = graphql_endpoint(schema, _context, graphiql=not settings.production)
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *web_routes(),  # the coordinators' explorer at /
+        ],
+        middleware=[
+            Middleware(
+                Gate,
+                authenticator=authenticator,
+                limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
+                metrics=app_metrics,
+                readiness=lambda: state.get("readiness"),
+                max_body_bytes=settings.max_body_bytes,
+            )
         ],
         lifespan=lifespan,
     )
+    app.state.policy = Policy(production=settings.production, limits=settings.limits)
+    app.state.metrics = app_metrics
+    return app
+
+
+def _ready(state: dict[str, Readiness]) -> bool:
+    readiness = state.get("readiness")
+    return readiness is not None and readiness.ready

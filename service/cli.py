@@ -1,4 +1,4 @@
-"""The ``kimnet`` command line: load, serve, stats, schema, neo4j.
+"""The ``kimnet`` command line: load, serve, stats, schema, neo4j; export, import, report (``cli_coordinators``); token (``cli_token``).
 
 Exit codes: 0 done, 1 the store failed or is unavailable, 2 bad input (the
 message says what was wrong; nothing was written).
@@ -9,21 +9,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from kimnet.graph.errors import KimnetError, ValidationError
-from kimnet.graph.graphdata import checksum, counts
+from kimnet.graph.graphdata import GraphData, checksum, counts
 from kimnet.graph.seedfile import load_seed_dir
+from kimnet.graph.synthetic import nrw
+from kimnet.service import cli_coordinators, cli_token
 from kimnet.service.config import Settings
-from kimnet.service.stores import load_seed, open_store
+from kimnet.service.progress import ProgressBar
+from kimnet.service.stores import open_store
 
 __all__ = ["main"]
 
 NEO4J_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "neo4j"
+
+#: ``kimnet load synthetic:nrw`` makes a network instead of reading one.
+SYNTHETIC = "synthetic:"
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +48,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         neo4j_database=args.neo4j_database,
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        workers=getattr(args, "workers", None),
     )
 
 
@@ -50,14 +56,23 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kimnet", description="The integration partner network as a GraphQL service.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    load = commands.add_parser("load", help="replace the store's graph with a seed folder")
-    load.add_argument("path", type=Path, help="a seed folder, e.g. seeds/coesfeld")
+    load = commands.add_parser("load", help="replace the store's graph with a seed folder or a synthetic network")
+    load.add_argument(
+        "path", help="a seed folder, e.g. seeds/coesfeld, or synthetic:nrw (a state-sized network made from --seed)"
+    )
     load.add_argument("--check", action="store_true", help="only check the seed; write nothing")
+    load.add_argument(
+        "--seed", type=int, default=1, help="synthetic:nrw only: the random seed (default 1); same seed, same graph"
+    )
+    load.add_argument(
+        "--scale", type=float, default=1.0, help="synthetic:nrw only: size factor (default 1.0, about 74,000 nodes)"
+    )
     _store_options(load)
 
     serve = commands.add_parser("serve", help="run the GraphQL service")
     serve.add_argument("--host", help="address to listen on (KIMNET_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (KIMNET_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="server processes, with Neo4j only (KIMNET_WORKERS, default 1)")
     _store_options(serve)
 
     stats = commands.add_parser("stats", help="print the store's counts per kind and its content checksum")
@@ -65,13 +80,26 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
 
+    cli_coordinators.add_commands(commands, _store_options)  # export, import csv, report coverage
+    cli_token.add_commands(commands)  # token create
+
     neo4j = commands.add_parser("neo4j", help="start, stop or inspect the development Neo4j (scripts/neo4j)")
     neo4j.add_argument("action", choices=["start", "stop", "status", "fetch", "uri"])
     return parser
 
 
+def _source(args: argparse.Namespace) -> GraphData:
+    """The graph that ``kimnet load`` names: a seed folder, or a synthetic network."""
+    if args.path.startswith(SYNTHETIC):
+        name = args.path[len(SYNTHETIC) :]
+        if name != "nrw":
+            raise ValueError(f"there is no synthetic network {name!r}; the one there is: {SYNTHETIC}nrw")
+        return nrw(args.seed, args.scale)
+    return load_seed_dir(Path(args.path))
+
+
 async def _load(args: argparse.Namespace) -> int:
-    data = load_seed_dir(args.path)
+    data = _source(args)
     if args.check:
         found = counts(data)
         print(json.dumps({"ok": True, "nodes": found.nodes, "edges": found.edges, "checksum": checksum(data)}, indent=2))
@@ -79,9 +107,10 @@ async def _load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = await open_store(settings)
     try:
-        found, digest = await load_seed(store, args.path)
+        await store.replace_all(data, ProgressBar(f"loading into {store.name}"))
     finally:
         await store.close()
+    found, digest = counts(data), checksum(data)
     print(json.dumps({"store": store.name, "nodes": found.nodes, "edges": found.edges, "checksum": digest}, indent=2))
     return 0
 
@@ -98,16 +127,9 @@ async def _stats(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from kimnet.service.server import serve  # logs, graceful shutdown, clean start-up errors
 
-    from kimnet.service.app import create_app
-
-    settings = _settings(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    where = (settings.neo4j_uri and "Neo4j") or f"the embedded store in {settings.data_dir}"
-    print(f"kimnet serves {where} at http://{settings.host}:{settings.port}/graphql", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
-    return 0
+    return serve(_settings(args))
 
 
 def _neo4j(args: argparse.Namespace) -> int:
@@ -123,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "load":
             return asyncio.run(_load(args))
+        if args.command in cli_token.COMMANDS:
+            return cli_token.run(args, Settings.from_env())
+        if args.command in cli_coordinators.COMMANDS:
+            return asyncio.run(cli_coordinators.run(args, _settings(args)))
         if args.command == "stats":
             return asyncio.run(_stats(args))
         if args.command == "serve":

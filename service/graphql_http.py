@@ -17,6 +17,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
@@ -54,7 +55,7 @@ async def _params(request: Request) -> dict[str, Any] | Response:
         if "variables" in raw:
             try:
                 raw["variables"] = json.loads(raw["variables"])
-            except ValueError:
+            except (ValueError, RecursionError):
                 return _error(400, "the variables parameter is not valid JSON")
         return raw
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -62,7 +63,7 @@ async def _params(request: Request) -> dict[str, Any] | Response:
         return _error(415, f"send the request as {JSON}, not {content_type or 'no content type'}")
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested too deep
         return _error(400, "the request body is not valid JSON")
     if not isinstance(body, dict):
         return _error(400, "the request body must be a JSON object with a query")
@@ -114,9 +115,20 @@ def graphql_endpoint(
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [error.formatted for error in result.errors]
-        if result.data is not None or not result.errors:
+        # Errors raised while executing have a path; parse and validation errors do not. Only a
+        # request that never ran has no data (and is 400 under graphql-response+json).
+        ran = result.data is not None or not result.errors or any(e.path for e in result.errors)
+        if ran:
             payload["data"] = result.data
-        status = 400 if media_type == GRAPHQL_RESPONSE and "data" not in payload else 200
-        return JSONResponse(payload, status_code=status, media_type=media_type)
+        status = 400 if media_type == GRAPHQL_RESPONSE and not ran else 200
+        # A database that does not answer is the server's trouble, and retriable: 503, never 500.
+        codes = {(e.extensions or {}).get("code") for e in result.errors or ()}
+        headers = {}
+        if "DATABASE_UNAVAILABLE" in codes:
+            status, headers = 503, {"Retry-After": "2"}
+        elif "FORBIDDEN" in codes and not ran:
+            status = 403
+        # orjson: an answer of a few hundred entities is 100 KB, which json.dumps takes milliseconds over.
+        return Response(orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers)
 
     return endpoint

@@ -14,17 +14,22 @@ from kimnet.service.config import Settings
 __all__ = ["load_seed", "open_store"]
 
 
-async def open_store(settings: Settings) -> Store:
+async def open_store(settings: Settings, *, lazy: bool = False) -> Store:
     """Open Neo4j when a URI is configured, otherwise the embedded store in the data folder.
 
+    With ``lazy``, Neo4j is not contacted yet (the service prepares it when it
+    answers); otherwise it must answer now. Neo4j ends every transaction of a
+    request after ``settings.neo4j_timeout`` seconds.
+
     Raises:
-        StoreUnavailableError: Neo4j cannot be reached.
+        StoreUnavailableError: Neo4j cannot be reached (not with ``lazy``).
         StoreError, StoreCorruptedError: the data folder cannot be used.
     """
     if settings.neo4j_uri:
-        return await Neo4jStore.connect(
-            settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.reveal(), settings.neo4j_database
-        )
+        args = (settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.reveal(), settings.neo4j_database)
+        if lazy:
+            return Neo4jStore.open(*args, tx_timeout=settings.neo4j_timeout)
+        return await Neo4jStore.connect(*args, tx_timeout=settings.neo4j_timeout)
     return EmbeddedStore.open(settings.data_dir)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import gc
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Any
 
 import networkx as nx
 
+from kimnet.graph.audit import Actor, AuditChange, AuditEntry, AuditQuery, change_record, new_entry, select
 from kimnet.graph.changes import (
     Change,
     CreateNode,
@@ -37,11 +40,14 @@ from kimnet.graph.changes import (
 from kimnet.graph.errors import StoreError
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import Edge, EdgeKey, Node
-from kimnet.graph.store import Direction, Neighbours, Store, WriteResult
+from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
+from kimnet.graph.stores.auditlog import AuditLog
 from kimnet.graph.stores.journal import Journal, decode_edge, decode_node, encode_edge, encode_node
 from kimnet.graph.validate import normalise_edge
 
 __all__ = ["EmbeddedStore"]
+
+log = logging.getLogger(__name__)
 
 #: Journal lines after which the next write folds the journal into a new snapshot.
 COMPACT_AFTER = 10_000
@@ -61,7 +67,15 @@ class EmbeddedStore(Store):
         self._journal = journal
         self._lock_fd = lock_fd
         self._graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        # Indexes kept with every change, so that the primitives that read a whole kind
+        # or relationship type do not scan a state-sized graph: kind -> id -> node, type -> key -> edge.
+        self._kinds: dict[str, dict[str, Node]] = {}
+        self._types: dict[str, dict[EdgeKey, Edge]] = {}
+        self._sorted: dict[str, list[Node]] = {}  # nodes_of_kind's answer per kind, until that kind changes
         self._write_lock = asyncio.Lock()
+        self._compaction: asyncio.Task[None] | None = None
+        self._audit = AuditLog(folder)
+        self._audit_entries: list[AuditEntry] = []
 
     @classmethod
     def open(cls, folder: str | Path, *, compact_after: int = COMPACT_AFTER) -> EmbeddedStore:
@@ -93,19 +107,26 @@ class EmbeddedStore(Store):
             for ops in transactions:
                 for op in ops:
                     store._apply(op)
+            store._audit_entries = store._audit.read(journal.seq)
         except BaseException:
             store._release()
             raise
+        # The graph lives as long as the process: exempt it from the cyclic garbage collector,
+        # whose full passes over a state-sized graph (millions of objects) take a tenth of a second each.
+        gc.freeze()
         return store
 
     async def ping(self) -> None:
         return None
 
     async def close(self) -> None:
+        if self._compaction is not None:
+            await self._compaction  # a snapshot half-written at exit would be wasted work
         self._release()
 
     def _release(self) -> None:
         self._journal.close()
+        self._audit.close()
         if self._lock_fd >= 0:
             os.close(self._lock_fd)  # closing drops the flock
             self._lock_fd = -1
@@ -117,8 +138,27 @@ class EmbeddedStore(Store):
         return {i: nodes[i]["node"] for i in ids if i in nodes}
 
     async def _nodes_of_kind(self, label: str) -> list[Node]:
-        found = [data["node"] for _, data in self._graph.nodes(data=True) if data["node"].kind == label]
-        return sorted(found, key=lambda n: n.id)
+        if label not in self._sorted:
+            self._sorted[label] = sorted(self._kinds.get(label, {}).values(), key=lambda n: n.id)
+        return list(self._sorted[label])
+
+    async def _edges(self, rel_type: str) -> list[Edge]:
+        return list(self._types.get(rel_type, {}).values())
+
+    def _index_node(self, node: Node, present: bool) -> None:
+        found = self._kinds.setdefault(node.kind, {})
+        if present:
+            found[node.id] = node
+        else:
+            found.pop(node.id, None)
+        self._sorted.pop(node.kind, None)
+
+    def _index_edge(self, edge: Edge, present: bool) -> None:
+        found = self._types.setdefault(edge.type, {})
+        if present:
+            found[edge.key] = edge
+        else:
+            found.pop(edge.key, None)
 
     async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours:
         graph, nodes = self._graph, self._graph.nodes
@@ -156,31 +196,52 @@ class EmbeddedStore(Store):
 
     # -- writes ----------------------------------------------------------------
 
-    async def _write(self, changes: Sequence[Change]) -> WriteResult:
+    async def _write(self, changes: Sequence[Change], actor: Actor | None) -> WriteResult:
         async with self._write_lock:
             applied: list[_Op] = []
             undo: list[_Op] = []
             results: WriteResult = []
+            records: list[AuditChange] = []
+            entry: AuditEntry | None = None
+            audited: int | None = None
             try:
                 for change in changes:
-                    result, ops = self._plan(change)
+                    result, ops, record = self._plan(change)
                     results.append(result)
+                    records += [record] if record else []
                     for op in ops:
                         undo.append(self._apply(op))
                         applied.append(op)
+                if not applied:
+                    return results  # every change was in place already (a replay): nothing to write or audit
+                entry = new_entry(actor, changes, records) if actor else None
                 # Synchronous on purpose: while the event loop waits for fsync, no reader can see
                 # a change that is in memory but not yet durable (and might still be undone).
+                if entry is not None:
+                    # The entry goes first; a start after a crash before the journal line drops it.
+                    audited = self._audit.append(entry, self._journal.seq + 1)
                 self._journal.append(applied)
-            except BaseException:
+            except BaseException as exc:
                 for op in reversed(undo):
                     self._apply(op)
+                if audited is not None:
+                    self._audit.undo(audited)
+                if isinstance(exc, OSError):
+                    raise StoreError(f"the data folder {self.folder} could not be written ({exc}); nothing was written") from None
                 raise
-            if self._journal.lines >= self.compact_after:
-                await self._compact()
+            if entry is not None:
+                self._audit_entries.append(entry)
+            if self._journal.lines >= self.compact_after and self._compaction is None:
+                # The write is durable already; folding the journal is housekeeping that
+                # must neither delay nor fail it, so it runs on its own.
+                self._compaction = asyncio.create_task(self._compact())
             return results
 
-    def _plan(self, change: Change) -> tuple[Node | Edge, list[_Op]]:
-        """Decide one change with the shared rules; return its result and its ops."""
+    def _plan(self, change: Change) -> tuple[Node | Edge, list[_Op], AuditChange | None]:
+        """Decide one change with the shared rules; return its result, its ops and its audit record.
+
+        A replayed create, update or link finds its result in place: no ops, no record.
+        """
         nodes = self._graph.nodes
 
         def node(node_id: str) -> Node | None:
@@ -188,24 +249,33 @@ class EmbeddedStore(Store):
 
         match change:
             case CreateNode():
-                created = plan_create(change, node(change.node.id))
-                return created, [{"op": "put_node", "node": encode_node(created)}]
+                before = node(change.node.id)
+                created = plan_create(change, before)
+                ops = [{"op": "put_node", "node": encode_node(created)}] if created is not before else []
+                return created, ops, change_record(change, before, created)
             case UpdateNode():
-                updated = plan_update(change, node(change.id))
-                return updated, [{"op": "put_node", "node": encode_node(updated)}]
+                before = node(change.id)
+                updated = plan_update(change, before)
+                ops = [{"op": "put_node", "node": encode_node(updated)}] if updated is not before else []
+                return updated, ops, change_record(change, before, updated)
             case DeleteNode():
                 deleted = plan_delete(change, node(change.id))
                 incident = [*self._graph.out_edges(change.id, data="edge"), *self._graph.in_edges(change.id, data="edge")]
                 ops = [{"op": "del_edge", "edge": encode_edge(e)} for _, _, e in incident]
-                return deleted, [*ops, {"op": "del_node", "node": encode_node(deleted)}]
+                return deleted, [*ops, {"op": "del_node", "node": encode_node(deleted)}], change_record(change, None, deleted)
             case Link():
                 e = change.edge
-                linked = plan_link(change, node(e.source), node(e.target), self.edge(normalise_edge(e).key))
-                return linked, [{"op": "put_edge", "edge": encode_edge(linked)}]
+                existing = self.edge(normalise_edge(e).key)
+                linked = plan_link(change, node(e.source), node(e.target), existing)
+                ops = [{"op": "put_edge", "edge": encode_edge(linked)}] if linked is not existing else []
+                return linked, ops, change_record(change, existing, linked)
             case Unlink():
                 removed = plan_unlink(change, self.edge(change.key))
-                return removed, [{"op": "del_edge", "edge": encode_edge(removed)}]
+                return removed, [{"op": "del_edge", "edge": encode_edge(removed)}], change_record(change, None, removed)
         raise TypeError(f"unknown change {change!r}")
+
+    async def _audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
+        return select(self._audit_entries, query)
 
     def _apply(self, op: _Op) -> _Op:
         """Apply one op to memory; return the op that undoes it."""
@@ -215,33 +285,63 @@ class EmbeddedStore(Store):
             node = decode_node(op["node"])
             before = graph.nodes[node.id]["node"] if node.id in graph.nodes else None
             graph.add_node(node.id, node=node)
+            self._index_node(node, True)
             return {"op": "put_node", "node": encode_node(before)} if before else {"op": "del_node", "node": op["node"]}
         if kind == "del_node":
-            graph.remove_node(op["node"]["id"])
+            gone = graph.nodes[op["node"]["id"]]["node"]
+            graph.remove_node(gone.id)
+            self._index_node(gone, False)
             return {"op": "put_node", "node": op["node"]}
         if kind == "put_edge":
             edge = decode_edge(op["edge"])
             graph.add_edge(edge.source, edge.target, key=edge.type, edge=edge)
+            self._index_edge(edge, True)
             return {"op": "del_edge", "edge": op["edge"]}
         if kind == "del_edge":
             edge = decode_edge(op["edge"])
             graph.remove_edge(edge.source, edge.target, key=edge.type)
+            self._index_edge(edge, False)
             return {"op": "put_edge", "edge": op["edge"]}
         raise StoreError(f"unknown journal op {kind!r}")
 
-    async def _replace_all(self, data: GraphData) -> None:
+    async def _replace_all(self, data: GraphData, progress: Progress) -> None:
+        total = len(data.nodes) + len(data.edges)
         async with self._write_lock:
+            progress(0, total)
             # The snapshot goes to disk first: if that fails, memory still matches the files.
             await asyncio.to_thread(self._journal.write_snapshot, data)
             self._graph = nx.MultiDiGraph()
             self._fill(data)
+            progress(total, total)
 
     async def _compact(self) -> None:
-        data = await self._snapshot()
-        await asyncio.to_thread(self._journal.write_snapshot, data)
+        """Fold the journal into a new snapshot.
+
+        Holds the write lock until the snapshot is on disk, even if cancelled: a write
+        slipping in between the snapshot's data and the journal's truncation would be
+        lost. A failure is logged and leaves snapshot and journal as they were.
+        """
+        try:
+            async with self._write_lock:
+                data = await self._snapshot()
+                writing = asyncio.ensure_future(asyncio.to_thread(self._journal.write_snapshot, data))
+                try:
+                    await asyncio.shield(writing)
+                except asyncio.CancelledError:
+                    await writing
+                    raise
+        except OSError as exc:
+            log.error("could not fold the journal of %s into a snapshot (%s); it stays in the journal", self.folder, exc)
+        finally:
+            self._compaction = None
 
     def _fill(self, data: GraphData) -> None:
         graph = self._graph
         graph.add_nodes_from((n.id, {"node": n}) for n in data.nodes.values())
         for e in data.edges.values():
             graph.add_edge(e.source, e.target, key=e.type, edge=e)
+        self._kinds, self._types, self._sorted = {}, {}, {}
+        for node in data.nodes.values():
+            self._kinds.setdefault(node.kind, {})[node.id] = node
+        for edge in data.edges.values():
+            self._types.setdefault(edge.type, {})[edge.key] = edge

@@ -138,3 +138,33 @@ def test_a_data_folder_that_cannot_be_made_is_reported(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     with pytest.raises(StoreError, match=r"cannot use .*a-file/sub as data folder"):
         EmbeddedStore.open(tmp_path / "a-file" / "sub")
+
+
+async def test_a_failing_compaction_neither_fails_nor_loses_the_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = EmbeddedStore.open(tmp_path, compact_after=1)
+
+    def disk_full(data: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store._journal, "write_snapshot", disk_full)
+    await store.write([CreateNode(Node("Need", "need:a", {"name": "A"}))])  # acknowledged despite the failed compaction
+    await store.write([CreateNode(Node("Need", "need:b", {"name": "B"}))])
+    await store.close()
+    reopened = EmbeddedStore.open(tmp_path)
+    assert set(await reopened.get_nodes(["need:a", "need:b"])) == {"need:a", "need:b"}
+    await reopened.close()
+
+
+async def test_a_journal_that_cannot_be_written_refuses_the_write_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore.open(tmp_path)
+
+    def read_only(ops: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(store._journal, "append", read_only)
+    with pytest.raises(StoreError, match="could not be written"):
+        await store.write([CreateNode(Node("Need", "need:a", {"name": "A"}))])
+    assert await store.get_nodes(["need:a"]) == {}
+    await store.close()

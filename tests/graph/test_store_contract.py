@@ -181,7 +181,7 @@ async def test_update_can_remove_optional_but_not_required_properties(small: Sto
         (Link(Edge("PROVIDES", "org:a", "svc:gone")), ValidationError, "svc:gone does not exist"),
         (Link(Edge("PROVIDES", "mun:olfen", "svc:old")), ValidationError, "PROVIDES cannot go from Municipality to Service"),
         (Link(Edge("LIKES", "org:a", "org:b")), ValidationError, "unknown relationship kind 'LIKES'"),
-        (Link(Edge("PROVIDES", "org:a", "svc:old")), DuplicateError, "already linked"),
+        (Link(Edge("PROVIDES", "org:a", "svc:old", {"validFrom": D(2020, 1, 1)})), DuplicateError, "already linked"),
         (Link(Edge("COOPERATES_WITH", "org:b", "org:a")), DuplicateError, "already linked"),
         (Link(Edge("MEMBER_OF", "org:a", "org:a")), ValidationError, "cannot be related to itself"),
         (Link(Edge("PART_OF", "mun:olfen", "reg:kreis", {"role": "x"})), ValidationError, "field role: is not a property"),

@@ -9,17 +9,21 @@ from typing import Any
 import pytest
 
 from kimnet.graph.store import Store
+from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
 from kimnet.schema.root import schema
 
 Run = Callable[..., Awaitable[dict[str, Any]]]
 
+#: Operations in these tests run as an admin unless a test says otherwise: access has its own tests.
+ADMIN = Principal("test-admin", Role.ADMIN)
 
-def make_runner(store: Store) -> Run:
+
+def make_runner(store: Store, principal: Principal = ADMIN) -> Run:
     async def run(
         query: str, variables: dict[str, Any] | None = None, *, errors: bool = False, today: dt.date | None = None
     ) -> dict[str, Any]:
-        context = Context(store)
+        context = Context(store, principal=principal)
         if today is not None:
             context.today = today
         result = await schema.execute(query, variable_values=variables, context_value=context)

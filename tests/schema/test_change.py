@@ -108,3 +108,12 @@ async def test_delete_and_link_unlink(gql: Run) -> None:
     assert gone["deleteService"] == {"deletedKey": None, "errors": [{"code": "NOT_FOUND"}]}
     wrong_kind = await gql('mutation { deleteService(id: "org:geba") { errors { message } } }')
     assert wrong_kind["deleteService"]["errors"][0]["message"] == "org:geba is not a Service"
+
+
+async def test_fields_after_a_write_in_the_same_operation_read_afresh(gql: Run) -> None:
+    data = await gql("""mutation {
+      a: createNeed(input: {key: "need:neu", name: "Neu"}) { entity { offers { totalCount } } errors { message } }
+      b: link(relationship: ADDRESSES, source: "svc:jugendmigrationsdienst", target: "need:neu") { errors { message } }
+      c: updateNeed(id: "need:neu", version: 1, input: {description: "jetzt"}) { entity { offers { totalCount } } errors { message } }
+    }""")
+    assert data["c"] == {"entity": {"offers": {"totalCount": 1}}, "errors": []}

@@ -70,3 +70,28 @@ def test_a_missing_seed_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = kimnet("load", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path / "store"))
     assert result.returncode == 2
     assert "is not a folder with seed files" in result.stderr
+
+
+def test_load_makes_the_synthetic_state_network_with_a_progress_bar(tmp_path: Path) -> None:
+    checked = kimnet("load", "synthetic:nrw", "--seed", "3", "--scale", "0.02", "--check")
+    assert checked.returncode == 0, checked.stderr
+    expected = json.loads(checked.stdout)
+    assert expected["nodes"]["Municipality"] == 396
+
+    loaded = kimnet("load", "synthetic:nrw", "--seed", "3", "--scale", "0.02", "--data-dir", str(tmp_path))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "loading into embedded [##############################] 100%" in loaded.stderr
+    assert json.loads(loaded.stdout)["checksum"] == expected["checksum"]
+
+    if "neo4j" in BACKENDS:
+        loaded = kimnet("load", "synthetic:nrw", "--seed", "3", "--scale", "0.02", env={"KIMNET_NEO4J_URI": NEO4J_URI})
+        assert loaded.returncode == 0, loaded.stderr
+        assert "loading into neo4j [" in loaded.stderr
+        stats = json.loads(kimnet("stats", "--neo4j-uri", NEO4J_URI).stdout)
+        assert stats["checksum"] == expected["checksum"]
+
+
+def test_an_unknown_synthetic_network_is_refused_by_name() -> None:
+    result = kimnet("load", "synthetic:bavaria", "--check")
+    assert result.returncode == 2
+    assert "there is no synthetic network 'bavaria'; the one there is: synthetic:nrw" in result.stderr

@@ -97,3 +97,12 @@ def test_graphiql_is_served_to_browsers_in_development(client: TestClient) -> No
     response = client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+def test_an_error_in_a_non_null_root_field_is_200_with_null_data(client: TestClient) -> None:
+    query = '{ responsibilities(municipality: "mun:nowhere") { level } }'
+    response = client.post("/graphql", json={"query": query}, headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert "no municipality has the id mun:nowhere" in body["errors"][0]["message"]

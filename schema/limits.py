@@ -1,0 +1,264 @@
+"""Limits on what one GraphQL request may ask for, checked before it runs.
+
+The defaults follow graphql-armor's spirit (depth, aliases, tokens, cost),
+sized so that every question in the README fits with room to spare:
+
+- ``max_depth``: nesting of fields (introspection fields do not count; the
+  schema bounds them).
+- ``max_aliases``: aliased fields in the whole document, fragments expanded.
+- ``max_tokens``: tokens of the query text; the parser stops at the limit.
+- ``max_cost``: each field costs 1, and a connection multiplies what is
+  below it by its page size: ``first``/``last``, or when neither is given,
+  ``max_page_size`` for a list at the root and ``assumed_page_size`` for a
+  relationship (an organisation has a handful of offers, not hundreds);
+  ``nodes(ids:)`` by the number of ids. So the cost grows with connection
+  sizes multiplied down the depth.
+- ``max_page_size``: ``first``/``last`` of any connection.
+- ``max_string_length``, ``max_list_length``, ``max_input_depth``: every
+  argument value, literal or variable.
+
+Fragments are measured once each, so a fragment bomb (fragments that spread
+the next one many times) is measured in linear time and refused by its
+exponential cost, never expanded. Messages say the limit, the value found and
+the setting that changes it; they never repeat input values.
+
+>>> from graphql import parse
+>>> measure(parse("{ a { b } c }"), None, {}, Limits())
+Measure(depth=2, aliases=0, cost=3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+)
+
+from kimnet.graph.errors import LimitError
+
+__all__ = ["Limits", "Measure", "check_inputs", "check_limits", "measure"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request may ask for; each has a ``KIMNET_*`` setting (see the README)."""
+
+    max_depth: int = 12
+    max_aliases: int = 15
+    max_tokens: int = 1000
+    max_cost: int = 250_000
+    max_page_size: int = 500
+    assumed_page_size: int = 20
+    max_string_length: int = 10_000
+    max_list_length: int = 500
+    max_input_depth: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """How deep a selection goes, how many aliases it has and what it costs."""
+
+    depth: int
+    aliases: int
+    cost: int
+
+    def beside(self, other: Measure) -> Measure:
+        return Measure(max(self.depth, other.depth), self.aliases + other.aliases, self.cost + other.cost)
+
+
+_NOTHING = Measure(0, 0, 0)
+
+
+class _Walk:
+    """One measurement: the document's fragments, the request's variables, memoised fragments."""
+
+    def __init__(
+        self, document: DocumentNode, schema: GraphQLSchema | None, variables: Mapping[str, Any], limits: Limits
+    ) -> None:
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.schema = schema
+        self.variables = variables
+        self.limits = limits
+        self.memo: dict[str, Measure] = {}
+        self.open: set[str] = set()
+
+    def type_named(self, name: str) -> GraphQLNamedType | None:
+        return self.schema.get_type(name) if self.schema is not None else None
+
+    def selection(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> Measure:
+        total = _NOTHING
+        for node in selection_set.selections if selection_set else ():
+            if isinstance(node, FieldNode):
+                total = total.beside(self.field(node, parent))
+            elif isinstance(node, InlineFragmentNode):
+                condition = self.type_named(node.type_condition.name.value) if node.type_condition else parent
+                total = total.beside(self.selection(node.selection_set, condition))
+            elif isinstance(node, FragmentSpreadNode):
+                total = total.beside(self.fragment(node.name.value))
+        return total
+
+    def fragment(self, name: str) -> Measure:
+        if name in self.memo:
+            return self.memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self.open:
+            return _NOTHING  # unknown or cyclic: validation reports it
+        self.open.add(name)
+        found = self.selection(definition.selection_set, self.type_named(definition.type_condition.name.value))
+        self.open.discard(name)
+        self.memo[name] = found
+        return found
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> Measure:
+        fields = getattr(parent, "fields", None) or {}
+        definition = fields.get(node.name.value)
+        child_type = get_named_type(definition.type) if definition is not None else None
+        below = self.selection(node.selection_set, child_type)
+        aliases = below.aliases + (1 if node.alias else 0)
+        root = self.schema is not None and parent is not None and parent in (self.schema.query_type, self.schema.mutation_type)
+        size = self.size(node, definition.args if definition is not None else {}, root)
+        if node.name.value.startswith("__"):
+            return Measure(0, aliases, 1 + below.cost)  # introspection: bounded by the schema, not by depth
+        return Measure(1 + below.depth, aliases, 1 + size * below.cost)
+
+    def size(self, node: FieldNode, args: Mapping[str, Any], root: bool) -> int:
+        """How many items this field multiplies what is below it by."""
+        given = {a.name.value: self.value(a.value) for a in node.arguments or ()}
+        if "first" in args or "last" in args:
+            sizes = [v for k in ("first", "last") if isinstance(v := given.get(k), int)]
+            for name in ("first", "last"):
+                value = given.get(name)
+                if isinstance(value, int) and value > self.limits.max_page_size:
+                    raise LimitError(
+                        f"{name} must be between 0 and {self.limits.max_page_size}, not {value} (KIMNET_MAX_PAGE_SIZE)"
+                    )
+            if sizes:
+                return max(sizes)
+            return self.limits.max_page_size if root else self.limits.assumed_page_size
+        ids = given.get("ids")
+        return max(1, len(ids)) if isinstance(ids, list) else 1
+
+    def value(self, node: ValueNode) -> Any:
+        if isinstance(node, VariableNode):
+            return self.variables.get(node.name.value)
+        if isinstance(node, IntValueNode):
+            try:
+                return int(node.value)
+            except ValueError:
+                return None
+        if isinstance(node, ListValueNode):
+            return list(node.values)
+        return None
+
+
+def measure(document: DocumentNode, schema: GraphQLSchema | None, variables: Mapping[str, Any], limits: Limits) -> Measure:
+    """Measure every operation of ``document``: the deepest, and aliases and cost summed.
+
+    Raises:
+        LimitError: a ``first``/``last`` above ``max_page_size``.
+    """
+    walk = _Walk(document, schema, variables, limits)
+    total = _NOTHING
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root = None
+            if schema is not None:
+                root = {"query": schema.query_type, "mutation": schema.mutation_type}.get(definition.operation.value)
+            total = total.beside(walk.selection(definition.selection_set, root))
+    return total
+
+
+def check_inputs(document: DocumentNode, variables: Mapping[str, Any], limits: Limits) -> None:
+    """Refuse argument values that are too long, too many or nested too deep.
+
+    Raises:
+        LimitError: the message names the limit and its setting, never the value.
+    """
+
+    def too_long(length: int) -> LimitError:
+        return LimitError(
+            f"a text argument has {length} characters; at most {limits.max_string_length} are allowed (KIMNET_MAX_STRING_LENGTH)"
+        )
+
+    def too_many(length: int) -> LimitError:
+        return LimitError(
+            f"a list argument has {length} entries; at most {limits.max_list_length} are allowed (KIMNET_MAX_LIST_LENGTH)"
+        )
+
+    too_deep = LimitError(f"an argument is nested more than {limits.max_input_depth} levels deep (KIMNET_MAX_INPUT_DEPTH)")
+
+    # Iterative, so that hostile nesting cannot exhaust the Python stack.
+    stack: list[tuple[Any, int]] = [(v, 1) for v in variables.values()]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limits.max_input_depth:
+            raise too_deep
+        if isinstance(value, str) and len(value) > limits.max_string_length:
+            raise too_long(len(value))
+        if isinstance(value, list):
+            if len(value) > limits.max_list_length:
+                raise too_many(len(value))
+            stack += [(v, depth + 1) for v in value]
+        elif isinstance(value, dict):
+            stack += [(v, depth + 1) for v in value.values()]
+
+    nodes: list[tuple[Any, int]] = [(document, 0)]
+    while nodes:
+        node, depth = nodes.pop()
+        if isinstance(node, StringValueNode) and len(node.value) > limits.max_string_length:
+            raise too_long(len(node.value))
+        if isinstance(node, ListValueNode | ObjectValueNode):
+            if depth > limits.max_input_depth:
+                raise too_deep
+            if isinstance(node, ListValueNode) and len(node.values) > limits.max_list_length:
+                raise too_many(len(node.values))
+            nodes += [(v, depth + 1) for v in node.values] if isinstance(node, ListValueNode) else []
+            nodes += [(f.value, depth + 1) for f in node.fields] if isinstance(node, ObjectValueNode) else []
+            continue
+        for key in getattr(node, "keys", ()):
+            if key == "loc":
+                continue
+            child = getattr(node, key, None)
+            if isinstance(child, tuple | list):
+                nodes += [(c, depth) for c in child if hasattr(c, "keys")]
+            elif hasattr(child, "keys") and not isinstance(child, dict):
+                nodes.append((child, depth))
+
+
+def check_limits(document: DocumentNode, schema: GraphQLSchema | None, variables: Mapping[str, Any], limits: Limits) -> None:
+    """Refuse a request over any limit, before it is validated or run.
+
+    Raises:
+        LimitError: the message says which limit, what was found and the setting.
+    """
+    check_inputs(document, variables, limits)
+    found = measure(document, schema, variables, limits)
+    if found.depth > limits.max_depth:
+        raise LimitError(f"the query is {found.depth} levels deep; at most {limits.max_depth} are allowed (KIMNET_MAX_DEPTH)")
+    if found.aliases > limits.max_aliases:
+        raise LimitError(f"the query has {found.aliases} aliases; at most {limits.max_aliases} are allowed (KIMNET_MAX_ALIASES)")
+    if found.cost > limits.max_cost:
+        cost = f"{found.cost:,}" if found.cost < 10**15 else "more than 10^15"
+        raise LimitError(
+            f"the query would cost {cost} (each field 1, times the page size of every connection above it); "
+            f"at most {limits.max_cost:,} is allowed (KIMNET_MAX_COST): ask for smaller pages with first or last, "
+            "or nest fewer lists"
+        )

@@ -1,0 +1,148 @@
+"""Running the service: ``kimnet serve``.
+
+The store is opened before the server starts, so that damaged files of the
+embedded store are reported as one clear line (and exit code 1), not as a
+traceback from inside the server. Neo4j need not answer yet (see
+``service.readiness``).
+
+SIGTERM and SIGINT shut down gracefully: the server stops accepting
+connections, requests in flight finish (for at most
+``KIMNET_SHUTDOWN_TIMEOUT`` seconds), then the store is closed (the Neo4j
+driver with its connections) and the process exits with 0.
+
+Development mode lets anyone read without a token, so it listens on loopback
+only; production mode may listen anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import math
+import os
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from kimnet.service.config import Settings
+from kimnet.service.logs import configure
+from kimnet.service.stores import open_store
+
+__all__ = ["STARTUP_FAILED", "check_listen_address", "serve", "worker_app"]
+
+log = logging.getLogger("kimnet")
+
+#: Exit code when the app could not start (uvicorn's code for the same).
+STARTUP_FAILED = 3
+
+
+def check_listen_address(settings: Settings) -> None:
+    """Refuse a non-loopback address in development mode.
+
+    Raises:
+        ValueError: the message says how to listen there.
+    """
+    if settings.production:
+        return
+    host = settings.host.strip("[]")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise ValueError(
+            f"development mode lets anyone read without a token, so it listens on loopback only, not {host}; "
+            "set KIMNET_ENV=production (with KIMNET_JWT_SECRET or KIMNET_JWT_PUBLIC_KEY_FILE) to listen there"
+        )
+
+
+def serve(settings: Settings) -> int:
+    """Run the service until SIGTERM or SIGINT; return the exit code.
+
+    Raises:
+        ValueError: settings that cannot work (the message says which).
+        KimnetError: the store cannot be opened (e.g. StoreCorruptedError).
+    """
+    configure(settings.log_level, settings.log_format)
+    check_listen_address(settings)
+    if settings.workers > 1:
+        return _run_workers(settings)
+    return asyncio.run(_run(settings))
+
+
+#: What the worker processes read their settings from (they start afresh, from the environment).
+_WORKER_ENV: dict[str, Callable[[Settings], str | None]] = {
+    "KIMNET_NEO4J_URI": lambda s: s.neo4j_uri,
+    "KIMNET_NEO4J_USER": lambda s: s.neo4j_user,
+    "KIMNET_NEO4J_PASSWORD": lambda s: s.neo4j_password.reveal(),
+    "KIMNET_NEO4J_DATABASE": lambda s: s.neo4j_database,
+    "KIMNET_HOST": lambda s: s.host,
+    "KIMNET_PORT": lambda s: str(s.port),
+}
+
+
+def _run_workers(settings: Settings) -> int:
+    """Serve with several processes on one socket; each opens its own Neo4j driver (the service is stateless)."""
+    import uvicorn
+
+    if settings.backend != "neo4j":
+        raise ValueError("the embedded store belongs to one process; use --workers (KIMNET_WORKERS) only with --neo4j-uri")
+    for name, value in _WORKER_ENV.items():
+        if (text := value(settings)) is not None:
+            os.environ[name] = text
+    log.info("kimnet serves Neo4j at http://%s:%s/graphql with %d workers", settings.host, settings.port, settings.workers)
+    uvicorn.run(
+        "kimnet.service.server:worker_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
+        log_level=settings.log_level,
+    )
+    return 0
+
+
+def worker_app() -> Any:
+    """The app of one worker process, from the environment that ``_run_workers`` set."""
+    from kimnet.service.app import create_app
+
+    settings = Settings.from_env()
+    configure(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+async def _run(settings: Settings) -> int:
+    import uvicorn
+
+    from kimnet.service.app import create_app
+
+    store = await open_store(settings, lazy=True)
+    try:
+        app = create_app(settings, store)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,  # our handlers (service.logs) format every line
+            access_log=False,  # the Gate writes one access line per request, without query strings
+            lifespan="on",
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
+            log_level=settings.log_level,
+        )
+        server = uvicorn.Server(config)
+        where = "Neo4j" if settings.neo4j_uri else f"the embedded store in {settings.data_dir}"
+        log.info("kimnet serves %s at http://%s:%s/graphql (%s mode)", where, settings.host, settings.port, settings.env)
+        # uvicorn handles SIGTERM and SIGINT while it serves, then raises them again for the
+        # handlers that were there before; these no-ops let the shutdown end here, with 0.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda number, frame: None)
+        await server.serve()
+        return 0 if server.started else STARTUP_FAILED
+    finally:
+        await store.close()
+        log.info("closed the %s store", store.name, extra={"store": store.name, "event": "store_closed"})
