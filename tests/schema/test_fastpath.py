@@ -1,0 +1,61 @@
+"""The hot path gives the answers of the plain one: key-anchored filters, prefetched levels, fragments and aliases."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from kimnet.graph.graphdata import GraphData
+from kimnet.graph.store import Store
+
+from .conftest import Run
+
+DAY = "2021-07-01"
+
+
+def _expected_members(seed: GraphData) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for e in seed.edges.values():
+        if e.type == "MEMBER_OF":
+            groups[e.source].append(e.target)
+    return groups
+
+
+async def test_a_filter_that_names_a_region_finds_exactly_the_organisations_located_there(
+    gql: Run, seeded: Store, seed_data: GraphData
+) -> None:
+    region = "reg:cm-sued"
+    towns = {e.source for e in seed_data.edges.values() if e.type == "PART_OF" and e.target == region}
+    expected = sorted(e.source for e in seed_data.edges.values() if e.type == "LOCATED_IN" and e.target in towns)
+    query = """query($r: String!, $day: Date) { organisations(asOf: $day, first: 500,
+        where: {locatedIn: {some: {partOf: {some: {key: {eq: $r}}}}}}) { totalCount nodes { key } } }"""
+    seeded.round_trips = 0
+    found = (await gql(query, {"r": region, "day": DAY}))["organisations"]
+    assert [n["key"] for n in found["nodes"]] == expected
+    assert found["totalCount"] == len(expected) > 0
+    # Two steps back from the region, then the filter itself checked on those few: no read of all organisations.
+    assert seeded.round_trips <= 4
+
+
+async def test_prefetched_levels_answer_through_nodes_edges_fragments_and_aliases_alike(
+    gql: Run, seeded: Store, seed_data: GraphData
+) -> None:
+    query = """query($day: Date) { node(id: "mun:duelmen") { ... on Municipality {
+        offers(asOf: $day) {
+          nodes { key providedBy { nodes { key ...Groups } } }
+          edges { node { key byEdge: providedBy { edges { node { key memberOf { nodes { key } } } } } } }
+        } } } }
+      fragment Groups on Organisation { memberOf { nodes { key } } }"""
+    seeded.round_trips = 0
+    offers = (await gql(query, {"day": DAY}))["node"]["offers"]
+    assert seeded.round_trips == 4  # the municipality, then one per level: offers, providers, working groups
+    groups = _expected_members(seed_data)
+    assert offers["nodes"]
+    for plain, edge in zip(offers["nodes"], offers["edges"], strict=True):
+        assert plain["key"] == edge["node"]["key"]
+        by_nodes = {p["key"]: sorted(g["key"] for g in p["memberOf"]["nodes"]) for p in plain["providedBy"]["nodes"]}
+        by_edges = {
+            p["node"]["key"]: sorted(g["key"] for g in p["node"]["memberOf"]["nodes"]) for p in edge["node"]["byEdge"]["edges"]
+        }
+        assert by_nodes == by_edges
+        for org, found in by_nodes.items():
+            assert found == sorted(groups[org])
