@@ -1,0 +1,126 @@
+"""Exports of the stored graph to files, and the CSV import: what ``kimnet export`` and ``kimnet import`` run.
+
+The conversions are ``graph.formats``'s pure functions; this module reads the
+store, writes files so that a reader never sees half of one, and applies an
+import as one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeAlias
+
+from kimnet.graph.audit import Actor
+from kimnet.graph.formats.dated import on_day
+from kimnet.graph.formats.hsds import to_hsds
+from kimnet.graph.formats.merge import MergePlan, plan_merge
+from kimnet.graph.formats.network_files import write_gexf, write_graphml
+from kimnet.graph.formats.tables import read_tables, write_tables
+from kimnet.graph.store import Progress, Store
+
+__all__ = ["EXPORT_FORMATS", "ExportFormat", "ImportResult", "export_graph", "import_tables"]
+
+ExportFormat: TypeAlias = Literal["graphml", "gexf", "csv", "hsds"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("graphml", "gexf", "csv", "hsds")
+
+
+def _atomic(out: Path, write: Callable[[Path], None]) -> None:
+    """Let ``write`` fill a temporary file beside ``out``, then rename it to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+async def export_graph(store: Store, fmt: ExportFormat, out: Path, as_of: dt.date | None, today: dt.date) -> list[Path]:
+    """Write the store's graph (what holds on ``as_of``, or everything) as ``fmt`` to ``out``; return the files.
+
+    ``out`` is a file for graphml, gexf and hsds, a folder (made if missing) for csv.
+
+    Raises:
+        ValueError: ``out`` is a folder where a file is needed, or the other way round.
+    """
+    _check_out(fmt, out)
+    data = on_day(await store.snapshot(), as_of)
+    name = f"kimnet {as_of.isoformat()}" if as_of else "kimnet"
+    if fmt == "csv":
+        return write_tables(data, out)
+    if fmt == "graphml":
+        _atomic(out, lambda path: write_graphml(data, path, name))
+    elif fmt == "gexf":
+        _atomic(out, lambda path: write_gexf(data, path, name))
+    else:
+        document = to_hsds(data, today, as_of)
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        _atomic(out, lambda path: _write_text(path, text))
+    return [out]
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _check_out(fmt: ExportFormat, out: Path) -> None:
+    if fmt == "csv":
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"{out} is a file; csv writes one file per kind into a folder: give a folder")
+    elif out.is_dir():
+        raise ValueError(f"{out} is a folder; {fmt} writes one file: give a file name, e.g. {out / ('kimnet.' + _suffix(fmt))}")
+
+
+def _suffix(fmt: ExportFormat) -> str:
+    return {"graphml": "graphml", "gexf": "gexf", "csv": "csv", "hsds": "json"}[fmt]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did (or, with ``check``, would do)."""
+
+    files: list[str]
+    rows: int
+    plan: MergePlan
+    written: bool
+
+
+async def import_tables(
+    store: Store, path: Path, *, check: bool = False, progress: Progress | None = None, actor: Actor | None = None
+) -> ImportResult:
+    """Import the CSV tables at ``path`` into the store in one transaction (with ``check``: only check them).
+
+    ``progress`` is told how many rows have been checked; ``actor`` is recorded
+    in the audit trail with the write.
+
+    Raises:
+        FileNotFoundError: ``path`` holds no CSV file.
+        TableError: some file or row is bad; every one is named; nothing was written.
+        StaleVersionError, DuplicateError: the graph changed while the import ran; nothing was written, run it again.
+        StoreError: the store failed; nothing was written.
+    """
+    tables = read_tables(path)
+    total = len(tables.rows)
+    checked = 0
+
+    def one_more() -> None:
+        nonlocal checked
+        checked += 1
+        if progress:
+            progress(checked, total)
+
+    if progress:
+        progress(0, total)
+    plan = plan_merge(await store.snapshot(), tables, on_row=one_more)
+    if check or not plan.changes:
+        return ImportResult(tables.files, total, plan, written=False)
+    await store.write(plan.changes, actor)
+    return ImportResult(tables.files, total, plan, written=True)

@@ -1,0 +1,211 @@
+// The coverage matrix: municipalities × needs on one day, gaps highlighted, and what changes by a second day.
+// Per municipality one `coverage` field (aliases, in chunks that stay within the service's limits),
+// plus `coverageGaps` and `coverageChanges` for the ranked lists.
+import { graphql } from "./api.js";
+import { germanDate, h, number, replace, table, today } from "./dom.js";
+import { LEVELS, RESIDENCE_STATUSES } from "./labels.js";
+
+const BASICS = `
+query Grundlagen($asOf: Date) {
+  municipalities(first: 500, asOf: $asOf) { nodes { key name population } }
+  needs(first: 500, asOf: $asOf, orderBy: [{field: name}]) { nodes { key name } }
+}`;
+
+const GAP_FIELDS = "municipality { key name } need { key name } population";
+
+const LISTS = `
+query Luecken($asOf: Date!, $target: TargetGroupInput) {
+  gaps: coverageGaps(asOf: $asOf, target: $target) { ${GAP_FIELDS} }
+}`;
+
+const CHANGES = `
+query Veraenderungen($from: Date!, $to: Date!, $target: TargetGroupInput) {
+  changes: coverageChanges(from: $from, to: $to, target: $target) {
+    opened { ${GAP_FIELDS} }
+    closed { ${GAP_FIELDS} }
+    moved { municipality { key name } need { key name } population before after }
+    ended { key name validTo }
+    started { key name validFrom }
+  }
+}`;
+
+// Aliases per request: well below the service's limit on aliases (30 by default).
+const CHUNK = 15;
+
+/** Each municipality's coverage on `day`: {municipalityKey: {needKey: {level, offers}}}. */
+async function levels(municipalities, day, target) {
+  const result = {};
+  for (let start = 0; start < municipalities.length; start += CHUNK) {
+    const chunk = municipalities.slice(start, start + CHUNK);
+    const variables = { day, target };
+    const declarations = chunk.map((_, i) => `$m${i}: ID!`).join(", ");
+    const fields = chunk
+      .map((m, i) => {
+        variables[`m${i}`] = m.key;
+        return `m${i}: coverage(municipality: $m${i}, asOf: $day, target: $target) { need { key } level offers { offer { name } } }`;
+      })
+      .join("\n");
+    const data = await graphql(`query Matrix($day: Date!, $target: TargetGroupInput, ${declarations}) {\n${fields}\n}`, variables);
+    chunk.forEach((m, i) => {
+      result[m.key] = Object.fromEntries(data[`m${i}`].map((c) => [c.need.key, { level: c.level, offers: c.offers.map((o) => o.offer.name) }]));
+    });
+  }
+  return result;
+}
+
+function change(before, after) {
+  if (!before && !after) return "gap";
+  if (!after) return "opened";
+  if (!before) return "closed";
+  return before === after ? "same" : "moved";
+}
+
+const CHANGE_TEXT = {
+  opened: "Lücke entsteht",
+  closed: "Lücke schließt sich",
+  moved: "andere Ebene",
+  gap: "Lücke an beiden Tagen",
+  same: "unverändert",
+};
+
+function cell(first, second) {
+  const levelText = (c) => (c.level ? LEVELS[c.level].short : "Lücke");
+  const title = (c, day) => `${germanDate(day.date)}: ${c.level ? `${LEVELS[c.level].label} – ${c.offers.join(", ")}` : "kein Angebot"}`;
+  if (!second) {
+    return h(
+      "td",
+      { class: first.cell.level ? `level-${first.cell.level.toLowerCase()}` : "gap", title: title(first.cell, first) },
+      levelText(first.cell),
+    );
+  }
+  const kind = change(first.cell.level, second.cell.level);
+  const text = kind === "moved" ? `${levelText(first.cell)} → ${levelText(second.cell)}` : kind === "opened" ? "neu: Lücke" : kind === "closed" ? "geschlossen" : levelText(second.cell);
+  return h(
+    "td",
+    { class: `change-${kind} ${second.cell.level ? `level-${second.cell.level.toLowerCase()}` : "gap"}`, title: `${title(first.cell, first)}\n${title(second.cell, second)}\n${CHANGE_TEXT[kind]}` },
+    text,
+  );
+}
+
+function gapRows(gaps) {
+  return gaps.map((g) => [g.municipality.name, g.need.name, number(g.population)]);
+}
+
+export function createCoverageView(section, { guarded }) {
+  const asOf = h("input", { id: "coverage-asof", type: "date", required: true, value: today() });
+  const compare = h("input", { id: "coverage-compare", type: "date" });
+  const age = h("input", { id: "coverage-age", type: "number", min: 0, max: 130, placeholder: "alle" });
+  const status = h(
+    "select",
+    { id: "coverage-status" },
+    h("option", { value: "" }, "alle"),
+    Object.entries(RESIDENCE_STATUSES).map(([value, label]) => h("option", { value }, label)),
+  );
+  const output = h("div", { id: "coverage-output", "aria-live": "polite" });
+  const form = h(
+    "form",
+    { id: "coverage-form", class: "inline", onSubmit: (event) => (event.preventDefault(), guarded(show)) },
+    h("label", { for: "coverage-asof" }, "Stichtag"),
+    asOf,
+    h("label", { for: "coverage-compare" }, "Vergleichen mit"),
+    compare,
+    h("label", { for: "coverage-age" }, "Alter"),
+    age,
+    h("label", { for: "coverage-status" }, "Aufenthaltsstatus"),
+    status,
+    h("button", { type: "submit" }, "Anzeigen"),
+  );
+  replace(
+    section,
+    h("h2", {}, "Versorgung: Kommunen × Handlungsfelder"),
+    h(
+      "p",
+      { class: "hint" },
+      "Für jede Kommune und jedes Handlungsfeld das nächste Angebot: in der Kommune (Ort), in einer Region oder kreisweit. " +
+        "Rot: kein Angebot (Lücke). Mit einem zweiten Datum zeigt die Matrix, welche Lücken entstehen oder sich schließen. " +
+        "Mit Alter und Aufenthaltsstatus zählen nur Angebote, die eine solche Person aufnehmen.",
+    ),
+    form,
+    output,
+  );
+
+  async function show() {
+    const day = asOf.value;
+    const second = compare.value || null;
+    const target = age.value !== "" || status.value ? { age: age.value !== "" ? Number(age.value) : null, residenceStatus: status.value || null } : null;
+    const basics = await graphql(BASICS, { asOf: day });
+    const municipalities = [...basics.municipalities.nodes].sort((a, b) => b.population - a.population || a.name.localeCompare(b.name, "de"));
+    const needs = basics.needs.nodes;
+    const [first, later, lists, changes] = await Promise.all([
+      levels(municipalities, day, target),
+      second ? levels(municipalities, second, target) : null,
+      graphql(LISTS, { asOf: day, target }),
+      second ? graphql(CHANGES, { from: day, to: second, target }) : null,
+    ]);
+    const inGaps = (data, need) => municipalities.filter((m) => !data[m.key][need.key]?.level).reduce((sum, m) => sum + m.population, 0);
+    const matrix = h(
+      "table",
+      { id: "coverage-matrix", class: "matrix" },
+      h("caption", {}, second ? `Versorgung am ${germanDate(day)} und am ${germanDate(second)}` : `Versorgung am ${germanDate(day)}`),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Kommune"), h("th", { scope: "col" }, "Einwohner"), needs.map((n) => h("th", { scope: "col", class: "vertical" }, h("span", {}, n.name))))),
+      h(
+        "tbody",
+        {},
+        municipalities.map((m) =>
+          h(
+            "tr",
+            { dataset: { key: m.key } },
+            h("th", { scope: "row" }, m.name),
+            h("td", { class: "number" }, number(m.population)),
+            needs.map((n) =>
+              cell(
+                { date: day, cell: first[m.key][n.key] ?? { level: null, offers: [] } },
+                second ? { date: second, cell: later[m.key][n.key] ?? { level: null, offers: [] } } : null,
+              ),
+            ),
+          ),
+        ),
+      ),
+      h(
+        "tfoot",
+        {},
+        h("tr", {}, h("th", { scope: "row", colspan: 2 }, `Einwohner in Lücken am ${germanDate(second ?? day)}`), needs.map((n) => h("td", { class: "number" }, number(inGaps(second ? later : first, n))))),
+      ),
+    );
+    const gapCount = lists.gaps.length;
+    const affected = new Map(lists.gaps.map((g) => [g.municipality.key, g.population]));
+    const inhabitants = [...affected.values()].reduce((sum, p) => sum + p, 0);
+    const summary = gapCount
+      ? `${gapCount} Lücken am ${germanDate(day)}, in ${affected.size} Kommunen mit zusammen ${number(inhabitants)} Einwohnern.`
+      : `Keine Lücke am ${germanDate(day)}.`;
+    const parts = [
+      h("p", { id: "coverage-summary", class: "summary" }, `${municipalities.length} Kommunen × ${needs.length} Handlungsfelder. ${summary}`),
+      h("div", { class: "scroll" }, matrix),
+      legend(Boolean(second)),
+      table(`Lücken am ${germanDate(day)}, nach Einwohnern`, ["Kommune", "Handlungsfeld", "Einwohner"], gapRows(lists.gaps), { id: "gap-list" }),
+    ];
+    if (changes) {
+      const c = changes.changes;
+      parts.push(
+        h("h3", { id: "changes-heading" }, `Was sich bis ${germanDate(second)} ändert`),
+        table("Lücken, die entstehen", ["Kommune", "Handlungsfeld", "Einwohner"], gapRows(c.opened), { id: "opened-list" }),
+        table("Lücken, die sich schließen", ["Kommune", "Handlungsfeld", "Einwohner"], gapRows(c.closed), { id: "closed-list" }),
+        table("Weiter versorgt, aber von einer anderen Ebene", ["Kommune", "Handlungsfeld", "vorher", "nachher"], c.moved.map((m) => [m.municipality.name, m.need.name, LEVELS[m.before].label, LEVELS[m.after].label]), { id: "moved-list" }),
+        table("Angebote, die enden", ["Angebot", "gültig bis"], c.ended.map((o) => [o.name, germanDate(o.validTo)]), { id: "ended-list" }),
+        table("Angebote, die beginnen", ["Angebot", "gültig ab"], c.started.map((o) => [o.name, germanDate(o.validFrom)]), { id: "started-list" }),
+      );
+    }
+    replace(output, parts);
+  }
+}
+
+function legend(compared) {
+  const items = [
+    ["level-municipality", "Angebot in der Kommune (Ort)"],
+    ["level-region", "Angebot in einer Region"],
+    ["level-county", "Angebot kreisweit"],
+    ["gap", "Lücke: kein Angebot"],
+  ];
+  if (compared) items.push(["change-opened gap", "Lücke entsteht"], ["change-closed", "Lücke schließt sich"], ["change-moved", "andere Ebene"]);
+  return h("ul", { class: "matrix-legend" }, items.map(([cls, text]) => h("li", {}, h("span", { class: `swatch ${cls}` }), text)));
+}

@@ -1,0 +1,317 @@
+// Search for an entity and explore its neighbourhood as a network graph (Cytoscape.js).
+// Everything within one step is fetched over every relationship kind; the kind filter hides
+// edges client-side, and entities that are left without a visible edge disappear with them.
+import cytoscape from "cytoscape";
+import { graphql } from "./api.js";
+import { h, replace, today } from "./dom.js";
+import { ENTITY_FIELDS, KINDS, RELATIONSHIPS } from "./labels.js";
+
+const SEARCH = `
+query Suche($q: String!, $asOf: Date) {
+  organisations(first: 8, asOf: $asOf, where: {OR: [{name: {contains: $q}}, {shortName: {contains: $q}}]}) { nodes { key name } }
+  services(first: 8, asOf: $asOf, where: {name: {contains: $q}}) { nodes { key name } }
+  programmes(first: 8, asOf: $asOf, where: {name: {contains: $q}}) { nodes { key name } }
+  municipalities(first: 8, asOf: $asOf, where: {name: {contains: $q}}) { nodes { key name } }
+}`;
+
+const NEIGHBOURHOOD = `
+query Nachbarschaft($id: ID!, $asOf: Date) {
+  neighbourhood(id: $id, depth: 1, asOf: $asOf) {
+    centre
+    entities { distance entity { ${ENTITY_FIELDS} } }
+    links { type source target role kind }
+  }
+}`;
+
+const SEARCH_GROUPS = [
+  ["organisations", "Organisation"],
+  ["services", "Service"],
+  ["programmes", "Programme"],
+  ["municipalities", "Municipality"],
+];
+
+function graphStyle() {
+  return [
+    {
+      selector: "node",
+      style: {
+        label: "data(label)",
+        "font-size": 9,
+        "text-wrap": "ellipsis",
+        "text-max-width": 130,
+        "text-valign": "bottom",
+        "text-margin-y": 3,
+        width: 18,
+        height: 18,
+        "background-color": "#999",
+      },
+    },
+    ...Object.entries(KINDS).map(([kind, { colour }]) => ({
+      selector: `node[kind = "${kind}"]`,
+      style: { "background-color": colour },
+    })),
+    { selector: "node.centre", style: { width: 30, height: 30, "border-width": 3, "border-color": "#222", "font-weight": "bold" } },
+    { selector: "node.expanded", style: { "border-width": 2, "border-color": "#555" } },
+    { selector: "node:selected", style: { "overlay-opacity": 0.15, "overlay-color": "#000" } },
+    { selector: "edge", style: { width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.7 } },
+    ...Object.entries(RELATIONSHIPS).map(([type, { colour }]) => ({
+      selector: `edge[type = "${type}"]`,
+      style: { "line-color": colour, "target-arrow-color": colour },
+    })),
+    { selector: 'edge[type = "COOPERATES_WITH"]', style: { "target-arrow-shape": "none", width: 2.5 } },
+    { selector: ".filtered", style: { display: "none" } },
+  ];
+}
+
+export function createNetworkView(section, { guarded }) {
+  const state = { centre: null, expanded: new Set(), selected: null };
+  const hidden = new Set();
+
+  const query = h("input", { id: "search-q", name: "q", type: "search", required: true, placeholder: "z. B. Caritas, Olfen, Durchstarten" });
+  const asOf = h("input", { id: "search-asof", name: "asOf", type: "date", value: today(), required: true });
+  const results = h("div", { id: "search-results", class: "results", "aria-live": "polite" });
+  const count = h("span", { id: "graph-count" }, "Noch nichts ausgewählt: bitte links suchen.");
+  const details = h("div", { id: "node-details", class: "details" });
+  const nodeList = h("div", { id: "node-list" });
+  const container = h("div", { id: "graph", class: "graph", role: "img", "aria-label": "Netzwerkgraph" });
+
+  const filters = h(
+    "fieldset",
+    { id: "relationship-filter", class: "filters" },
+    h("legend", {}, "Beziehungen zeigen"),
+    Object.entries(RELATIONSHIPS).map(([type, { label, colour }]) =>
+      h(
+        "label",
+        {},
+        h("input", {
+          type: "checkbox",
+          name: "relationship",
+          value: type,
+          checked: true,
+          onChange: (event) => {
+            if (event.target.checked) hidden.delete(type);
+            else hidden.add(type);
+            applyFilter();
+          },
+        }),
+        h("span", { class: "swatch line", style: { background: colour } }),
+        label,
+      ),
+    ),
+  );
+  const legend = h(
+    "div",
+    { class: "legend", id: "kind-legend" },
+    h("h3", {}, "Farben"),
+    Object.entries(KINDS).map(([, { label, colour }]) => h("div", {}, h("span", { class: "swatch", style: { background: colour } }), label)),
+  );
+
+  const form = h(
+    "form",
+    { id: "search-form", class: "search", onSubmit: (event) => (event.preventDefault(), guarded(search)) },
+    h("label", { for: "search-q" }, "Suche nach Organisation, Angebot, Programm oder Kommune"),
+    query,
+    h("label", { for: "search-asof" }, "Stichtag"),
+    asOf,
+    h("button", { type: "submit" }, "Suchen"),
+  );
+
+  replace(
+    section,
+    h("div", { class: "columns network" }, [
+      h("div", { class: "sidebar" }, form, results, filters, legend),
+      h(
+        "div",
+        { class: "canvas" },
+        h("div", { class: "toolbar" }, count, h("button", { type: "button", onClick: () => layout() }, "Neu anordnen")),
+        container,
+        h("div", { class: "below" }, details, nodeList),
+      ),
+    ]),
+  );
+
+  const cy = cytoscape({ container, style: graphStyle(), minZoom: 0.2, maxZoom: 3 });
+  cy.on("tap", "node", (event) => select(event.target.id()));
+  cy.on("dbltap", "node", (event) => guarded(() => expand(event.target.id())));
+
+  async function search() {
+    const data = await graphql(SEARCH, { q: query.value.trim(), asOf: asOf.value || null });
+    const groups = SEARCH_GROUPS.map(([field, kind]) => [kind, data[field].nodes]).filter(([, nodes]) => nodes.length);
+    if (!groups.length) {
+      replace(results, h("p", { class: "empty" }, `Nichts gefunden für „${query.value.trim()}“.`));
+      return;
+    }
+    replace(
+      results,
+      groups.map(([kind, nodes]) =>
+        h(
+          "div",
+          { class: "group" },
+          h("h3", {}, KINDS[kind].plural),
+          h(
+            "ul",
+            {},
+            nodes.map((node) =>
+              h(
+                "li",
+                {},
+                h(
+                  "button",
+                  { type: "button", class: "link", dataset: { key: node.key }, onClick: () => guarded(() => show(node.key)) },
+                  node.name,
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function fetchAround(key) {
+    const data = await graphql(NEIGHBOURHOOD, { id: key, asOf: asOf.value || null });
+    return data.neighbourhood;
+  }
+
+  function add(found) {
+    for (const { entity } of found.entities) {
+      if (!cy.getElementById(entity.key).length) {
+        cy.add({ group: "nodes", data: { id: entity.key, label: entity.name, kind: entity.__typename } });
+      }
+    }
+    for (const link of found.links) {
+      const id = `${link.type}|${link.source}|${link.target}`;
+      if (!cy.getElementById(id).length && cy.getElementById(link.source).length && cy.getElementById(link.target).length) {
+        cy.add({ group: "edges", data: { id, source: link.source, target: link.target, type: link.type } });
+      }
+    }
+  }
+
+  async function show(key) {
+    const found = await fetchAround(key);
+    cy.elements().remove();
+    state.centre = key;
+    state.expanded = new Set([key]);
+    add(found);
+    cy.getElementById(key).addClass("centre expanded");
+    applyFilter();
+    layout();
+    select(key);
+  }
+
+  async function expand(key) {
+    if (state.expanded.has(key)) return;
+    add(await fetchAround(key));
+    state.expanded.add(key);
+    cy.getElementById(key).addClass("expanded");
+    applyFilter();
+    layout();
+    select(key);
+  }
+
+  function visibleNodes() {
+    return cy.nodes().filter((node) => !node.hasClass("filtered"));
+  }
+
+  function applyFilter() {
+    cy.batch(() => {
+      cy.edges().forEach((edge) => {
+        edge.toggleClass("filtered", hidden.has(edge.data("type")));
+      });
+      cy.nodes().forEach((node) => {
+        const kept = node.id() === state.centre || node.connectedEdges().some((edge) => !edge.hasClass("filtered"));
+        node.toggleClass("filtered", !kept);
+      });
+    });
+    const edges = cy.edges().filter((edge) => !edge.hasClass("filtered")).length;
+    count.textContent = state.centre ? `${visibleNodes().length} Knoten, ${edges} Beziehungen` : count.textContent;
+    renderList();
+    if (state.selected && !cy.getElementById(state.selected).length) select(null);
+  }
+
+  function layout() {
+    const shown = cy.elements().filter((element) => !element.hasClass("filtered"));
+    if (!shown.length) return;
+    // One neighbourhood is a star: rings around the centre read best. Several are a network: force-directed.
+    const options =
+      state.expanded.size <= 1
+        ? { name: "concentric", concentric: (node) => (node.id() === state.centre ? 2 : 1), levelWidth: () => 1, minNodeSpacing: 40 }
+        : { name: "cose", randomize: false, nodeRepulsion: () => 12000, idealEdgeLength: () => 80 };
+    shown.layout({ ...options, animate: false, fit: true, padding: 30 }).run();
+  }
+
+  function select(key) {
+    state.selected = key;
+    cy.nodes().unselect();
+    if (!key) {
+      replace(details);
+      return;
+    }
+    const node = cy.getElementById(key);
+    node.select();
+    const counts = {};
+    node.connectedEdges().forEach((edge) => {
+      const type = edge.data("type");
+      counts[type] = (counts[type] ?? 0) + 1;
+    });
+    replace(
+      details,
+      h("h3", {}, node.data("label")),
+      h("p", {}, `${KINDS[node.data("kind")]?.label ?? node.data("kind")} · Schlüssel `, h("code", {}, key)),
+      h(
+        "ul",
+        { class: "counts" },
+        Object.entries(counts).map(([type, n]) => h("li", {}, `${RELATIONSHIPS[type]?.label ?? type}: ${n}`)),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          { type: "button", id: "expand-selected", disabled: state.expanded.has(key), onClick: () => guarded(() => expand(key)) },
+          state.expanded.has(key) ? "Nachbarn eingeblendet" : "Nachbarn einblenden",
+        ),
+        h("button", { type: "button", disabled: key === state.centre, onClick: () => guarded(() => show(key)) }, "Als Mittelpunkt"),
+      ),
+    );
+  }
+
+  function renderList() {
+    const nodes = visibleNodes()
+      .toArray()
+      .sort((a, b) => (a.data("kind") + a.data("label")).localeCompare(b.data("kind") + b.data("label"), "de"));
+    replace(
+      nodeList,
+      h(
+        "table",
+        { id: "node-table" },
+        h("caption", {}, "Knoten im Bild"),
+        h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Art"), h("th", {}, "Nachbarn"))),
+        h(
+          "tbody",
+          {},
+          nodes.map((node) =>
+            h(
+              "tr",
+              { dataset: { key: node.id() } },
+              h(
+                "td",
+                {},
+                h("span", { class: "swatch", style: { background: KINDS[node.data("kind")]?.colour } }),
+                h("button", { type: "button", class: "link", onClick: () => select(node.id()) }, node.data("label")),
+              ),
+              h("td", {}, KINDS[node.data("kind")]?.label ?? node.data("kind")),
+              h(
+                "td",
+                {},
+                state.expanded.has(node.id())
+                  ? "eingeblendet"
+                  : h("button", { type: "button", class: "small", onClick: () => guarded(() => expand(node.id())) }, "einblenden"),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
