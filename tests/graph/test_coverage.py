@@ -12,28 +12,10 @@ from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
 from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, programme_gaps, responsibilities
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.model import Node, Value
+from tests.graph.places import POPULATION, geography
 
 DAY = dt.date(2021, 6, 1)
 LANGUAGE, TRAINING = "need:sprache", "need:ausbildung"
-POPULATION = {"mun:duelmen": 46800, "mun:nottuln": 19800, "mun:olfen": 12900}
-
-
-def geography() -> Geography:
-    """Olfen in region Süd, Nottuln and Dülmen in region Mitte, all in the county."""
-    municipalities = {m: Node("Municipality", m, {"name": m[4:].title(), "population": p}) for m, p in POPULATION.items()}
-    regions = {
-        "reg:kreis": Node("Region", "reg:kreis", {"name": "Kreis", "kind": "county"}),
-        "reg:sued": Node("Region", "reg:sued", {"name": "Süd", "kind": "cm-region"}),
-        "reg:mitte": Node("Region", "reg:mitte", {"name": "Mitte", "kind": "cm-region"}),
-    }
-    parents: dict[str, tuple[str, ...]] = {
-        "mun:olfen": ("reg:sued",),
-        "mun:nottuln": ("reg:mitte",),
-        "mun:duelmen": ("reg:mitte",),
-        "reg:sued": ("reg:kreis",),
-        "reg:mitte": ("reg:kreis",),
-    }
-    return Geography(municipalities, regions, parents)
 
 
 def offer(

@@ -8,34 +8,14 @@ import networkx as nx
 import pytest
 
 from kimnet.graph import referral
-from kimnet.graph.catalogue import Catalogue, Geography, Offer
+from kimnet.graph.catalogue import Catalogue, Offer
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.model import Node, Value
 from kimnet.graph.referral import Case, CaseManagerPost, ExclusionReason, refer
+from tests.graph.places import geography
 
 DAY = dt.date(2021, 6, 1)
 TRAINING, WORK, FAMILY = "need:ausbildung", "need:arbeit", "need:familie"
-
-
-def geography() -> Geography:
-    """Olfen in region Süd, Nottuln and Dülmen in region Mitte, all in the county."""
-    municipalities = {
-        m: Node("Municipality", m, {"name": name, "population": pop})
-        for m, name, pop in (("mun:olfen", "Olfen", 12900), ("mun:nottuln", "Nottuln", 19800), ("mun:duelmen", "Dülmen", 46800))
-    }
-    regions = {
-        "reg:kreis": Node("Region", "reg:kreis", {"name": "Kreis Coesfeld", "kind": "county"}),
-        "reg:sued": Node("Region", "reg:sued", {"name": "CM-Region Süd", "kind": "cm-region"}),
-        "reg:mitte": Node("Region", "reg:mitte", {"name": "CM-Region Mitte", "kind": "cm-region"}),
-    }
-    parents: dict[str, tuple[str, ...]] = {
-        "mun:olfen": ("reg:sued",),
-        "mun:nottuln": ("reg:mitte",),
-        "mun:duelmen": ("reg:mitte",),
-        "reg:sued": ("reg:kreis",),
-        "reg:mitte": ("reg:kreis",),
-    }
-    return Geography(municipalities, regions, parents)
 
 
 def offer(
