@@ -6,6 +6,7 @@ Hierarchy::
     ├── ValidationError          data breaks the model; carries every Problem found
     │   ├── SeedError            ... while reading seed files (problems name the file)
     │   └── TableError           ... while importing CSV tables (problems name the file and line)
+    ├── ArgumentError            an argument out of range or contradicting another (also a ValueError)
     ├── NotFoundError            an id that no entity has
     ├── ConflictError            a write that contradicts the stored graph
     │   ├── DuplicateError       an id or relationship that exists already
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccessError",
+    "ArgumentError",
     "ConflictError",
     "DuplicateError",
     "ForbiddenError",
@@ -92,6 +94,13 @@ class SeedError(ValidationError):
 
 class TableError(ValidationError):
     """CSV rows break the model; nothing of them was imported."""
+
+
+class ArgumentError(KimnetError, ValueError):
+    """An argument out of range, or one that contradicts another; the message says which and why.
+
+    Only this kind of ValueError reaches a client: any other is masked as internal.
+    """
 
 
 class NotFoundError(KimnetError):

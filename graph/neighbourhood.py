@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from kimnet.graph.errors import NotFoundError
+from kimnet.graph.errors import ArgumentError, NotFoundError
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node
 from kimnet.graph.store import Store
 
@@ -39,11 +39,11 @@ async def neighbourhood(
         ValueError: ``depth`` is out of 0..MAX_DEPTH, or a relationship kind is unknown.
     """
     if not 0 <= depth <= MAX_DEPTH:
-        raise ValueError(f"depth must be between 0 and {MAX_DEPTH}, not {depth}")
+        raise ArgumentError(f"depth must be between 0 and {MAX_DEPTH}, not {depth}")
     types = sorted(rel_types) if rel_types is not None else sorted(MODEL.rels)
     unknown = [t for t in types if t not in MODEL.rels]
     if unknown:
-        raise ValueError(f"unknown relationship kinds {unknown}; known: {', '.join(MODEL.rels)}")
+        raise ArgumentError(f"unknown relationship kinds {unknown}; known: {', '.join(MODEL.rels)}")
     found = await store.get_nodes([centre])
     if centre not in found:
         raise NotFoundError(f"no entity has the id {centre}")

@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 
 from kimnet.graph.audit import AuditEntry as Entry
 from kimnet.graph.audit import AuditQuery
+from kimnet.graph.errors import ArgumentError
 from kimnet.schema.ids import BadIdError, to_key
 from kimnet.schema.pagination import CursorError, decode_cursor, encode_cursor
 
@@ -123,7 +124,7 @@ class AuditQueryType:
         try:
             entity = to_key(where.entity) if where.entity is not None else None
         except BadIdError as exc:
-            raise ValueError(f"where.entity: {exc}") from None
+            raise ArgumentError(f"where.entity: {exc}") from None
         query = AuditQuery(
             subject=where.subject,
             entity=entity,

@@ -17,7 +17,7 @@ from kimnet.graph import coverage as rules
 from kimnet.graph.availability import TargetGroup, for_target_group
 from kimnet.graph.catalogue import Catalogue
 from kimnet.graph.duplicates import duplicates as find_duplicates
-from kimnet.graph.errors import NotFoundError
+from kimnet.graph.errors import ArgumentError, NotFoundError
 from kimnet.graph.gather import gather_catalogue
 from kimnet.graph.model import RESIDENCE_STATUSES, Node
 from kimnet.schema.entities import TYPES, entity
@@ -233,7 +233,7 @@ class CoverQuery:
         catalogue = await _catalogue(info, target, day)
         if programme is not None:
             if needs is not None:
-                raise ValueError("give either needs or programme, not both")
+                raise ArgumentError("give either needs or programme, not both")
             gaps = rules.programme_gaps(catalogue, to_key(programme), day, _keys(municipalities))
         else:
             gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
@@ -253,7 +253,7 @@ class CoverQuery:
         target: TargetGroupInput | None = None,
     ) -> CoverageChanges:
         if programme is not None and needs is not None:
-            raise ValueError("give either needs or programme, not both")
+            raise ArgumentError("give either needs or programme, not both")
         catalogue = await _catalogue(info, target, from_)
         later = await _catalogue(info, target, to)
         found = rules.coverage_changes(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import strawberry
 from strawberry import relay
 
+from kimnet.graph.errors import ArgumentError
 from kimnet.graph.model import MODEL, Edge
 from kimnet.graph.neighbourhood import neighbourhood as walk
 from kimnet.schema import fastpath
@@ -141,7 +142,7 @@ class ExploreQuery:
     @strawberry.field(description="The entities with these global ids or keys, in order (null where none exists)")
     async def nodes(self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > 500:
-            raise ValueError(f"at most 500 ids at once, not {len(ids)}")
+            raise ArgumentError(f"at most 500 ids at once, not {len(ids)}")
         found = await info.context.loaders.nodes.load_many([to_key(i) for i in ids])
         return [entity(n, info.context.today) if n else None for n in found]
 

@@ -74,7 +74,9 @@ DEVELOPMENT = Policy()
 
 def _is_internal(error: GraphQLError) -> bool:
     original: Any = error.original_error
-    return original is not None and not isinstance(original, KimnetError | ValueError | GraphQLError)
+    # Only errors raised on purpose carry a message meant for clients; a stray ValueError
+    # from deep inside may hold anything, so it is masked like any other surprise.
+    return original is not None and not isinstance(original, KimnetError | GraphQLError)
 
 
 def error_code(error: GraphQLError) -> str | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from kimnet.graph import network as analysis
-from kimnet.graph.errors import NotFoundError
+from kimnet.graph.errors import ArgumentError, NotFoundError
 from kimnet.graph.gather import gather_catalogue, gather_network
 from kimnet.schema.cover import CoverageGap, gap_of
 from kimnet.schema.entities import TYPES, entity
@@ -80,7 +80,7 @@ class NetworkQuery:
     @strawberry.field(description="The organisations that broker most between others (betweenness centrality)")
     async def brokers(self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, top: int = 10) -> list[Broker]:
         if not 1 <= top <= 500:
-            raise ValueError(f"top must be between 1 and 500, not {top}")
+            raise ArgumentError(f"top must be between 1 and 500, not {top}")
         day = asOf or info.context.today
         organisations, graph = await gather_network(info.context.store, day)
         return [Broker(organisation=entity(organisations[o], day), betweenness=b) for o, b in analysis.brokers(graph, top)]

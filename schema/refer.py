@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from kimnet.graph.errors import NotFoundError
+from kimnet.graph.errors import ArgumentError, NotFoundError
 from kimnet.graph.gather import gather_case_managers, gather_county_catalogue, gather_county_network
 from kimnet.graph.referral import Case, Referral, refer
 from kimnet.schema.cover import Level, ResidenceStatus, Responsibility, nodes_of, responsibility
@@ -186,21 +186,21 @@ class ReferQuery:
         # Messages name the field at fault, never the value: the case must not leak into errors or logs.
         day = case.asOf or info.context.today
         if case.age is not None and not 0 <= case.age <= 130:
-            raise ValueError("case.age must be between 0 and 130")
+            raise ArgumentError("case.age must be between 0 and 130")
         try:
             municipality = to_key(case.municipality)
             needs = tuple(dict.fromkeys(to_key(n) for n in case.needs))
         except BadIdError:
-            raise ValueError("case.municipality and case.needs take keys (mun:…, need:…) or global ids") from None
+            raise ArgumentError("case.municipality and case.needs take keys (mun:…, need:…) or global ids") from None
         store = info.context.store
         try:
             catalogue, posts = await asyncio.gather(
                 gather_county_catalogue(store, municipality, day, for_needs=needs), gather_case_managers(store, municipality, day)
             )
         except NotFoundError:
-            raise ValueError("case.municipality is not a municipality; the query `municipalities` lists them") from None
+            raise ArgumentError("case.municipality is not a municipality; the query `municipalities` lists them") from None
         if any(n not in catalogue.needs for n in needs):
-            raise ValueError("case.needs holds an unknown need; the query `needs` lists them")
+            raise ArgumentError("case.needs holds an unknown need; the query `needs` lists them")
         employers = [p.employer for p in posts if p.employer is not None]
         organisations, network = await gather_county_network(store, catalogue, municipality, day, employers)
         found = refer(

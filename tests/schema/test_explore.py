@@ -191,3 +191,17 @@ async def test_key_filters_take_global_ids_too(synthetic: Run) -> None:
     gid = global_id("Organisation", "org:o003")
     data = await synthetic(f'{{ organisations(where: {{key: {{in: ["{gid}", "org:o004"]}}}}) {{ nodes {{ key }} }} }}')
     assert data["organisations"]["nodes"] == [{"key": "org:o003"}, {"key": "org:o004"}]
+
+
+async def test_a_stray_value_error_is_masked_while_argument_errors_speak(synthetic: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kimnet.schema import network
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise ValueError("secret internals")
+
+    monkeypatch.setattr(network.analysis, "brokers", broken)
+    masked = await synthetic("{ brokers { betweenness } }", errors=True)
+    assert not any("secret" in e for e in masked["errors"])
+    assert any("internal error" in e for e in masked["errors"])
+    spoken = await synthetic("{ brokers(top: 0) { betweenness } }", errors=True)
+    assert any("top must be between 1 and 500" in e for e in spoken["errors"])
