@@ -13,9 +13,9 @@ from kimnet.graph.errors import StoreTimeoutError
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import Node
 from kimnet.graph.stores.neo4j import Neo4jStore
-from tests.conftest import BACKENDS, NEO4J_PASSWORD, NEO4J_URI
+from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 
-pytestmark = pytest.mark.skipif("neo4j" not in BACKENDS, reason="KIMNET_TEST_BACKENDS leaves Neo4j out")
+pytestmark = pytest.mark.neo4j
 
 
 async def test_a_write_that_waits_past_the_timeout_is_ended_by_neo4j_with_a_clear_error(neo4j_store: Neo4jStore) -> None:

@@ -88,8 +88,6 @@ def test_serve_refuses_a_damaged_embedded_store_with_one_clear_line(tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def fault_neo4j() -> Iterator[Neo4jServer]:
-    if "neo4j" not in BACKENDS:
-        pytest.skip("KIMNET_TEST_BACKENDS leaves Neo4j out")
     server = Neo4jServer(int(os.environ.get("KIMNET_NEO4J_BOLT_PORT", "7687")) + 100)
     server.run("reset")  # a clean database; start creates it
     try:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bench.loadtest import Results, memory_growth, run
-from tests.conftest import BACKENDS, NEO4J_PASSWORD, NEO4J_URI
+from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 
-pytestmark = pytest.mark.skipif("neo4j" not in BACKENDS, reason="KIMNET_TEST_BACKENDS leaves Neo4j out")
+pytestmark = pytest.mark.neo4j
 
 
 def test_a_short_mixed_load_gets_no_server_error_and_only_right_answers(tmp_path: Path) -> None:
