@@ -178,6 +178,17 @@ async def links(
     return connection(LinkConnection, page_of(list(found), order_by, first, after, last, before), day)
 
 
+#: The arguments every list and relationship field shares (strawberry reads them from annotations).
+PAGE_ARGUMENTS: dict[str, Any] = {
+    "info": strawberry.Info,
+    "first": int | None,
+    "after": str | None,
+    "last": int | None,
+    "before": str | None,
+    "asOf": dt.date | None,
+}
+
+
 def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..., Any]:
     direction = direction_of(kind.label, field_name)
     targets = targets_of(kind.label, field_name)
@@ -199,13 +210,8 @@ def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..
     where_type = WHERE[targets[0]] if len(targets) == 1 else WHERE["Entity"]
     annotations: dict[str, Any] = {
         "root": Any,
-        "info": strawberry.Info,
-        "first": int | None,
-        "after": str | None,
-        "last": int | None,
-        "before": str | None,
+        **PAGE_ARGUMENTS,
         "where": where_type | None,
-        "asOf": dt.date | None,
         "return": f"LinkConnection[{target}]",
     }
     if len(targets) == 1:

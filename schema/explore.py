@@ -18,7 +18,7 @@ from kimnet.graph.errors import ArgumentError
 from kimnet.graph.model import MODEL, Edge
 from kimnet.graph.neighbourhood import neighbourhood as walk
 from kimnet.schema import fastpath
-from kimnet.schema.entities import TYPES, Connection, connection, entity, page_of
+from kimnet.schema.entities import PAGE_ARGUMENTS, TYPES, Connection, connection, entity, page_of
 from kimnet.schema.filters import ORDER, WHERE, candidates, matching, to_predicate
 from kimnet.schema.ids import to_key
 
@@ -65,14 +65,9 @@ def _list_resolver(label: str) -> Callable[..., Any]:
         return found
 
     resolve.__annotations__ = {
-        "info": strawberry.Info,
-        "first": int | None,
-        "after": str | None,
-        "last": int | None,
-        "before": str | None,
+        **PAGE_ARGUMENTS,
         "where": WHERE[label] | None,
         "orderBy": list[ORDER[label]] | None,
-        "asOf": dt.date | None,
         "return": Connection[TYPES[label]],
     }
     return resolve
