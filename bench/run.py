@@ -56,6 +56,15 @@ class Setup:
     token: str = ""
 
     @property
+    def suffix(self) -> str:
+        """Another Bolt port than the default gets its own Neo4j home and embedded folder, so runs can sit side by side."""
+        return "" if self.bolt_port == 7697 else f"-{self.bolt_port}"
+
+    @property
+    def embedded(self) -> Path:
+        return CACHE / f"embedded{self.suffix}"
+
+    @property
     def bolt(self) -> str:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
@@ -66,7 +75,7 @@ class Setup:
 def _neo4j_env(setup: Setup) -> dict[str, str]:
     return {
         **os.environ,
-        "KIMNET_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / "home-bench"),
+        "KIMNET_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / f"home-bench{setup.suffix}"),
         "KIMNET_NEO4J_BOLT_PORT": str(setup.bolt_port),
         "KIMNET_NEO4J_PASSWORD": PASSWORD,
     }
@@ -82,7 +91,7 @@ def _services(setup: Setup, args: argparse.Namespace) -> Iterator[None]:
     try:
         asyncio.run(_load(setup, args))
         _open_embedded(setup)
-        logs = CACHE / "logs"
+        logs = CACHE / f"logs{setup.suffix}"
         logs.mkdir(parents=True, exist_ok=True)
         kimnet_env = _kimnet_env()
         workers = ["--workers", str(args.workers)] if args.workers > 1 else []
@@ -110,7 +119,7 @@ def _services(setup: Setup, args: argparse.Namespace) -> Iterator[None]:
                     "--port",
                     str(setup.ports["kimnet-embedded"]),
                     "--data-dir",
-                    str(CACHE / "embedded"),
+                    str(setup.embedded),
                 ],
                 kimnet_env,
             ),
@@ -202,7 +211,7 @@ async def _load(setup: Setup, args: argparse.Namespace) -> None:
         setup.figures["import_s"] = time.perf_counter() - start
     finally:
         await store.close()
-    folder = CACHE / "embedded"
+    folder = setup.embedded
     shutil.rmtree(folder, ignore_errors=True)
     embedded = EmbeddedStore.open(folder)
     try:
@@ -216,7 +225,7 @@ def _open_embedded(setup: Setup) -> None:
     code = (
         "import resource, sys, time; t = time.perf_counter(); "
         "from kimnet.graph.stores.embedded import EmbeddedStore; "
-        f"s = EmbeddedStore.open({str(CACHE / 'embedded')!r}); "
+        f"s = EmbeddedStore.open({str(setup.embedded)!r}); "
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout.split()
