@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import TypeAlias
 
 __all__ = [
@@ -154,6 +155,10 @@ class Edge:
         return self.target if node_id == self.source else self.source
 
 
+#: The relationship fields of a label that is no node kind.
+_NO_FIELDS: Mapping[str, tuple[RelKind, bool]] = MappingProxyType({})
+
+
 class Model:
     """The node and relationship kinds, indexed for lookup."""
 
@@ -161,6 +166,8 @@ class Model:
         self.nodes: dict[str, NodeKind] = {k.label: k for k in nodes}
         self.rels: dict[str, RelKind] = {r.type: r for r in rels}
         self._by_prefix = {k.prefix: k for k in nodes}
+        # Asked for by every filter and relationship field of every request: worked out once.
+        self._link_fields = {k.label: MappingProxyType(self._find_link_fields(k.label)) for k in nodes}
         for kind in nodes:  # a field name must say one thing on each node kind
             names = [p.name for p in kind.props] + list(self.link_fields(kind.label))
             clash = {n for n in names if names.count(n) > 1}
@@ -178,8 +185,11 @@ class Model:
         prefix, sep, _ = node_id.partition(":")
         return self._by_prefix.get(prefix) if sep else None
 
-    def link_fields(self, label: str) -> dict[str, tuple[RelKind, bool]]:
+    def link_fields(self, label: str) -> Mapping[str, tuple[RelKind, bool]]:
         """Map each relationship field of node kind ``label`` to (kind, outgoing)."""
+        return self._link_fields.get(label, _NO_FIELDS)
+
+    def _find_link_fields(self, label: str) -> dict[str, tuple[RelKind, bool]]:
         fields: dict[str, tuple[RelKind, bool]] = {}
         for rel in self.rels.values():
             if label in rel.sources:

@@ -17,7 +17,6 @@ from strawberry import relay
 from kimnet.graph.errors import ArgumentError
 from kimnet.graph.model import MODEL, Edge
 from kimnet.graph.neighbourhood import neighbourhood as walk
-from kimnet.schema import fastpath
 from kimnet.schema.entities import PAGE_ARGUMENTS, TYPES, Connection, connection, entity, page_of
 from kimnet.schema.filters import ORDER, WHERE, candidates, matching, to_predicate
 from kimnet.schema.ids import to_key
@@ -60,9 +59,8 @@ def _list_resolver(label: str) -> Callable[..., Any]:
         if predicate is not None:
             keep = await matching(context, nodes, predicate, day)
             nodes = [n for n in nodes if n.id in keep]
-        found = connection(Connection, page_of([(None, n) for n in nodes], orderBy, first, after, last, before), day)
-        await fastpath.prefetch_below(info, found.nodes)
-        return found
+        # What the query selects below is read by the execution context (schema.compiled).
+        return connection(Connection, page_of([(None, n) for n in nodes], orderBy, first, after, last, before), day)
 
     resolve.__annotations__ = {
         **PAGE_ARGUMENTS,
@@ -130,9 +128,7 @@ class ExploreQuery:
         found = await info.context.loaders.nodes.load(to_key(id))
         if found is None:
             return None
-        made = entity(found, info.context.today)
-        await fastpath.prefetch_below(info, [made], connection=False)
-        return cast("relay.Node", made)
+        return cast("relay.Node", entity(found, info.context.today))
 
     @strawberry.field(description="The entities with these global ids or keys, in order (null where none exists)")
     async def nodes(self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from kimnet.schema.context import Context
 
-__all__ = ["install", "prefetch", "prefetch_below"]
+__all__ = ["convert_link_arguments", "install", "prefetch", "prefetch_below"]
 
 #: Where an entity keeps the connections prefetched for it, by response key.
 PREFETCHED = "_prefetched"
@@ -150,11 +150,15 @@ def _fields(selection_set: SelectionSetNode | None, type_name: str | None, fragm
     return found
 
 
-async def prefetch_below(info: strawberry.Info[Any, Any], entities: list[Any], *, connection: bool = True) -> None:
+async def prefetch_below(info: GraphQLResolveInfo[Any], entities: list[Any], *, connection: bool = True) -> None:
     """For a root field: prefetch what the query selects below its ``entities`` (a connection's, or its own)."""
     if _installed:
-        raw = info._raw_info
-        await prefetch(_installed[0], raw, entities, raw.field_nodes, connection=connection)
+        await prefetch(_installed[0], info, entities, info.field_nodes, connection=connection)
+
+
+def convert_link_arguments(label: str, field_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """graphql-core's argument values of relationship field ``field_name`` of ``label``, as its resolver gets them."""
+    return _installed[0].convert(label, field_name, kwargs)
 
 
 async def prefetch(

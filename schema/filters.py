@@ -136,7 +136,7 @@ def _make_where(label: str | None) -> type:
         namespace[prop.name] = strawberry.field(default=None, description=prop.doc)
         fields[prop.name] = (prop.name, "field")
     for field_name in MODEL.link_fields(label) if label is not None else ():
-        annotations[field_name] = f"Optional[{_link_filter_name(targets_of(label, field_name))}]"  # type: ignore[arg-type]
+        annotations[field_name] = f"Optional[{_link_filter_name(targets_of(label, field_name))}]"
         namespace[field_name] = strawberry.field(default=None, description=f"Conditions on the entities in {field_name}")
         fields[field_name] = (field_name, "link")
     for attr, graphql, kind in (("AND", "AND", "and"), ("OR", "OR", "or")):

@@ -8,12 +8,15 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from kimnet.graph.model import MODEL
 from kimnet.graph.store import Direction
 
 __all__ = ["direction_of", "targets_of"]
 
 
+@cache
 def targets_of(label: str, field: str) -> tuple[str, ...]:
     """The node kinds that relationship field ``field`` of ``label`` can reach, sorted."""
     rel, outgoing = MODEL.link_fields(label)[field]
@@ -26,6 +29,7 @@ def targets_of(label: str, field: str) -> tuple[str, ...]:
     return tuple(sorted(ends))
 
 
+@cache
 def direction_of(label: str, field: str) -> Direction:
     """Which way relationship field ``field`` of ``label`` follows its relationship."""
     rel, outgoing = MODEL.link_fields(label)[field]

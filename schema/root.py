@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 from kimnet.schema import fastpath
 from kimnet.schema.audit import AuditQueryType
 from kimnet.schema.change import MUTATION_FIELDS, ChangeMutation
+from kimnet.schema.compiled import CompiledReads
 from kimnet.schema.cover import CoverQuery
 from kimnet.schema.entities import all_types
 from kimnet.schema.explore import LIST_FIELDS, ExploreQuery
@@ -32,5 +33,7 @@ EntityMutation = strawberry.type(type("EntityMutation", (), {"__module__": __nam
 Mutation = merge_types("Mutation", (ChangeMutation, EntityMutation))
 
 
-schema = GuardedSchema(query=Query, mutation=Mutation, types=list(all_types()), extensions=[Guard])
+schema = GuardedSchema(
+    query=Query, mutation=Mutation, types=list(all_types()), extensions=[Guard], execution_context_class=CompiledReads
+)
 fastpath.install(schema)  # the hot path of every answer; see schema/fastpath.py

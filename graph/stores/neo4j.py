@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString, cast
@@ -76,6 +77,7 @@ from kimnet.graph.errors import DuplicateError, StoreError, StoreTimeoutError, S
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
 from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
+from kimnet.graph.trees import VALIDITY, Follow, Reached, Shape
 from kimnet.graph.validate import normalise_edge
 
 __all__ = ["Neo4jStore"]
@@ -179,6 +181,77 @@ NEIGHBOURS = {
         "RETURN collect([id, startNode(e).id, endNode(e).id, properties(e), b.id, properties(b)]) AS rows"
     ),
 }
+
+#: Every property name a tree read may project: the declared ones of nodes, and the version.
+_PROPERTY_NAMES = frozenset({p.name for k in MODEL.nodes.values() for p in k.props} | VALIDITY | {"_version"})
+
+_PATTERNS = {
+    "out": "({a})-[{e}:{t}]->({b}:Entity)",
+    "in": "({a})<-[{e}:{t}]-({b}:Entity)",
+    "both": "({a})-[{e}:{t}]-({b}:Entity)",
+}
+
+
+def tree_statement(shape: Shape) -> LiteralString:
+    """The one statement that reads ``shape`` below the nodes ``$ids``: per root ``[id, links]``.
+
+    Each follow becomes a COLLECT subquery nested in its parent's, returning for
+    each relationship ``[other id, other's properties asked for, relationship
+    properties, start node id, [links below, per kind]]``. Cypher takes no label,
+    type or property name as a parameter; each one here is checked against the
+    model, so a request can only choose among names the model declares.
+    """
+    # Built, not a constant; LiteralString marks it as free of request text (see above).
+    return f"UNWIND $ids AS id MATCH (n0:Entity {{id: id}}) RETURN id, {_links('n0', shape, 0)} AS links"
+
+
+def _links(var: str, shape: Shape, depth: int) -> str:
+    return "[" + ", ".join(_follow(var, f, depth) for f in shape.follows) + "]"
+
+
+def _follow(var: str, follow: Follow, depth: int) -> str:
+    if follow.rel_type not in MODEL.rels:
+        raise ValueError(f"unknown relationship kind {follow.rel_type!r}")
+    edge, other = f"e{depth}", f"n{depth + 1}"
+    pattern = _PATTERNS[follow.direction].format(a=var, e=edge, t=follow.rel_type, b=other)
+    shapes = [shape for _, shape in follow.below]
+    if any(shape.props is None for shape in shapes):
+        props = f"properties({other})"
+    else:
+        names = sorted(VALIDITY.union(*(shape.props or () for shape in shapes)) | {"_version"})
+        unknown = [n for n in names if n not in _PROPERTY_NAMES]
+        if unknown:
+            raise ValueError(f"unknown properties {unknown}")
+        props = other + "{" + ", ".join(f".{n}" for n in names) + "}"
+    nested = [
+        f"CASE WHEN {other}:{label} THEN {_links(other, shape, depth + 1)} END"
+        for label, shape in follow.below
+        if shape.follows and label in MODEL.nodes
+    ]
+    start = f"startNode({edge}).id" if follow.direction == "both" else "null"
+    returned = f"[{other}.id, {props}, properties({edge}), {start}, [{', '.join(nested)}]]"
+    return f"COLLECT {{ MATCH {pattern} RETURN {returned} }}"
+
+
+def _reached_below(parent: Reached, shape: Shape, links: list[list[Any]]) -> None:
+    """Fill ``parent``'s links from the rows a tree statement returned for it."""
+    node_id = parent.node.id
+    for follow, rows in zip(shape.follows, links, strict=True):
+        found = parent.links[follow] = []
+        nested_kinds = [(label, below) for label, below in follow.below if below.follows and label in MODEL.nodes]
+        for other, props, eprops, start, nested in rows:
+            if follow.direction == "out":
+                source, target = node_id, other
+            elif follow.direction == "in":
+                source, target = other, node_id
+            else:
+                source, target = start, other if start == node_id else node_id
+            child = Reached(_node(other, props))
+            found.append((Edge(follow.rel_type, source, target, _from_neo4j(eprops)), child))
+            for (label, below), below_links in zip(nested_kinds, nested, strict=True):
+                if below_links is not None and child.node.kind == label:
+                    _reached_below(child, below, below_links)
+
 
 #: Connections the driver keeps at most; a transaction holds one while it runs.
 POOL_SIZE = 100
@@ -386,6 +459,17 @@ class Neo4jStore(Store):
             edge = Edge(rel_type, source, target, _from_neo4j(eprops))
             result.setdefault(asked, []).append((edge, _node(other, props)))
         return result
+
+    async def _read_trees(self, roots: Sequence[Node], shape: Shape, day: dt.date | None) -> list[Reached]:
+        # One round trip for the whole tree, whatever its depth (the base store takes one per level).
+        made = [Reached(node, {follow: [] for follow in shape.follows}) for node in roots]
+        if not shape.follows:
+            return made
+        self.round_trips += 1
+        by_id = {r.node.id: r for r in made}
+        for record in await self._query(tree_statement(shape), ids=list(by_id)):
+            _reached_below(by_id[record["id"]], shape, record["links"])
+        return made
 
     async def _is_empty(self) -> bool:
         return not await self._query(ANY_NODE)

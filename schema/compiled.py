@@ -1,0 +1,361 @@
+"""Entity answers written straight from a tree read, without graphql-core visiting every field.
+
+A list view ("50 organisations with their offers and each offer's
+municipalities") is thousands of fields. graphql-core completes each one on its
+own (a resolver call, a type check, a path), which costs more than reading the
+data. Most of those fields need nothing but a property of a node already read.
+
+``CompiledReads`` is the execution context of the schema. When a root field
+(``node``, ``organisations``, ...) returns an entity or a page of entities, it
+turns the selection below into a plan once per request (a dozen fields, however
+many entities), reads everything the plan needs with one ``Store.read_trees``
+call (one Cypher statement on Neo4j, with only the properties asked for) and
+writes the answer dicts itself, with the scalars' own ``serialize``.
+
+It takes only what it can answer exactly as graphql-core would: entity
+properties, ``id``, ``key``, ``version``, ``__typename``, and relationship
+fields with their paging, ``orderBy`` and ``asOf`` (the same ``page_of`` and
+validity rules), with fragments and ``@skip``/``@include`` resolved by
+graphql-core's own field collection. A relationship field with ``where`` (whose
+filter needs its own lookups), ``@defer``, or a field it does not know sends the
+whole root field down the ordinary path, which prefetches a level per round trip
+(``schema.fastpath``); so does an error (a bad cursor), whose message and path the
+ordinary path reports. Tests compare both paths on every kind and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    get_named_type,
+    is_abstract_type,
+    is_list_type,
+    is_non_null_type,
+)
+from graphql.execution.values import get_argument_values
+from strawberry.relay import to_base64
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from kimnet.graph.errors import KimnetError
+from kimnet.graph.model import MODEL, Edge, Node
+from kimnet.graph.trees import VALIDITY, Follow, Reached, Shape
+from kimnet.schema import fastpath
+from kimnet.schema.entities import TYPES, Connection, page_of
+from kimnet.schema.kinds import direction_of
+from kimnet.schema.pagination import Page
+
+if TYPE_CHECKING:
+    from graphql import GraphQLResolveInfo
+    from graphql.pyutils import Path
+
+    from kimnet.schema.context import Context
+
+__all__ = ["CompiledReads"]
+
+#: A scalar's serializer, and whether the value is a list of them.
+Scalar = tuple[Callable[[Any], Any], bool]
+
+
+class _UnsupportedError(Exception):
+    """The selection asks for something the plan does not answer; take the ordinary path."""
+
+
+@dataclass(slots=True)
+class _Link:
+    """A relationship field: what to read, how to page it, and what to write of each page."""
+
+    follow: Follow
+    args: dict[str, Any]
+    page: _PagePlan
+
+
+@dataclass(slots=True)
+class _EntityPlan:
+    """The fields of one entity type, in answer order: (response key, what, detail)."""
+
+    label: str
+    fields: list[tuple[str, str, Any]] = field(default_factory=list)
+    props: set[str] = field(default_factory=set)
+    links: list[_Link] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _PagePlan:
+    """The fields of a Connection or LinkConnection: (response key, what, detail)."""
+
+    fields: list[tuple[str, str, Any]] = field(default_factory=list)
+    #: Every entity plan below, by kind: ``nodes`` and ``edges { node }`` alike.
+    entities: dict[str, list[_EntityPlan]] = field(default_factory=dict)
+    all_props: bool = False  # orderBy reads any property of the related nodes
+
+
+def _scalar(graphql_type: GraphQLOutputType) -> Scalar:
+    """The serializer of a scalar field's type, and whether it is a list."""
+    inner = graphql_type.of_type if is_non_null_type(graphql_type) else graphql_type
+    listed = is_list_type(inner)
+    named = get_named_type(graphql_type)
+    if not isinstance(named, GraphQLScalarType):
+        raise _UnsupportedError(f"{named} is not a scalar")
+    return named.serialize, listed
+
+
+def _merge(plans: Sequence[_EntityPlan], all_props: bool) -> Shape:
+    """The read shape that answers every one of ``plans`` (of one kind)."""
+    props: set[str] = set(VALIDITY)
+    follows: dict[Follow, None] = {}
+    for plan in plans:
+        props |= plan.props
+        follows |= dict.fromkeys(link.follow for link in plan.links)
+    return Shape(None if all_props else frozenset(props), tuple(follows))
+
+
+class CompiledReads(StrawberryGraphQLCoreExecutionContext):
+    """The schema's execution context: root entity answers through a plan; see the module docstring."""
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # Only a root field's answer: below a list that graphql-core completes item by item,
+        # a read per item would be a round trip per item.
+        ours = isinstance(result, Connection) or getattr(getattr(result, "_node", None), "kind", None) == return_type.name
+        if path.prev is not None or not ours:
+            return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+        return self._complete_root(return_type, field_details_list, info, path, result, position_context)
+
+    async def _complete_root(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        context: Context = info.context
+        paged = isinstance(result, Connection)
+        entities: list[Any] = result.nodes if paged else [result]
+        try:
+            if paged:
+                plan = self._page_plan(return_type, field_details_list, None, "")
+                return await self._write_root_page(context, plan, result)
+            entity_plan = self._entity_plan(return_type, field_details_list)
+            [tree] = await context.store.read_trees([result._node], _merge([entity_plan], all_props=False), result._day)
+            return self._write_entity(entity_plan, tree, result._node, result._day)
+        except (_UnsupportedError, KimnetError):
+            pass
+        # The ordinary path, with each level below prefetched in one round trip.
+        await fastpath.prefetch_below(info, entities, connection=paged)
+        done = super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+        return await done if self.is_awaitable(done) else done
+
+    # -- plans ------------------------------------------------------------------------------
+
+    def _subfields(self, object_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+        if defers:
+            raise _UnsupportedError("@defer")
+        return grouped
+
+    def _entity_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> _EntityPlan:
+        label = object_type.name
+        if label not in TYPES:
+            raise _UnsupportedError(f"{label} is not an entity type")
+        plan = _EntityPlan(label)
+        links = MODEL.link_fields(label)
+        props = {p.name for p in MODEL.nodes[label].props}
+        for key, details in self._subfields(object_type, field_details_list).items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                plan.fields.append((key, "const", label))
+            elif name == "id":
+                plan.fields.append((key, "id", label))
+            elif name == "key":
+                plan.fields.append((key, "key", None))
+            elif name == "version":
+                plan.fields.append((key, "version", None))
+            elif name in props:
+                plan.props.add(name)
+                plan.fields.append((key, "prop", (name, _scalar(object_type.fields[name].type))))
+            elif name in links:
+                link = self._link(object_type, label, name, details)
+                plan.links.append(link)
+                plan.fields.append((key, "link", link))
+            else:
+                raise _UnsupportedError(f"{label}.{name}")
+        return plan
+
+    def _link(self, object_type: GraphQLObjectType, label: str, name: str, details: Any) -> _Link:
+        field_def = object_type.fields[name]
+        args = get_argument_values(field_def, details[0].node, self.variable_values)
+        if args.get("where") is not None:
+            raise _UnsupportedError("a filtered relationship field")
+        args = fastpath.convert_link_arguments(label, name, args)
+        page_type = get_named_type(field_def.type)
+        assert isinstance(page_type, GraphQLObjectType)
+        page = self._page_plan(page_type, details, args.get("orderBy"), label)
+        rel, _ = MODEL.link_fields(label)[name]
+        below = tuple((kind, _merge(plans, page.all_props)) for kind, plans in page.entities.items())
+        return _Link(Follow(rel.type, direction_of(label, name), args.get("asOf"), below), args, page)
+
+    def _page_plan(self, page_type: GraphQLObjectType, field_details_list: Any, order_by: Any, label: str) -> _PagePlan:
+        plan = _PagePlan(all_props=bool(order_by))
+        for key, details in self._subfields(page_type, field_details_list).items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                plan.fields.append((key, "const", page_type.name))
+            elif name == "totalCount":
+                plan.fields.append((key, "total", None))
+            elif name == "pageInfo":
+                info_type = get_named_type(page_type.fields[name].type)
+                assert isinstance(info_type, GraphQLObjectType)
+                wanted = [(k, d[0].node.name.value) for k, d in self._subfields(info_type, details).items()]
+                plan.fields.append((key, "pageInfo", (info_type.name, wanted)))
+            elif name == "nodes":
+                plan.fields.append((key, "nodes", self._item_plans(page_type.fields[name].type, details, plan)))
+            elif name == "edges":
+                plan.fields.append((key, "edges", self._edge_plan(page_type.fields[name].type, details, plan)))
+            else:
+                raise _UnsupportedError(f"{page_type.name}.{name}")
+        return plan
+
+    def _item_plans(self, item_type: GraphQLOutputType, details: Any, page: _PagePlan) -> dict[str, _EntityPlan]:
+        """A plan per kind the items may be (a union such as Area has several)."""
+        named = get_named_type(item_type)
+        kinds = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
+        plans = {}
+        for kind in kinds:
+            assert isinstance(kind, GraphQLObjectType)
+            plans[kind.name] = plan = self._entity_plan(kind, details)
+            page.entities.setdefault(kind.name, []).append(plan)
+        return plans
+
+    def _edge_plan(self, edge_list_type: GraphQLOutputType, details: Any, page: _PagePlan) -> list[tuple[str, str, Any]]:
+        edge_type = get_named_type(edge_list_type)
+        assert isinstance(edge_type, GraphQLObjectType)
+        fields: list[tuple[str, str, Any]] = []
+        for key, sub in self._subfields(edge_type, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                fields.append((key, "const", edge_type.name))
+            elif name == "cursor":
+                fields.append((key, "cursor", None))
+            elif name == "node":
+                fields.append((key, "node", self._item_plans(edge_type.fields[name].type, sub, page)))
+            else:
+                fields.append((key, "edgeProp", (name, _scalar(edge_type.fields[name].type))))
+        return fields
+
+    # -- answers ----------------------------------------------------------------------------
+
+    async def _write_root_page(self, context: Context, plan: _PagePlan, found: Any) -> dict[str, Any]:
+        day: dt.date | None = found._day
+        nodes: list[Node] = [obj._node for obj in found.nodes]
+        trees: dict[str, Reached] = {}
+        by_kind: dict[str, list[Node]] = {}
+        for node in nodes:
+            by_kind.setdefault(node.kind, []).append(node)
+        for kind, group in by_kind.items():
+            shape = _merge(plan.entities.get(kind, []), all_props=False)
+            for tree in await context.store.read_trees(group, shape, day):
+                trees[tree.node.id] = tree
+        items: list[tuple[Edge | None, Reached]] = [(None, trees[n.id]) for n in nodes]
+        return self._write_page(plan, found._page, items, day)
+
+    def _write_page(
+        self, plan: _PagePlan, page: Page[Any], items: list[tuple[Edge | None, Reached]], day: dt.date | None
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, what, detail in plan.fields:
+            if what == "nodes":
+                out[key] = [self._write_entity(detail[r.node.kind], r, r.node, day) for _, r in items]
+            elif what == "edges":
+                out[key] = [
+                    self._write_edge(detail, edge, reached, cursor, day)
+                    for (edge, reached), cursor in zip(items, page.cursors, strict=True)
+                ]
+            elif what == "total":
+                out[key] = page.total
+            elif what == "pageInfo":
+                type_name, wanted = detail
+                answers = {
+                    "hasNextPage": page.has_next,
+                    "hasPreviousPage": page.has_previous,
+                    "startCursor": page.start_cursor,
+                    "endCursor": page.end_cursor,
+                    "__typename": type_name,
+                }
+                out[key] = {k: answers[name] for k, name in wanted}
+            else:  # const
+                out[key] = detail
+        return out
+
+    def _write_edge(
+        self, fields: list[tuple[str, str, Any]], edge: Edge | None, reached: Reached, cursor: str, day: dt.date | None
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, what, detail in fields:
+            if what == "node":
+                out[key] = self._write_entity(detail[reached.node.kind], reached, reached.node, day)
+            elif what == "cursor":
+                out[key] = cursor
+            elif what == "edgeProp":
+                name, (serialize, _) = detail
+                value = edge.props.get(name) if edge is not None else None
+                out[key] = None if value is None else serialize(value)
+            else:
+                out[key] = detail
+        return out
+
+    def _write_entity(self, plan: _EntityPlan, reached: Reached, node: Node, day: dt.date | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        props = node.props
+        for key, what, detail in plan.fields:
+            if what == "prop":
+                name, (serialize, listed) = detail
+                value = props.get(name)
+                if value is None:
+                    out[key] = None
+                elif listed:
+                    out[key] = [serialize(v) for v in value]  # type: ignore[union-attr]  # a list property
+                else:
+                    out[key] = serialize(value)
+            elif what == "link":
+                out[key] = self._write_link(detail, reached, day)
+            elif what == "key":
+                out[key] = node.id
+            elif what == "id":
+                out[key] = to_base64(detail, node.id)
+            elif what == "version":
+                out[key] = node.version
+            else:
+                out[key] = detail
+        return out
+
+    def _write_link(self, link: _Link, reached: Reached, day: dt.date | None) -> dict[str, Any]:
+        on = link.follow.as_of or day
+        pairs = reached.links[link.follow]
+        below = {id(r.node): r for _, r in pairs}
+        args = link.args
+        page = page_of(
+            [(e, r.node) for e, r in pairs],
+            args.get("orderBy"),
+            args.get("first"),
+            args.get("after"),
+            args.get("last"),
+            args.get("before"),
+        )
+        items = [(e, below[id(n)]) for e, n in page.items]
+        return self._write_page(link.page, page, items, on)

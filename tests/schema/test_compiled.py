@@ -1,0 +1,132 @@
+"""The compiled path (schema.compiled) answers exactly as graphql-core's own completion does.
+
+Each query runs twice on the same store: as served, and with the execution
+context's hook turned off, so that graphql-core completes every field through
+the resolvers. The answers (data and errors) must be equal, and the compiled
+path must really have answered the ones it supports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from kimnet.graph.model import MODEL
+from kimnet.graph.store import Store
+from kimnet.schema import fastpath
+from kimnet.schema.compiled import CompiledReads
+from kimnet.schema.context import Context
+from kimnet.schema.explore import _plural
+from kimnet.schema.guard import Policy
+from kimnet.schema.kinds import targets_of
+from kimnet.schema.limits import Limits
+from kimnet.schema.root import schema
+
+#: Queries of every field are big; the limits are not what these tests are about.
+ROOMY = Policy(limits=Limits(max_cost=10**9, max_tokens=10**5, max_aliases=100))
+
+EDGE_FIELDS = "cursor role since kind validFrom validTo source illustrative"
+
+
+def _entity_fields(label: str, depth: int) -> str:
+    """Every field of ``label``; below ``depth`` relationship levels, every relationship field too."""
+    fields = ["id", "key", "version", "__typename", *(p.name for p in MODEL.nodes[label].props)]
+    if depth > 0:
+        for name in MODEL.link_fields(label):
+            targets = targets_of(label, name)
+            below = " ".join(f"... on {t} {{ {_entity_fields(t, depth - 1)} }}" for t in targets)
+            fields.append(
+                f"{name} {{ totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} "
+                f"edges {{ {EDGE_FIELDS} node {{ __typename {below} }} }} nodes {{ __typename {below} }} }}"
+            )
+    return " ".join(fields)
+
+
+EVERY_KIND = [
+    pytest.param(
+        f"query($day: Date) {{ {_plural(label)}(first: 500, asOf: $day) {{ totalCount __typename "
+        f"pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {_entity_fields(label, 1)} }} }} }} }}",
+        id=label,
+    )
+    for label in MODEL.nodes
+]
+
+SHAPES = [
+    # Paging, ordering and asOf on relationship fields; aliases; fragments; directives.
+    """query($day: Date, $no: Boolean!) { organisations(first: 7, orderBy: [{field: name, direction: DESC}], asOf: $day) {
+         nodes { ...Org alias: provides(first: 2, orderBy: [{field: name}]) { totalCount pageInfo { hasNextPage endCursor }
+                 nodes { key name } }
+                 hidden: memberOf @skip(if: true) { totalCount }
+                 shown: memberOf @include(if: $no) { edges { role since node { key } } }
+                 later: provides(asOf: "2023-06-01") { nodes { key validTo } } } } }
+       fragment Org on Organisation { key name provides(last: 3) { edges { cursor node { key
+         availableIn { nodes { __typename ... on Municipality { key population } ... on Region { key kind } } } } } } }""",
+    """query($day: Date) { node(id: "mun:duelmen") { __typename ... on Municipality { key name
+         offers(asOf: $day) { nodes { key name providedBy { nodes { key name memberOf { nodes { key name } } } } } } } } }""",
+    """query { node(id: "mun:olfen") { id ... on Region { kind } } }""",
+    """query { node(id: "org:nobody-has-this-key") { id } }""",
+    """query($day: Date) { regions(asOf: $day) { nodes { key partOf { nodes { key } } reach: offers { totalCount } } } }""",
+]
+
+#: Answered by the ordinary path (a filtered relationship field; a bad cursor): the same answers all the same.
+FALLBACKS = [
+    """query($day: Date) { organisations(first: 5, asOf: $day) { nodes { key
+         provides(where: {name: {contains: "a"}}) { nodes { key } } } } }""",
+    """query { organisations(first: 2) { nodes { key provides(after: "not-a-cursor") { nodes { key } } } } }""",
+]
+
+
+async def _both(store: Store, query: str, variables: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, int]:
+    """The answer as served, the answer of graphql-core's own completion, and how often the plan fell back."""
+    fell_back = 0
+    ordinary = fastpath.prefetch_below
+
+    async def counting(*args: Any, **kwargs: Any) -> None:
+        nonlocal fell_back
+        fell_back += 1
+        await ordinary(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fastpath, "prefetch_below", counting)
+        compiled = await schema.execute(query, variable_values=variables, context_value=Context(store, policy=ROOMY))
+    with monkeypatch.context() as patch:
+        patch.setattr(CompiledReads, "complete_object_value", StrawberryGraphQLCoreExecutionContext.complete_object_value)
+        plain = await schema.execute(query, variable_values=variables, context_value=Context(store, policy=ROOMY))
+    return (
+        (compiled.data, [e.formatted for e in compiled.errors or ()]),
+        (plain.data, [e.formatted for e in plain.errors or ()]),
+        fell_back,
+    )
+
+
+@pytest.mark.parametrize("day", ["2021-07-01", "2023-06-01"])
+@pytest.mark.parametrize("query", EVERY_KIND)
+async def test_every_field_of_every_kind_answers_as_graphql_core_does(
+    seeded: Store, query: str, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled, plain, fell_back = await _both(seeded, query, {"day": day}, monkeypatch)
+    assert compiled == plain
+    assert not plain[1], plain[1]
+    assert plain[0][next(iter(plain[0]))]["edges"]
+    assert fell_back == 0
+
+
+@pytest.mark.parametrize("query", SHAPES)
+async def test_paging_ordering_fragments_and_directives_answer_as_graphql_core_does(
+    seeded: Store, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled, plain, fell_back = await _both(seeded, query, {"day": "2021-07-01", "no": True}, monkeypatch)
+    assert compiled == plain
+    assert not plain[1], plain[1]
+    assert fell_back == 0
+
+
+@pytest.mark.parametrize("query", FALLBACKS)
+async def test_what_the_plan_does_not_take_is_answered_by_the_ordinary_path(
+    seeded: Store, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled, plain, fell_back = await _both(seeded, query, {"day": "2021-07-01"}, monkeypatch)
+    assert compiled == plain
+    assert fell_back == 1
