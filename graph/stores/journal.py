@@ -15,6 +15,24 @@ A new snapshot is written to a temporary file, fsynced and renamed over the
 old one; since it records the sequence number it includes, journal lines at or
 below it are skipped on replay, so a crash between the rename and the
 journal's truncation loses nothing and applies nothing twice.
+
+The snapshot is one such line whose JSON object is, in format 2 (written since
+the state-sized graph had to open in well under 5 s)::
+
+    {"format": 2, "seq": 123,
+     "nodes": {"<label>": {"id": [...], "v": [...], "props": [{...}, ...], "tagged": [...]}, ...},
+     "edges": {"<type>": {"s": [...], "t": [...], "props": [{...}, ...], "tagged": [...]}, ...}}
+
+one group per label and relationship type, its columns of equal length (the
+i-th node of a group is ``id[i]``, ``v[i]``, ``props[i]``). Property values are
+JSON scalars, except a date, ``{"$date": "2024-01-31"}``, and a list of strings,
+an array; ``tagged`` names the properties of the group that hold any of those,
+so that reading converts only those instead of looking at every value, and
+uses the property dicts the JSON decoder made as they are.
+
+Format 1 (one object per element, ``{"nodes": [{"kind", "id", "v", "props"}],
+"edges": [{"type", "s", "t", "props"}]}``) is still read; the next snapshot is
+written in format 2. Journal lines hold one element per op, as in format 1.
 """
 
 from __future__ import annotations
@@ -22,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +52,9 @@ from kimnet.graph.model import Edge, Node, Value
 
 __all__ = ["Journal", "decode_edge", "decode_node", "encode_edge", "encode_node"]
 
-FORMAT = 1
+#: The snapshot format written; READABLE are those read back.
+FORMAT = 2
+READABLE = (1, 2)
 SNAPSHOT = "snapshot.kim"
 JOURNAL = "journal.kim"
 
@@ -79,15 +99,93 @@ def _line(payload: object) -> bytes:
 
 
 def _parse(line: bytes, where: str) -> Any:
-    crc, _, body = line.rstrip(b"\n").partition(b" ")
+    # A view, not a slice: a snapshot line is tens of megabytes, and copies of it add to peak memory.
+    crc, space, end = line[:8], line.find(b" "), len(line) - line.endswith(b"\n")
+    body = memoryview(line)[space + 1 : end]
     try:
-        if int(crc, 16) != zlib.crc32(body):
+        if space != 8 or int(crc, 16) != zlib.crc32(body):
             raise ValueError("checksum mismatch")
         return orjson.loads(body)
     except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
         raise StoreCorruptedError(
             f"{where} is damaged ({exc}); restore it from a backup or move the data folder away and load the seed again"
         ) from None
+
+
+def _encode_props(props: Mapping[str, Value], tagged: set[str]) -> dict[str, object]:
+    """Encode one element's properties; add the names of those that need decoding to ``tagged``."""
+    encoded: dict[str, object] = {}
+    for name, value in props.items():
+        if isinstance(value, dt.date | tuple):
+            tagged.add(name)
+        encoded[name] = _encode_value(value)
+    return encoded
+
+
+def _encode_columns(data: GraphData) -> dict[str, object]:
+    """Lay ``data`` out in snapshot format 2: a group of columns per label and per relationship type."""
+    nodes: dict[str, dict[str, list[Any]]] = {}
+    node_tags: dict[str, set[str]] = {}
+    for node in data.nodes.values():
+        if node.kind not in nodes:
+            nodes[node.kind], node_tags[node.kind] = {"id": [], "v": [], "props": []}, set()
+        group = nodes[node.kind]
+        group["id"].append(node.id)
+        group["v"].append(node.version)
+        group["props"].append(_encode_props(node.props, node_tags[node.kind]))
+    edges: dict[str, dict[str, list[Any]]] = {}
+    edge_tags: dict[str, set[str]] = {}
+    for edge in data.edges.values():
+        if edge.type not in edges:
+            edges[edge.type], edge_tags[edge.type] = {"s": [], "t": [], "props": []}, set()
+        group = edges[edge.type]
+        group["s"].append(edge.source)
+        group["t"].append(edge.target)
+        group["props"].append(_encode_props(edge.props, edge_tags[edge.type]))
+    for groups, tags in ((nodes, node_tags), (edges, edge_tags)):
+        for name, group in groups.items():
+            group["tagged"] = sorted(tags[name])
+    return {"nodes": nodes, "edges": edges}
+
+
+def _untag(props: list[dict[str, Any]], tagged: list[str]) -> list[dict[str, Any]]:
+    """Decode, in place, the dates and string lists of the properties named in ``tagged``."""
+    for name in tagged:
+        for p in props:
+            if name in p:
+                p[name] = _decode_value(p[name])
+    return props
+
+
+def _decode_columns(raw: dict[str, Any]) -> GraphData:
+    """Read snapshot format 2.
+
+    orjson has made every property dict already; they become the elements' props as
+    they are, and each Node and Edge is made once, straight into the maps.
+    """
+    data = GraphData()
+    nodes, edges = data.nodes, data.edges
+    for kind, group in raw["nodes"].items():
+        props = _untag(group["props"], group["tagged"])
+        for node_id, version, p in zip(group["id"], group["v"], props, strict=True):
+            nodes[node_id] = Node(kind, node_id, p, version)
+    for type_, group in raw["edges"].items():
+        props = _untag(group["props"], group["tagged"])
+        for source, target, p in zip(group["s"], group["t"], props, strict=True):
+            edges[type_, source, target] = Edge(type_, source, target, p)
+    return data
+
+
+def _decode_rows(raw: dict[str, Any]) -> GraphData:
+    """Read snapshot format 1 (one object per element), as kimnet wrote it until format 2."""
+    data = GraphData()
+    for n in raw["nodes"]:
+        node = decode_node(n)
+        data.nodes[node.id] = node
+    for e in raw["edges"]:
+        edge = decode_edge(e)
+        data.edges[edge.key] = edge
+    return data
 
 
 def _fsync_dir(path: Path) -> None:
@@ -117,16 +215,21 @@ class Journal:
         snapshot = self.folder / SNAPSHOT
         if snapshot.exists():
             raw = _parse(snapshot.read_bytes(), str(snapshot))
-            if raw.get("format") != FORMAT:
-                raise StoreCorruptedError(f"{snapshot} has format {raw.get('format')!r}; this kimnet reads format {FORMAT}")
-            snap_seq = raw["seq"]
-            data = GraphData()
-            for n in raw["nodes"]:
-                node = decode_node(n)
-                data.nodes[node.id] = node
-            for e in raw["edges"]:
-                edge = decode_edge(e)
-                data.edges[edge.key] = edge
+            if not isinstance(raw, dict) or raw.get("format") not in READABLE:
+                found = raw.get("format") if isinstance(raw, dict) else None
+                raise StoreCorruptedError(
+                    f"{snapshot} has format {found!r}; this kimnet reads formats {', '.join(map(str, READABLE))}: "
+                    "open the folder with the kimnet version that wrote it, or move it away and load the data again"
+                )
+            try:
+                snap_seq = raw["seq"]
+                data = _decode_columns(raw) if raw["format"] == 2 else _decode_rows(raw)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # The checksum held, so the writer made this layout: a kimnet bug, not a bad disk.
+                raise StoreCorruptedError(
+                    f"{snapshot} does not have the layout of format {raw['format']} ({type(exc).__name__}: {exc}); "
+                    "move the data folder away and load the data again"
+                ) from None
         self.seq = snap_seq
         transactions = list(self._read_journal(snap_seq))
         return data, iter(transactions)
@@ -173,12 +276,7 @@ class Journal:
     def write_snapshot(self, data: GraphData) -> None:
         """Replace the snapshot with ``data`` (as of the current seq) and empty the journal."""
         self.seq += 1  # the snapshot supersedes every journal line so far
-        payload = {
-            "format": FORMAT,
-            "seq": self.seq,
-            "nodes": [encode_node(n) for n in data.nodes.values()],
-            "edges": [encode_edge(e) for e in data.edges.values()],
-        }
+        payload = {"format": FORMAT, "seq": self.seq, **_encode_columns(data)}
         tmp = self.folder / (SNAPSHOT + ".tmp")
         with tmp.open("wb") as f:
             f.write(_line(payload))
