@@ -120,11 +120,13 @@ class Anchor:
     """A chain of ``some`` conditions that ends in named ids: only entities linked to those ids can match.
 
     ``fields`` are the relationship fields from the filtered entity outwards,
-    ``ids`` the stable ids the last one must reach.
+    ``ids`` the stable ids the last one must reach. ``whole``: the chain is the
+    entire predicate, so the entities it reaches are exactly the matches.
     """
 
     fields: tuple[str, ...]
     ids: tuple[str, ...]
+    whole: bool = True
 
 
 def anchor(predicate: Predicate) -> Anchor | None:
@@ -135,9 +137,9 @@ def anchor(predicate: Predicate) -> Anchor | None:
     of a state's). The predicate itself must still be checked on them.
 
     >>> anchor(Related("locatedIn", "some", Related("partOf", "some", FieldTest("id", "eq", "reg:kreis"))))
-    Anchor(fields=('locatedIn', 'partOf'), ids=('reg:kreis',))
+    Anchor(fields=('locatedIn', 'partOf'), ids=('reg:kreis',), whole=True)
     >>> anchor(AllOf((FieldTest("name", "contains", "VHS"), Related("memberOf", "some", FieldTest("id", "in", ("wg:a", "wg:b"))))))
-    Anchor(fields=('memberOf',), ids=('wg:a', 'wg:b'))
+    Anchor(fields=('memberOf',), ids=('wg:a', 'wg:b'), whole=False)
     >>> anchor(Related("locatedIn", "none", FieldTest("id", "eq", "mun:olfen"))) is None
     True
     """
@@ -148,9 +150,10 @@ def anchor(predicate: Predicate) -> Anchor | None:
             return Anchor((), tuple(value))
         case Related(field, "some", part):
             inner = anchor(part)
-            return Anchor((field, *inner.fields), inner.ids) if inner is not None else None
+            return Anchor((field, *inner.fields), inner.ids, inner.whole) if inner is not None else None
         case AllOf(parts):
             found = [a for a in (anchor(p) for p in parts) if a is not None]
-            # The one that names the fewest ids narrows the most.
-            return min(found, key=lambda a: (len(a.ids), -len(a.fields))) if found else None
+            # The one that names the fewest ids narrows the most; the other parts remain to check.
+            best = min(found, key=lambda a: (len(a.ids), -len(a.fields))) if found else None
+            return Anchor(best.fields, best.ids, whole=False) if best is not None else None
     return None

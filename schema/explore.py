@@ -55,8 +55,9 @@ def _list_resolver(label: str) -> Callable[..., Any]:
         day = asOf or context.today
         predicate = to_predicate(where) if where is not None else None
         narrowed = await candidates(context, label, predicate, day) if predicate is not None else None
-        nodes = narrowed if narrowed is not None else await context.store.nodes_of_kind(label, day)
-        if predicate is not None:
+        nodes = narrowed[0] if narrowed is not None else await context.store.nodes_of_kind(label, day)
+        exact = narrowed is not None and narrowed[1]
+        if predicate is not None and not exact:
             keep = await matching(context, nodes, predicate, day)
             nodes = [n for n in nodes if n.id in keep]
         # What the query selects below is read by the execution context (schema.compiled).

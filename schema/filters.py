@@ -266,13 +266,14 @@ async def matching(context: Context, nodes: Sequence[Node], predicate: Predicate
 _REVERSE: dict[Direction, Direction] = {"out": "in", "in": "out", "both": "both"}
 
 
-async def candidates(context: Context, label: str, predicate: Predicate, day: dt.date | None) -> list[Node] | None:
+async def candidates(context: Context, label: str, predicate: Predicate, day: dt.date | None) -> tuple[list[Node], bool] | None:
     """The entities of kind ``label`` (valid on ``day``) that can satisfy ``predicate``, by id; None: any can.
 
     When the predicate names ids at the end of a chain of ``some`` conditions
-    (``graph.filtering.anchor``), the chain is followed backwards from those ids,
-    one round trip per step, instead of testing every entity of the kind. The
-    result is a superset: ``matching`` still decides.
+    (``graph.filtering.anchor``), the chain is followed backwards from those ids
+    (the ones valid on ``day``), one round trip per step, instead of testing every
+    entity of the kind. Returns the entities and whether they are exactly the
+    matches (the chain is the whole predicate); if not, ``matching`` decides.
     """
     found = anchor(predicate)
     if found is None:
@@ -282,13 +283,15 @@ async def candidates(context: Context, label: str, predicate: Predicate, day: dt
         levels.append(
             {t for source in levels[-1] if field_name in MODEL.link_fields(source) for t in targets_of(source, field_name)}
         )
+    # The named entities count only when they exist and are valid on the day, as a forward test would find.
+    named = await context.loaders.nodes.load_many(list(found.ids))
+    valid = sorted(
+        (n for n in named if n is not None and n.kind in levels[-1] and (day is None or valid_on(n.props, day))),
+        key=lambda n: n.id,
+    )
     if not found.fields:
-        nodes = await context.loaders.nodes.load_many(list(found.ids))
-        return sorted(
-            (n for n in nodes if n is not None and n.kind == label and (day is None or valid_on(n.props, day))),
-            key=lambda n: n.id,
-        )
-    ids = list(found.ids)
+        return valid, found.whole
+    ids = [n.id for n in valid]
     reached: dict[str, Node] = {}
     for step in range(len(found.fields) - 1, -1, -1):
         field_name = found.fields[step]
@@ -300,7 +303,7 @@ async def candidates(context: Context, label: str, predicate: Predicate, day: dt
             back = await context.store.neighbours(ids, rel.type, _REVERSE[direction_of(source, field_name)], as_of=day)
             reached |= {n.id: n for pairs in back.values() for _, n in pairs if n.kind == source}
         ids = sorted(reached)
-    return [reached[i] for i in ids]
+    return [reached[i] for i in ids], found.whole
 
 
 def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool], str]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
+import pytest
+
 from kimnet.graph.graphdata import GraphData
+from kimnet.graph.model import Edge, Node
 from kimnet.graph.store import Store
 
-from .conftest import Run
+from .conftest import Run, make_runner
 
 DAY = "2021-07-01"
 
@@ -61,3 +65,31 @@ async def test_prefetched_levels_answer_through_nodes_edges_fragments_and_aliase
         assert by_nodes == by_edges
         for org, found in by_nodes.items():
             assert found == sorted(groups[org])
+
+
+def _ended_region() -> GraphData:
+    """A region that ended on 31.12.2020, a town in it, and an organisation located in the town."""
+    data = GraphData()
+    data.nodes["reg:alt"] = Node("Region", "reg:alt", {"name": "Alt", "kind": "cm-region", "validTo": dt.date(2020, 12, 31)})
+    data.nodes["mun:stadt"] = Node("Municipality", "mun:stadt", {"name": "Stadt"})
+    data.nodes["org:verein"] = Node("Organisation", "org:verein", {"name": "Verein", "kind": "welfare"})
+    data.edges[("PART_OF", "mun:stadt", "reg:alt")] = Edge("PART_OF", "mun:stadt", "reg:alt")
+    data.edges[("LOCATED_IN", "org:verein", "mun:stadt")] = Edge("LOCATED_IN", "org:verein", "mun:stadt")
+    return data
+
+
+@pytest.mark.parametrize(("day", "expected"), [("2020-06-01", ["org:verein"]), ("2021-06-01", [])])
+async def test_a_key_anchored_filter_answers_as_testing_each_entity_does_also_when_the_named_entity_ended(
+    store: Store, day: str, expected: list[str]
+) -> None:
+    await store.replace_all(_ended_region())
+    run = make_runner(store)
+    chain = '{locatedIn: {some: {partOf: {some: {key: {eq: "reg:alt"}}}}}}'
+    # The chain alone is answered by walking back from the region; with a second condition,
+    # every candidate is tested forwards. Both must agree on each day.
+    walked = await run(f'{{ organisations(asOf: "{day}", where: {chain}) {{ nodes {{ key }} }} }}')
+    tested = await run(
+        f'{{ organisations(asOf: "{day}", where: {{AND: [{chain}, {{name: {{eq: "Verein"}}}}]}}) {{ nodes {{ key }} }} }}'
+    )
+    assert [n["key"] for n in walked["organisations"]["nodes"]] == expected
+    assert walked == tested
