@@ -165,19 +165,20 @@ class EmbeddedStore(Store):
             found.pop(edge.key, None)
 
     async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours:
-        graph, nodes = self._graph, self._graph.nodes
+        # networkx's own adjacency dicts (the layout build_graph fills), not its read-only views:
+        # a view costs a wrapper call per step, and a request takes thousands of steps.
+        graph = self._graph
+        nodes: dict[str, dict[str, Any]] = graph._node  # type: ignore[attr-defined]
+        succ: dict[str, dict[str, dict[str, dict[str, Any]]]] = graph._succ  # type: ignore[attr-defined]
+        pred: dict[str, dict[str, dict[str, dict[str, Any]]]] = graph._pred  # type: ignore[attr-defined]
         result: Neighbours = {}
         for node_id in ids:
             found: list[tuple[Edge, Node]] = []
             if node_id in nodes:
                 if direction in ("out", "both"):
-                    found += [
-                        (keys[rel_type]["edge"], nodes[v]["node"]) for v, keys in graph.succ[node_id].items() if rel_type in keys
-                    ]
+                    found += [(keys[rel_type]["edge"], nodes[v]["node"]) for v, keys in succ[node_id].items() if rel_type in keys]
                 if direction in ("in", "both"):
-                    found += [
-                        (keys[rel_type]["edge"], nodes[u]["node"]) for u, keys in graph.pred[node_id].items() if rel_type in keys
-                    ]
+                    found += [(keys[rel_type]["edge"], nodes[u]["node"]) for u, keys in pred[node_id].items() if rel_type in keys]
             result[node_id] = found
         return result
 
