@@ -109,18 +109,21 @@ class Store(ABC):
         self.round_trips += 1
         return [e for e in await self._edges(rel_type) if as_of is None or valid_on(e.props, as_of)]
 
-    async def read_trees(self, roots: Sequence[Node], shape: Shape, day: dt.date | None) -> list[Reached]:
-        """Read, below each of ``roots`` (nodes of one kind, read for ``day``), the tree that ``shape`` asks for.
+    async def read_trees(self, ids: Sequence[str], shape: Shape, day: dt.date | None) -> list[Reached]:
+        """Read the nodes ``ids`` (of one kind, read for ``day``) and below each the tree that ``shape`` asks for.
 
-        Kept and ordered as ``graph.trees`` says. Round trips: one (Neo4j), or one
-        per level (the default, over ``neighbours``); never one per node.
+        The roots come back as stored, in the order asked, those that exist;
+        below them, kept and ordered as ``graph.trees`` says. Round trips: one
+        (Neo4j), or one per level (the default, over ``get_nodes`` and
+        ``neighbours``); never one per node.
         """
-        if not roots:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
             return []
         for follow in _follows(shape):
             if follow.rel_type not in MODEL.rels:
                 raise ValueError(f"unknown relationship kind {follow.rel_type!r}")
-        reached = await self._read_trees(roots, shape, day)
+        reached = await self._read_trees(wanted, shape, day)
         for tree in reached:
             keep_valid(tree, day)
         return reached
@@ -187,10 +190,11 @@ class Store(ABC):
     @abstractmethod
     async def _edges(self, rel_type: str) -> list[Edge]: ...
 
-    async def _read_trees(self, roots: Sequence[Node], shape: Shape, day: dt.date | None) -> list[Reached]:
+    async def _read_trees(self, ids: list[str], shape: Shape, day: dt.date | None) -> list[Reached]:
         # A level at a time: one neighbours call per relationship kind, direction and day, for
         # all the nodes of the level at once (two fields that follow the same kind share it).
-        made = [Reached(node) for node in roots]
+        found_roots = await self.get_nodes(ids)
+        made = [Reached(found_roots[i]) for i in ids if i in found_roots]
         level: list[tuple[Reached, Shape, dt.date | None]] = [(r, shape, day) for r in made]
         while level:
             jobs: dict[tuple[str, Direction, dt.date | None], list[tuple[Reached, Follow]]] = defaultdict(list)

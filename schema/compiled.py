@@ -47,7 +47,7 @@ from kimnet.graph.errors import KimnetError
 from kimnet.graph.model import MODEL, Edge, Node
 from kimnet.graph.trees import VALIDITY, Follow, Reached, Shape
 from kimnet.schema import fastpath
-from kimnet.schema.entities import TYPES, Connection, page_of
+from kimnet.schema.entities import TYPES, Connection, entity, is_unread, page_of
 from kimnet.schema.kinds import direction_of
 from kimnet.schema.pagination import Page
 
@@ -146,18 +146,24 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         context: Context = info.context
         paged = isinstance(result, Connection)
-        entities: list[Any] = result.nodes if paged else [result]
         try:
             if paged:
                 plan = self._page_plan(return_type, field_details_list, None, "")
                 return await self._write_root_page(context, plan, result)
             entity_plan = self._entity_plan(return_type, field_details_list)
-            [tree] = await context.store.read_trees([result._node], _merge([entity_plan], all_props=False), result._day)
-            return self._write_entity(entity_plan, tree, result._node, result._day)
+            shape = _merge([entity_plan], all_props=False)
+            trees = await context.store.read_trees([result._node.id], shape, result._day)
+            # An unread entity (see schema.explore's node) learns here whether it exists.
+            return self._write_entity(entity_plan, trees[0], trees[0].node, result._day) if trees else None
         except (_UnsupportedError, KimnetError):
             pass
         # The ordinary path, with each level below prefetched in one round trip.
-        await fastpath.prefetch_below(info, entities, connection=paged)
+        if is_unread(result):
+            found = await context.loaders.nodes.load(result._node.id)
+            if found is None:
+                return None
+            result = entity(found, result._day)
+        await fastpath.prefetch_below(info, result.nodes if paged else [result], connection=paged)
         done = super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
         return await done if self.is_awaitable(done) else done
 
@@ -264,14 +270,15 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         day: dt.date | None = found._day
         nodes: list[Node] = [obj._node for obj in found.nodes]
         trees: dict[str, Reached] = {}
-        by_kind: dict[str, list[Node]] = {}
+        by_kind: dict[str, list[str]] = {}
         for node in nodes:
-            by_kind.setdefault(node.kind, []).append(node)
+            by_kind.setdefault(node.kind, []).append(node.id)
         for kind, group in by_kind.items():
             shape = _merge(plan.entities.get(kind, []), all_props=False)
             for tree in await context.store.read_trees(group, shape, day):
                 trees[tree.node.id] = tree
-        items: list[tuple[Edge | None, Reached]] = [(None, trees[n.id]) for n in nodes]
+        # The page was cut from these nodes as the list read them; one deleted since keeps its place.
+        items: list[tuple[Edge | None, Reached]] = [(None, trees.get(n.id) or Reached(n)) for n in nodes]
         return self._write_page(plan, found._page, items, day)
 
     def _write_page(
@@ -346,7 +353,7 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
 
     def _write_link(self, link: _Link, reached: Reached, day: dt.date | None) -> dict[str, Any]:
         on = link.follow.as_of or day
-        pairs = reached.links[link.follow]
+        pairs = reached.links.get(link.follow, [])  # nothing for a node deleted since its list was read
         below = {id(r.node): r for _, r in pairs}
         args = link.args
         page = page_of(

@@ -29,7 +29,7 @@ from kimnet.schema.pagination import Page, paginate
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
-__all__ = ["TYPES", "Connection", "LinkConnection", "connection", "entity", "links", "page_of"]
+__all__ = ["TYPES", "Connection", "LinkConnection", "connection", "entity", "is_unread", "links", "page_of", "unread"]
 
 T = TypeVar("T")
 
@@ -135,6 +135,22 @@ def entity(node: Node, day: dt.date | None) -> Any:
         attributes[name] = list(value) if isinstance(value, tuple) else value
     attributes.update(key=node.id, version=node.version, _node=node, _day=day)
     return obj
+
+
+def unread(label: str, key: str, day: dt.date | None) -> Any:
+    """An entity of kind ``label`` with id ``key`` whose node is not read yet, nor known to exist.
+
+    A root field returns it when the execution context (``schema.compiled``) will
+    read the node together with the tree below it, in one round trip; whatever
+    completes it reads the node first and answers null if there is none.
+    """
+    made = entity(Node(label, key, {}), day)
+    made.__dict__["_unread"] = True
+    return made
+
+
+def is_unread(obj: Any) -> bool:
+    return bool(obj.__dict__.get("_unread"))
 
 
 def _target_type_name(labels: tuple[str, ...]) -> str:

@@ -17,7 +17,7 @@ from strawberry import relay
 from kimnet.graph.errors import ArgumentError
 from kimnet.graph.model import MODEL, Edge
 from kimnet.graph.neighbourhood import neighbourhood as walk
-from kimnet.schema.entities import PAGE_ARGUMENTS, TYPES, Connection, connection, entity, page_of
+from kimnet.schema.entities import PAGE_ARGUMENTS, TYPES, Connection, connection, entity, page_of, unread
 from kimnet.schema.filters import ORDER, WHERE, candidates, matching, to_predicate
 from kimnet.schema.ids import to_key
 
@@ -126,10 +126,11 @@ class Neighbourhood:
 class ExploreQuery:
     @strawberry.field(description="The entity with this global id or key, or null")
     async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:
-        found = await info.context.loaders.nodes.load(to_key(id))
-        if found is None:
-            return None
-        return cast("relay.Node", entity(found, info.context.today))
+        key = to_key(id)
+        kind = MODEL.kind_of(key)
+        assert kind is not None  # to_key refuses unknown prefixes
+        # Read by the execution context with what the query selects below it (schema.compiled).
+        return cast("relay.Node", unread(kind.label, key, info.context.today))
 
     @strawberry.field(description="The entities with these global ids or keys, in order (null where none exists)")
     async def nodes(self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:

@@ -193,7 +193,7 @@ _PATTERNS = {
 
 
 def tree_statement(shape: Shape) -> LiteralString:
-    """The one statement that reads ``shape`` below the nodes ``$ids``: per root ``[id, links]``.
+    """The one statement that reads the nodes ``$ids`` and ``shape`` below them: per root ``id, props, links``.
 
     Each follow becomes a COLLECT subquery nested in its parent's, returning for
     each relationship ``[other id, other's properties asked for, relationship
@@ -202,7 +202,7 @@ def tree_statement(shape: Shape) -> LiteralString:
     model, so a request can only choose among names the model declares.
     """
     # Built, not a constant; LiteralString marks it as free of request text (see above).
-    return f"UNWIND $ids AS id MATCH (n0:Entity {{id: id}}) RETURN id, {_links('n0', shape, 0)} AS links"
+    return f"UNWIND $ids AS id MATCH (n0:Entity {{id: id}}) RETURN id, properties(n0) AS props, {_links('n0', shape, 0)} AS links"
 
 
 def _links(var: str, shape: Shape, depth: int) -> str:
@@ -460,16 +460,15 @@ class Neo4jStore(Store):
             result.setdefault(asked, []).append((edge, _node(other, props)))
         return result
 
-    async def _read_trees(self, roots: Sequence[Node], shape: Shape, day: dt.date | None) -> list[Reached]:
-        # One round trip for the whole tree, whatever its depth (the base store takes one per level).
-        made = [Reached(node, {follow: [] for follow in shape.follows}) for node in roots]
-        if not shape.follows:
-            return made
+    async def _read_trees(self, ids: list[str], shape: Shape, day: dt.date | None) -> list[Reached]:
+        # One round trip for the roots and the whole tree, whatever its depth (the base store
+        # takes one per level).
         self.round_trips += 1
-        by_id = {r.node.id: r for r in made}
-        for record in await self._query(tree_statement(shape), ids=list(by_id)):
-            _reached_below(by_id[record["id"]], shape, record["links"])
-        return made
+        found: dict[str, Reached] = {}
+        for record in await self._query(tree_statement(shape), ids=ids):
+            root = found[record["id"]] = Reached(_node(record["id"], record["props"]))
+            _reached_below(root, shape, record["links"])
+        return [found[i] for i in ids if i in found]
 
     async def _is_empty(self) -> bool:
         return not await self._query(ANY_NODE)

@@ -1,9 +1,9 @@
 """The compiled path (schema.compiled) answers exactly as graphql-core's own completion does.
 
-Each query runs twice on the same store: as served, and with the execution
-context's hook turned off, so that graphql-core completes every field through
-the resolvers. The answers (data and errors) must be equal, and the compiled
-path must really have answered the ones it supports.
+Each query runs twice on the same store: as served, and with plans turned off,
+so that every root field takes the ordinary path and graphql-core completes
+every field through the resolvers. The answers (data and errors) must be
+equal, and the compiled path must really have answered the ones it supports.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from kimnet.graph.model import MODEL
 from kimnet.graph.store import Store
 from kimnet.schema import fastpath
-from kimnet.schema.compiled import CompiledReads
+from kimnet.schema.compiled import CompiledReads, _UnsupportedError
 from kimnet.schema.context import Context
 from kimnet.schema.explore import _plural
 from kimnet.schema.guard import Policy
@@ -78,6 +77,10 @@ FALLBACKS = [
 ]
 
 
+def _no_plan(*args: Any) -> Any:
+    raise _UnsupportedError("turned off by the test")
+
+
 async def _both(store: Store, query: str, variables: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, int]:
     """The answer as served, the answer of graphql-core's own completion, and how often the plan fell back."""
     fell_back = 0
@@ -92,7 +95,9 @@ async def _both(store: Store, query: str, variables: dict[str, Any], monkeypatch
         patch.setattr(fastpath, "prefetch_below", counting)
         compiled = await schema.execute(query, variable_values=variables, context_value=Context(store, policy=ROOMY))
     with monkeypatch.context() as patch:
-        patch.setattr(CompiledReads, "complete_object_value", StrawberryGraphQLCoreExecutionContext.complete_object_value)
+        # No plan is made: every root field takes the ordinary path, graphql-core completing each field.
+        patch.setattr(CompiledReads, "_entity_plan", _no_plan)
+        patch.setattr(CompiledReads, "_page_plan", _no_plan)
         plain = await schema.execute(query, variable_values=variables, context_value=Context(store, policy=ROOMY))
     return (
         (compiled.data, [e.formatted for e in compiled.errors or ()]),
