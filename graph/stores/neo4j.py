@@ -235,22 +235,27 @@ def _follow(var: str, follow: Follow, depth: int) -> str:
 
 def _reached_below(parent: Reached, shape: Shape, links: list[list[Any]]) -> None:
     """Fill ``parent``'s links from the rows a tree statement returned for it."""
+    # Runs once per row of an answer (thousands): the loop's lookups are hoisted out of it.
     node_id = parent.node.id
     for follow, rows in zip(shape.follows, links, strict=True):
-        found = parent.links[follow] = []
+        found: list[tuple[Edge, Reached]] = []
+        parent.links[follow] = found
+        rel_type, direction = follow.rel_type, follow.direction
         nested_kinds = [(label, below) for label, below in follow.below if below.follows and label in MODEL.nodes]
         for other, props, eprops, start, nested in rows:
-            if follow.direction == "out":
+            if direction == "out":
                 source, target = node_id, other
-            elif follow.direction == "in":
+            elif direction == "in":
                 source, target = other, node_id
             else:
                 source, target = start, other if start == node_id else node_id
-            child = Reached(_node(other, props))
-            found.append((Edge(follow.rel_type, source, target, _from_neo4j(eprops)), child))
-            for (label, below), below_links in zip(nested_kinds, nested, strict=True):
-                if below_links is not None and child.node.kind == label:
-                    _reached_below(child, below, below_links)
+            child = Reached(_node(other, props), {})
+            found.append((Edge(rel_type, source, target, _from_neo4j(eprops) if eprops else {}), child))
+            if nested_kinds:
+                kind = child.node.kind
+                for (label, below), below_links in zip(nested_kinds, nested, strict=True):
+                    if below_links is not None and kind == label:
+                        _reached_below(child, below, below_links)
 
 
 #: Connections the driver keeps at most; a transaction holds one while it runs.
