@@ -1,33 +1,70 @@
-"""Filling the domain logic's plain data from a store, in a fixed number of round trips.
+"""Selecting the domain logic's plain data from a graph index: geography, catalogues, posts, networks.
 
-The number of round trips here does not depend on how many offers there are:
-each step is one batched primitive over all the ids of the step before.
+Each function takes a ``GraphIndex`` (``graph.index``: the whole graph of one
+store generation, in memory) and returns what ``catalogue``, ``referral``,
+``coverage`` and ``network`` work on; none reads a store. ``graph.readcache``
+calls them and keeps what is worth keeping. Offers are kept whatever their
+dates, for the logic to judge; relationships are kept when they hold on the
+day asked for.
+
+>>> import datetime as dt
+>>> from kimnet.graph.graphdata import GraphData
+>>> from kimnet.graph.index import GraphIndex
+>>> data = GraphData()
+>>> for node in (
+...     Node("Municipality", "mun:olfen", {"name": "Olfen"}),
+...     Node("Region", "reg:kreis", {"name": "Kreis", "kind": "county"}),
+...     Node("Service", "svc:kurs", {"name": "Kurs"}),
+...     Node("Need", "need:sprache"),
+... ):
+...     data.nodes[node.id] = node
+>>> for edge in (
+...     Edge("PART_OF", "mun:olfen", "reg:kreis"),
+...     Edge("AVAILABLE_IN", "svc:kurs", "reg:kreis"),
+...     Edge("ADDRESSES", "svc:kurs", "need:sprache"),
+... ):
+...     data.edges[edge.key] = edge
+>>> index, day = GraphIndex.of(data), dt.date(2021, 6, 1)
+>>> places = geography(index)
+>>> where = county(places, "mun:olfen")
+>>> where.key, where.towns, sorted(where.areas)
+('reg:kreis', ('mun:olfen',), ['mun:olfen', 'reg:kreis'])
+>>> offers = county_offers(index, where, day).select(for_needs=["need:sprache"])
+>>> found = county_catalogue(index, places, reference(index, day), offers, day)
+>>> [(o.id, o.needs, o.areas) for o in found.offers.values()]
+[('svc:kurs', ('need:sprache',), ('reg:kreis',))]
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 
 from kimnet.graph.catalogue import Catalogue, Geography, Offer
 from kimnet.graph.errors import NotFoundError
+from kimnet.graph.index import GraphIndex
 from kimnet.graph.model import Edge, Node
 from kimnet.graph.network import organisation_graph
 from kimnet.graph.referral import CaseManagerPost
-from kimnet.graph.store import Neighbours, Store
 from kimnet.graph.validity import valid_on
 
 __all__ = [
-    "gather_case_managers",
-    "gather_catalogue",
-    "gather_county_catalogue",
-    "gather_county_network",
-    "gather_geography",
-    "gather_network",
+    "County",
+    "CountyOffers",
+    "Reference",
+    "case_managers",
+    "catalogue",
+    "county",
+    "county_catalogue",
+    "county_offers",
+    "county_organisations",
+    "geography",
+    "network",
+    "organisation_network",
+    "reference",
 ]
 
 
@@ -36,145 +73,138 @@ def _ids(found: list[tuple[Edge, Node]], day: dt.date | None) -> tuple[str, ...]
     return tuple(n.id for e, n in found if day is None or valid_on(e.props, day))
 
 
-async def gather_geography(store: Store) -> Geography:
-    """Read municipalities, regions and their PART_OF links (three round trips)."""
-    municipalities = {n.id: n for n in await store.nodes_of_kind("Municipality")}
-    regions = {n.id: n for n in await store.nodes_of_kind("Region")}
-    parts = await store.neighbours([*municipalities, *regions], "PART_OF", "out")
+def geography(index: GraphIndex) -> Geography:
+    """The municipalities, regions and their PART_OF links (whatever the links' dates)."""
+    municipalities = index.kinds["Municipality"]
+    regions = index.kinds["Region"]
+    parts = index.neighbours([*municipalities, *regions], "PART_OF", "out")
     parents = {area: tuple(n.id for _, n in found if n.id in regions) for area, found in parts.items() if found}
-    return Geography(municipalities, regions, parents)
+    return Geography(dict(municipalities), dict(regions), parents)
 
 
-#: The links of an offer that a catalogue holds: relationship type, and whether the offer is its source.
-_OFFER_LINKS = (("PROVIDES", False), ("ADDRESSES", True), ("UNDER", True), ("AVAILABLE_IN", True), ("FUNDED_BY", True))
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The needs, legal domains and programmes, and the programmes' parents (PART_OF) on one day."""
+
+    needs: dict[str, Node]
+    legal_domains: dict[str, Node]
+    programmes: dict[str, Node]
+    programme_parents: dict[str, tuple[str, ...]]
 
 
-async def _whole_catalogue(store: Store, links_on: dt.date | None, geography: Geography, parties: bool) -> Catalogue:
-    """Every offer with its links: one round trip per relationship type, all at once, none per offer.
-
-    Without ``parties``, providers and legal domains are left out.
-    """
-    types = [(type_, out) for type_, out in _OFFER_LINKS if parties or type_ not in ("PROVIDES", "UNDER")]
-    gathered = await asyncio.gather(store.nodes_of_kind("Service"), *(store.edges(t, as_of=links_on) for t, _ in types))
-    services: list[Node] = gathered[0]  # type: ignore[assignment]
-    ends: dict[str, dict[str, tuple[str, ...]]] = {}
-    for (type_, outgoing), edges in zip(types, gathered[1:], strict=True):
-        other_ends: dict[str, list[str]] = defaultdict(list)
-        for e in edges:  # type: ignore[attr-defined]
-            other_ends[e.source if outgoing else e.target].append(e.target if outgoing else e.source)
-        # Sorted like the neighbours of one offer would be: by the other end's id.
-        ends[type_] = {k: tuple(v) if len(v) == 1 else tuple(sorted(v)) for k, v in other_ends.items()}
-    none: dict[str, tuple[str, ...]] = {}
-    by_type = [ends.get(type_, none) for type_, _ in _OFFER_LINKS]
-    catalogue = Catalogue(geography)
-    for service in services:
-        sid = service.id
-        providers, needs, domains, areas, programmes = (found.get(sid, ()) for found in by_type)
-        catalogue.offers[sid] = Offer(service, providers, needs, domains, areas, programmes)
-    if parties:
-        providing = {p for offer in catalogue.offers.values() for p in offer.providers}
-        catalogue.organisations = {n.id: n for n in await store.nodes_of_kind("Organisation") if n.id in providing}
-    return catalogue
-
-
-async def gather_catalogue(
-    store: Store,
-    links_on: dt.date | None,
-    areas: Iterable[str] | None = None,
-    geography: Geography | None = None,
-    *,
-    parties: bool = True,
-    for_needs: Collection[str] | None = None,
-) -> Catalogue:
-    """Read the offers (all of them, or those available in ``areas``) with their links.
-
-    Relationships are kept when they hold on ``links_on`` (all, if None); the
-    offers themselves are kept whatever their dates, for the logic to judge.
-    Pass ``geography`` if you have read it already. ``parties=False`` leaves
-    out who provides each offer and under which legal domains (coverage names
-    neither), when reading all offers. ``for_needs`` keeps, of the offers in
-    ``areas``, the statutory ones and those addressing one of these needs: all
-    that a referral for them looks at.
-    """
-    geography = geography or await gather_geography(store)
-    if areas is None:
-        catalogue = await _whole_catalogue(store, links_on, geography, parties)
-        return await _reference_data(store, catalogue, links_on)
-    found = await store.neighbours(list(areas), "AVAILABLE_IN", "in")
-    by_id = {n.id: n for pairs in found.values() for e, n in pairs if links_on is None or valid_on(e.props, links_on)}
-    services = [by_id[i] for i in sorted(by_id)]
-    needs = await store.neighbours([s.id for s in services], "ADDRESSES", "out")
-    if for_needs is not None:
-        wanted = set(for_needs)
-        services = [s for s in services if Offer(s).statutory or any(n.id in wanted for _, n in needs[s.id])]
-    ids = [s.id for s in services]
-    providers: Neighbours
-    providers, domains, available, funded = await asyncio.gather(
-        store.neighbours(ids, "PROVIDES", "in"),
-        store.neighbours(ids, "UNDER", "out"),
-        store.neighbours(ids, "AVAILABLE_IN", "out"),
-        store.neighbours(ids, "FUNDED_BY", "out"),
+def reference(index: GraphIndex, links_on: dt.date | None) -> Reference:
+    """The reference data of a catalogue whose relationships hold on ``links_on`` (all, if None)."""
+    programmes = index.kinds["Programme"]
+    parents = index.neighbours(programmes, "PART_OF", "out")
+    return Reference(
+        index.kinds["Need"],
+        index.kinds["LegalDomain"],
+        programmes,
+        {p: _ids(found, links_on) for p, found in parents.items() if found},
     )
 
-    catalogue = Catalogue(geography)
-    for service in services:
-        sid = service.id
-        catalogue.offers[sid] = Offer(
-            service,
-            providers=_ids(providers[sid], links_on),
-            needs=_ids(needs[sid], links_on),
-            legal_domains=_ids(domains[sid], links_on),
-            areas=_ids(available[sid], links_on),
-            programmes=_ids(funded[sid], links_on),
-        )
-        for _, org in providers[sid]:
-            catalogue.organisations[org.id] = org
-    return await _reference_data(store, catalogue, links_on)
 
-
-async def _reference_data(store: Store, catalogue: Catalogue, links_on: dt.date | None) -> Catalogue:
-    """Add the needs, legal domains and programmes (with their parts) to ``catalogue``."""
-    needs, domains, programmes = await asyncio.gather(
-        store.nodes_of_kind("Need"), store.nodes_of_kind("LegalDomain"), store.nodes_of_kind("Programme")
+def _catalogue(geography: Geography, reference: Reference) -> Catalogue:
+    return Catalogue(
+        geography,
+        needs=reference.needs,
+        legal_domains=reference.legal_domains,
+        programmes=reference.programmes,
+        programme_parents=reference.programme_parents,
     )
-    catalogue.needs = {n.id: n for n in needs}
-    catalogue.legal_domains = {n.id: n for n in domains}
-    catalogue.programmes = {n.id: n for n in programmes}
-    parents = await store.neighbours(list(catalogue.programmes), "PART_OF", "out")
-    catalogue.programme_parents = {p: _ids(found, links_on) for p, found in parents.items() if found}
-    return catalogue
 
 
-async def gather_county_catalogue(
-    store: Store, municipality: str, links_on: dt.date | None, for_needs: Collection[str] | None = None
-) -> Catalogue:
-    """Read the offers available anywhere in the county of ``municipality`` (a referral's world).
+def catalogue(index: GraphIndex, geography: Geography, reference: Reference, links_on: dt.date | None) -> Catalogue:
+    """Every offer with the links that hold on ``links_on`` (all, if None), and the providers among the organisations."""
+    found = _catalogue(geography, reference)
+    found.offers = dict(index.offers)
+    if links_on is not None:
+        for sid in index.dated:
+            found.offers[sid] = index.offer(sid, links_on)
+    providing = {p for offer in found.offers.values() for p in offer.providers}
+    found.organisations = {i: n for i, n in index.kinds["Organisation"].items() if i in providing}
+    return found
 
-    With ``for_needs``, only the statutory offers and those addressing one of the needs.
+
+@dataclass(frozen=True, slots=True)
+class County:
+    """Where a referral looks: a county's municipalities and all their areas (a municipality in no county: its own)."""
+
+    key: str
+    towns: tuple[str, ...]
+    areas: frozenset[str]
+
+
+def county(geography: Geography, municipality: str) -> County:
+    """The county of ``municipality``.
 
     Raises:
         NotFoundError: no municipality has the id.
     """
-    geography = await gather_geography(store)
     if municipality not in geography.municipalities:
         raise NotFoundError(f"no municipality has the id {municipality}")
-    county = geography.county_of(municipality)
-    if county is None:
-        areas = set(geography.areas_of(municipality))
-    else:
-        areas = {county} | {a for m in geography.municipalities_in(county) for a in geography.areas_of(m)}
-    return await gather_catalogue(store, links_on, sorted(areas), geography, for_needs=for_needs)
+    top = geography.county_of(municipality)
+    if top is None:
+        return County(municipality, (municipality,), frozenset(geography.areas_of(municipality)))
+    towns = geography.municipalities_in(top)
+    return County(top, tuple(towns), frozenset({top, *(a for m in towns for a in geography.areas_of(m))}))
 
 
-async def gather_case_managers(store: Store, municipality: str, day: dt.date) -> list[CaseManagerPost]:
-    """Read the case-manager posts that cover ``municipality`` on ``day``, with employer and supervisor."""
-    posts = [n for _, n in (await store.neighbours([municipality], "COVERS", "in", day))[municipality]]
+@dataclass(frozen=True, slots=True)
+class CountyOffers:
+    """The offers available in a county on a day, by id with all their links; the statutory ones; those per need."""
+
+    offers: tuple[Offer, ...]
+    statutory: frozenset[str]
+    #: Need id -> the ids of the offers addressing it (through any link, whatever its dates).
+    by_need: dict[str, frozenset[str]]
+
+    def select(self, for_needs: Collection[str] | None) -> list[Offer]:
+        """All the offers; with ``for_needs``, the statutory ones and those addressing one of the needs, by id."""
+        if for_needs is None:
+            return list(self.offers)
+        wanted = self.statutory.union(*(self.by_need.get(n, ()) for n in for_needs))
+        return [o for o in self.offers if o.id in wanted]
+
+
+def county_offers(index: GraphIndex, county: County, links_on: dt.date | None) -> CountyOffers:
+    """The offers AVAILABLE_IN (on ``links_on``) one of the county's areas."""
+    offers = tuple(index.offers[i] for i in sorted(index.available_in(county.areas, links_on)))
+    by_need: dict[str, set[str]] = {}
+    for offer in offers:
+        for need in offer.needs:
+            by_need.setdefault(need, set()).add(offer.id)
+    statutory = frozenset(o.id for o in offers if o.statutory)
+    return CountyOffers(offers, statutory, {n: frozenset(ids) for n, ids in by_need.items()})
+
+
+def county_catalogue(
+    index: GraphIndex,
+    geography: Geography,
+    reference: Reference,
+    offers: Iterable[Offer],
+    links_on: dt.date | None,
+) -> Catalogue:
+    """A referral's world: a county's ``offers`` (``CountyOffers.select``) with the links that hold on ``links_on``.
+
+    The organisations are every provider of the offers, whatever the dates.
+    """
+    found = _catalogue(geography, reference)
+    by_id = index.by_id
+    for offer in offers:
+        found.offers[offer.id] = index.offer(offer.id, links_on)
+        for org in offer.providers:
+            found.organisations[org] = by_id[org]
+    return found
+
+
+def case_managers(index: GraphIndex, municipality: str, day: dt.date) -> list[CaseManagerPost]:
+    """The case-manager posts that cover ``municipality`` on ``day``, with employer and supervisor, by id."""
+    posts = [n for _, n in index.neighbours([municipality], "COVERS", "in", day)[municipality]]
     ids = [p.id for p in posts]
-    employers, supervisors, covers = await asyncio.gather(
-        store.neighbours(ids, "EMPLOYED_BY", "out", day),
-        store.neighbours(ids, "SUPERVISED_BY", "out", day),
-        store.neighbours(ids, "COVERS", "out", day),
-    )
+    employers = index.neighbours(ids, "EMPLOYED_BY", "out", day)
+    supervisors = index.neighbours(ids, "SUPERVISED_BY", "out", day)
+    covers = index.neighbours(ids, "COVERS", "out", day)
     return [
         CaseManagerPost(
             post,
@@ -186,41 +216,40 @@ async def gather_case_managers(store: Store, municipality: str, day: dt.date) ->
     ]
 
 
-async def gather_network(store: Store, day: dt.date) -> tuple[dict[str, Node], nx.Graph[str]]:
-    """Read the organisations valid on ``day`` and build their cooperation graph (three round trips)."""
-    organisations = {n.id: n for n in await store.nodes_of_kind("Organisation", day)}
-    ids = list(organisations)
-    cooperation = await store.neighbours(ids, "COOPERATES_WITH", "both", day)
-    memberships = await store.neighbours(ids, "MEMBER_OF", "out", day)
-    edges = {e.key: e for pairs in cooperation.values() for e, _ in pairs}
-    member_edges = [e for pairs in memberships.values() for e, _ in pairs]
-    return organisations, organisation_graph(organisations, edges.values(), member_edges, day)
+def county_organisations(
+    index: GraphIndex, catalogue: Catalogue, county: County, day: dt.date, also: Iterable[str] = ()
+) -> dict[str, Node]:
+    """The organisations of the county's network on ``day``, valid that day.
 
-
-async def gather_county_network(
-    store: Store, catalogue: Catalogue, municipality: str, day: dt.date, also: Iterable[str] = ()
-) -> tuple[dict[str, Node], nx.Graph[str]]:
-    """Build the cooperation graph of the county of ``municipality`` on ``day`` (three round trips).
-
-    Its organisations are those located in the county's municipalities, the
-    providers of ``catalogue``'s offers, and ``also`` (the case managers'
-    employers): the network a case conference in the county draws on. Ties to
-    organisations outside it are left out, so a referral reads a county's
-    network, not a state's.
+    They are those located in the county's municipalities, the providers of
+    ``catalogue``'s offers, and ``also`` (the case managers' employers): the
+    network a case conference in the county draws on.
     """
-    geography = catalogue.geography
-    county = geography.county_of(municipality)
-    towns = geography.municipalities_in(county) if county is not None else [municipality]
-    located = await store.neighbours(towns, "LOCATED_IN", "in", day)
+    located = index.neighbours(county.towns, "LOCATED_IN", "in", day)
     organisations = {n.id: n for pairs in located.values() for _, n in pairs}
     organisations |= {i: n for i, n in catalogue.organisations.items() if valid_on(n.props, day)}
-    missing = sorted(set(also) - set(organisations))
-    if missing:
-        organisations |= {i: n for i, n in (await store.get_nodes(missing)).items() if valid_on(n.props, day)}
+    for i in sorted(set(also) - set(organisations)):
+        node = index.by_id.get(i)
+        if node is not None and valid_on(node.props, day):
+            organisations[i] = node
+    return organisations
+
+
+def organisation_network(index: GraphIndex, organisations: dict[str, Node], day: dt.date) -> nx.Graph[str]:
+    """The cooperation graph of ``organisations`` on ``day`` (``network.organisation_graph``).
+
+    Ties to organisations outside them are left out, so a referral reads a
+    county's network, not a state's.
+    """
     ids = sorted(organisations)
-    cooperation, memberships = await asyncio.gather(
-        store.neighbours(ids, "COOPERATES_WITH", "both", day), store.neighbours(ids, "MEMBER_OF", "out", day)
-    )
+    cooperation = index.neighbours(ids, "COOPERATES_WITH", "both", day)
+    memberships = index.neighbours(ids, "MEMBER_OF", "out", day)
     edges = {e.key: e for pairs in cooperation.values() for e, _ in pairs}
     member_edges = [e for pairs in memberships.values() for e, _ in pairs]
-    return organisations, organisation_graph(organisations, edges.values(), member_edges, day)
+    return organisation_graph(organisations, edges.values(), member_edges, day)
+
+
+def network(index: GraphIndex, day: dt.date) -> tuple[dict[str, Node], nx.Graph[str]]:
+    """The organisations valid on ``day`` and their cooperation graph: the whole network's."""
+    organisations = {i: n for i, n in index.kinds["Organisation"].items() if valid_on(n.props, day)}
+    return organisations, organisation_network(index, organisations, day)

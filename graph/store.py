@@ -128,6 +128,17 @@ class Store(ABC):
             keep_valid(tree, day)
         return reached
 
+    async def generation(self) -> str:
+        """Return a token that changes with every committed write and ``replace_all`` (one small round trip).
+
+        Equal tokens mean no write that went through kimnet committed in between,
+        from this process or any other; read caches (``graph.readcache``) are
+        keyed by it. A write that changed nothing (a replay) may leave it as it
+        was. Writes made to the database behind kimnet's back do not change it.
+        """
+        self.round_trips += 1
+        return await self._generation()
+
     async def is_empty(self) -> bool:
         """Tell whether the store holds no node at all."""
         self.round_trips += 1
@@ -215,6 +226,9 @@ class Store(ABC):
                         if below is not None and below.follows:
                             level.append((child, below, on))
         return made
+
+    @abstractmethod
+    async def _generation(self) -> str: ...
 
     @abstractmethod
     async def _is_empty(self) -> bool: ...

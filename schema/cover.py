@@ -1,8 +1,9 @@
 """Coverage: what each municipality has per need, where the gaps are, what changes, what is duplicated.
 
-Resolvers gather a catalogue from the store (a fixed number of round trips)
-and hand it to the pure functions of ``graph.coverage``; this module only
-turns their answers into GraphQL objects.
+Resolvers take the catalogue of the day from the store's read cache
+(``graph.readcache``: one small round trip while the store is unchanged) and
+hand it to the pure functions of ``graph.coverage``; this module only turns
+their answers into GraphQL objects.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from kimnet.graph.availability import TargetGroup, for_target_group
 from kimnet.graph.catalogue import Catalogue
 from kimnet.graph.duplicates import duplicates as find_duplicates
 from kimnet.graph.errors import ArgumentError, NotFoundError
-from kimnet.graph.gather import gather_catalogue
 from kimnet.graph.model import RESIDENCE_STATUSES, Node
+from kimnet.graph.readcache import reads
 from kimnet.schema.entities import TYPES, entity
 from kimnet.schema.ids import to_key
 
@@ -77,14 +78,21 @@ class TargetGroupInput:
 
 def nodes_of(catalogue: Catalogue, ids: Any, day: dt.date) -> list[Any]:
     """The entities for ids the catalogue knows (needs, legal domains, organisations, programmes, municipalities)."""
-    known: dict[str, Node] = {
-        **catalogue.needs,
-        **catalogue.legal_domains,
-        **catalogue.organisations,
-        **catalogue.programmes,
-        **catalogue.geography.municipalities,
-    }
-    return [entity(known[i], day) for i in ids if i in known]
+    # Looked up in place, not merged into one map: an answer asks dozens of times, and
+    # the maps hold a state's municipalities. Ids of different kinds never collide.
+    known: tuple[dict[str, Node], ...] = (
+        catalogue.geography.municipalities,
+        catalogue.programmes,
+        catalogue.organisations,
+        catalogue.legal_domains,
+        catalogue.needs,
+    )
+    found = []
+    for i in ids:
+        node = next((n for where in known if (n := where.get(i)) is not None), None)
+        if node is not None:
+            found.append(entity(node, day))
+    return found
 
 
 def _offers(offers: Any, day: dt.date) -> list[Any]:
@@ -174,13 +182,11 @@ def _keys(ids: list[strawberry.ID] | None) -> list[str] | None:
     return None if ids is None else [to_key(i) for i in ids]
 
 
-async def _catalogue(info: strawberry.Info[Context, None], target: TargetGroupInput | None, day: dt.date) -> Catalogue:
-    """The offers with the relationships that hold on ``day``, for ``target`` if given.
-
-    Coverage, gaps and their changes name offers, needs, programmes and places, never a provider or a legal domain.
-    """
-    catalogue = await gather_catalogue(info.context.store, day, parties=False)
-    return for_target_group(catalogue, target.target()) if target is not None else catalogue
+async def _catalogues(info: strawberry.Info[Context, None], target: TargetGroupInput | None, *days: dt.date) -> list[Catalogue]:
+    """The offers with the relationships that hold on each of ``days``, for ``target`` if given, from one generation."""
+    cached = await reads(info.context.store)
+    found = [cached.catalogue(day) for day in days]
+    return [for_target_group(c, target.target()) for c in found] if target is not None else found
 
 
 @strawberry.type
@@ -194,7 +200,7 @@ class CoverQuery:
         target: TargetGroupInput | None = None,
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
-        catalogue = await _catalogue(info, target, day)
+        [catalogue] = await _catalogues(info, target, day)
         found = rules.coverage(_municipality(catalogue, municipality), catalogue, day)
         return [
             NeedCoverage(
@@ -210,7 +216,7 @@ class CoverQuery:
         self, info: strawberry.Info[Context, None], municipality: strawberry.ID, asOf: dt.date | None = None
     ) -> list[Responsibility]:
         day = asOf or info.context.today
-        catalogue = await gather_catalogue(info.context.store, day)
+        catalogue = (await reads(info.context.store)).catalogue(day)
         return [
             responsibility(catalogue, r, day)
             for r in rules.responsibilities(_municipality(catalogue, municipality), catalogue, day)
@@ -230,7 +236,7 @@ class CoverQuery:
         target: TargetGroupInput | None = None,
     ) -> list[CoverageGap]:
         day = asOf or info.context.today
-        catalogue = await _catalogue(info, target, day)
+        [catalogue] = await _catalogues(info, target, day)
         if programme is not None:
             if needs is not None:
                 raise ArgumentError("give either needs or programme, not both")
@@ -254,8 +260,7 @@ class CoverQuery:
     ) -> CoverageChanges:
         if programme is not None and needs is not None:
             raise ArgumentError("give either needs or programme, not both")
-        catalogue = await _catalogue(info, target, from_)
-        later = await _catalogue(info, target, to)
+        catalogue, later = await _catalogues(info, target, from_, to)
         found = rules.coverage_changes(
             catalogue,
             from_,
@@ -291,7 +296,7 @@ class CoverQuery:
         municipalities: list[strawberry.ID] | None = None,
     ) -> list[DuplicateStructure]:
         day = asOf or info.context.today
-        catalogue = await gather_catalogue(info.context.store, day)
+        catalogue = (await reads(info.context.store)).catalogue(day)
         found = find_duplicates(catalogue, day, _keys(municipalities), _keys(needs))
         return [
             DuplicateStructure(

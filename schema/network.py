@@ -1,8 +1,8 @@
 """Network questions: cooperation paths, brokers, missing ties between legal domains, impact of leaving.
 
 The organisation graph (cooperation ties and shared working groups, valid on
-``asOf``) is built per request by ``graph.gather.gather_network``; the analysis
-is ``graph.network``'s.
+``asOf``) is built per request from the store's read cache (``graph.readcache``);
+the analysis is ``graph.network``'s.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import strawberry
 
 from kimnet.graph import network as analysis
 from kimnet.graph.errors import ArgumentError, NotFoundError
-from kimnet.graph.gather import gather_catalogue, gather_network
+from kimnet.graph.readcache import reads
 from kimnet.schema.cover import CoverageGap, gap_of
 from kimnet.schema.entities import TYPES, entity
 from kimnet.schema.ids import to_key
@@ -73,7 +73,7 @@ class NetworkQuery:
         asOf: dt.date | None = None,
     ) -> list[Organisation] | None:
         day = asOf or info.context.today
-        organisations, graph = await gather_network(info.context.store, day)
+        organisations, graph = (await reads(info.context.store)).network(day)
         path = analysis.cooperation_path(graph, _organisation(from_), _organisation(to))
         return None if path is None else [entity(organisations[o], day) for o in path]
 
@@ -82,7 +82,7 @@ class NetworkQuery:
         if not 1 <= top <= 500:
             raise ArgumentError(f"top must be between 1 and 500, not {top}")
         day = asOf or info.context.today
-        organisations, graph = await gather_network(info.context.store, day)
+        organisations, graph = (await reads(info.context.store)).network(day)
         return [Broker(organisation=entity(organisations[o], day), betweenness=b) for o, b in analysis.brokers(graph, top)]
 
     @strawberry.field(description="Pairs of legal domains with no cooperation tie between their organisations")
@@ -90,8 +90,9 @@ class NetworkQuery:
         self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, countWorkingGroups: bool = False
     ) -> list[LegalDomainPair]:
         day = asOf or info.context.today
-        _, graph = await gather_network(info.context.store, day)
-        catalogue = await gather_catalogue(info.context.store, day)
+        cached = await reads(info.context.store)
+        _, graph = cached.network(day)
+        catalogue = cached.catalogue(day)
         domains_of: dict[str, set[str]] = defaultdict(set)
         for offer in catalogue.offers.values():
             if offer.valid_on(day):
@@ -107,8 +108,9 @@ class NetworkQuery:
     ) -> LeavingImpact:
         day = asOf or info.context.today
         key = _organisation(organisation)
-        organisations, graph = await gather_network(info.context.store, day)
-        catalogue = await gather_catalogue(info.context.store, day)
+        cached = await reads(info.context.store)
+        organisations, graph = cached.network(day)
+        catalogue = cached.catalogue(day)
         found = analysis.impact_of_leaving(key, catalogue, graph, day)
         known = {**organisations, **catalogue.organisations}
         return LeavingImpact(

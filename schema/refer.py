@@ -2,15 +2,14 @@
 
 The case (municipality, age, residence status, needs, languages) is used for
 this request only: it is not stored, and it appears in no log line and no
-error message. The rules are ``graph.referral``'s; this module gathers the
-county's catalogue (the statutory offers and those for the case's needs), the
-covering case-manager posts and the county's cooperation network
-(``gather.gather_county_network``), and turns the answer into GraphQL objects.
+error message. The rules are ``graph.referral``'s; this module takes from the
+store's read cache (``graph.readcache``) the county's catalogue (the statutory
+offers and those for the case's needs), the covering case-manager posts and the
+county's cooperation network, and turns the answer into GraphQL objects.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from kimnet.graph.errors import ArgumentError, NotFoundError
-from kimnet.graph.gather import gather_case_managers, gather_county_catalogue, gather_county_network
+from kimnet.graph.readcache import reads
 from kimnet.graph.referral import Case, Referral, refer
 from kimnet.schema.cover import Level, ResidenceStatus, Responsibility, nodes_of, responsibility
 from kimnet.schema.entities import TYPES, entity
@@ -192,17 +191,16 @@ class ReferQuery:
             needs = tuple(dict.fromkeys(to_key(n) for n in case.needs))
         except BadIdError:
             raise ArgumentError("case.municipality and case.needs take keys (mun:…, need:…) or global ids") from None
-        store = info.context.store
+        cached = await reads(info.context.store)
         try:
-            catalogue, posts = await asyncio.gather(
-                gather_county_catalogue(store, municipality, day, for_needs=needs), gather_case_managers(store, municipality, day)
-            )
+            catalogue = cached.county_catalogue(municipality, day, for_needs=needs)
         except NotFoundError:
             raise ArgumentError("case.municipality is not a municipality; the query `municipalities` lists them") from None
         if any(n not in catalogue.needs for n in needs):
             raise ArgumentError("case.needs holds an unknown need; the query `needs` lists them")
+        posts = cached.case_managers(municipality, day)
         employers = [p.employer for p in posts if p.employer is not None]
-        organisations, network = await gather_county_network(store, catalogue, municipality, day, employers)
+        organisations, network = cached.county_network(catalogue, municipality, day, employers)
         found = refer(
             Case(
                 municipality,

@@ -25,7 +25,7 @@ from kimnet.graph.catalogue import Catalogue
 from kimnet.graph.coverage import Gap
 from kimnet.graph.coverage_matrix import Change, CoverageMatrix, coverage_matrix
 from kimnet.graph.formats.hsds import RESIDENCE_STATUS_NAMES
-from kimnet.graph.gather import gather_catalogue
+from kimnet.graph.readcache import reads
 from kimnet.graph.store import Store
 
 if TYPE_CHECKING:
@@ -312,8 +312,9 @@ async def write_coverage_report(
     if out.suffix.lower() not in REPORT_SUFFIXES:
         raise ValueError(f"the report is written as {', '.join(REPORT_SUFFIXES)}; {out.name} has none of them")
     # Each day with the relationships that hold on it, as the API's coverage questions read them.
-    catalogue = await gather_catalogue(store, as_of)
-    later = await gather_catalogue(store, compare) if compare is not None else None
+    graph = await reads(store)
+    catalogue = graph.catalogue(as_of)
+    later = graph.catalogue(compare) if compare is not None else None
     if target is not None:
         catalogue = for_target_group(catalogue, target)
         later = for_target_group(later, target) if later is not None else None

@@ -78,6 +78,8 @@ class EmbeddedStore(Store):
         self._compaction: asyncio.Task[None] | None = None
         self._audit = AuditLog(folder)
         self._audit_entries: list[AuditEntry] = []
+        # Changes with every change of memory (Store.generation); read caches are keyed by it.
+        self._generation_number = 0
 
     @classmethod
     def open(cls, folder: str | Path, *, compact_after: int = COMPACT_AFTER) -> EmbeddedStore:
@@ -182,6 +184,9 @@ class EmbeddedStore(Store):
             result[node_id] = found
         return result
 
+    async def _generation(self) -> str:
+        return str(self._generation_number)
+
     async def _is_empty(self) -> bool:
         return self._graph.number_of_nodes() == 0
 
@@ -219,6 +224,9 @@ class EmbeddedStore(Store):
                         applied.append(op)
                 if not applied:
                     return results  # every change was in place already (a replay): nothing to write or audit
+                # Memory has changed; if the journal fails below, the undo changes it back, and a
+                # spare new generation only costs a cache a rebuild.
+                self._generation_number += 1
                 entry = new_entry(actor, changes, records) if actor else None
                 # Synchronous on purpose: while the event loop waits for fsync, no reader can see
                 # a change that is in memory but not yet durable (and might still be undone).
@@ -315,6 +323,7 @@ class EmbeddedStore(Store):
             progress(0, total)
             # The snapshot goes to disk first: if that fails, memory still matches the files.
             await asyncio.to_thread(self._journal.write_snapshot, data)
+            self._generation_number += 1  # no reader runs before the fill below is done: it is synchronous
             with _collector_paused():
                 self._fill(data)
             progress(total, total)

@@ -12,7 +12,9 @@ for optimistic concurrency is the property ``_version``.
 Writes run in managed transactions (the driver retries transient failures by
 running the whole function again), so a list of changes is applied fully or not
 at all. Each change locks the node it reads before it decides, so two updates
-of the same version cannot both win.
+of the same version cannot both win. A write that changes something also gives
+the one ``Generation`` node a new random token, last in its transaction; read
+caches in every process compare it (``Store.generation``, ``graph.readcache``).
 
 A whole-graph import is too big for one transaction within a small heap (a
 state-sized graph needs several GB of transaction state), so it is staged: the
@@ -21,9 +23,9 @@ so no read sees them), tagged with the import's run id, with their
 relationships; then one short transaction checks that every staged node and
 relationship is there and swaps the labels (old ``Entity`` nodes become
 ``Retired``, staged ones ``Entity``); then the retired graph is deleted in
-batches. Until the swap, readers see the old graph; after it, the new one. An
-import that dies half-way leaves only ``Staged`` or ``Retired`` nodes, which no
-read matches and the next import deletes first.
+batches. Until the swap, readers see the old graph; after it, the new one (and
+a new generation). An import that dies half-way leaves only ``Staged`` or
+``Retired`` nodes, which no read matches and the next import deletes first.
 """
 
 from __future__ import annotations
@@ -91,10 +93,24 @@ SCHEMA: tuple[LiteralString, ...] = (
     # The audit trail lives beside the graph, under its own label (never Entity).
     "CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.id IS UNIQUE",
     "CREATE INDEX audit_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.at)",
+    # The store's generation (one node, never Entity): concurrent first writes must MERGE one, not two.
+    "CREATE CONSTRAINT generation_id IF NOT EXISTS FOR (g:Generation) REQUIRE g.id IS UNIQUE",
     "CALL db.awaitIndexes(300)",
 )
 
 CREATE_AUDIT = "CREATE (a:AuditEntry) SET a = $props"
+
+# Store.generation: a token on one node, made anew in every write transaction that changes the
+# graph and in the import's swap. A random token, not a counter: should the node ever be lost,
+# a counter would start again at a value some process has cached.
+GENERATION_ID = "graph"
+
+NEXT_GENERATION = "MERGE (g:Generation {id: $id}) SET g.token = randomUUID()"
+
+GENERATION = "MATCH (g:Generation {id: $id}) RETURN g.token AS token"
+
+# At start, so that reading it finds the label and property (Neo4j warns of unknown ones).
+FIRST_GENERATION = "MERGE (g:Generation {id: $id}) ON CREATE SET g.token = randomUUID()"
 
 AUDIT_TRAIL = (
     "MATCH (a:AuditEntry) "
@@ -400,9 +416,10 @@ class Neo4jStore(Store):
         return store
 
     async def ensure_schema(self) -> None:
-        """Create constraints and indexes that are missing (idempotent)."""
+        """Create constraints, indexes and the generation node where missing (idempotent)."""
         for statement in SCHEMA:
             await self._query(statement, routing=RoutingControl.WRITE)
+        await self._query(FIRST_GENERATION, routing=RoutingControl.WRITE, id=GENERATION_ID)
 
     async def _query(
         self, statement: LiteralString, routing: RoutingControl = RoutingControl.READ, **params: Any
@@ -474,6 +491,11 @@ class Neo4jStore(Store):
             root = found[record["id"]] = Reached(_node(record["id"], record["props"]))
             _reached_below(root, shape, record["links"])
         return [found[i] for i in ids if i in found]
+
+    async def _generation(self) -> str:
+        records = await self._query(GENERATION, id=GENERATION_ID)
+        # No node: a database that no kimnet has prepared (ensure_schema) or written to yet.
+        return str(records[0]["token"]) if records else ""
 
     async def _is_empty(self) -> bool:
         return not await self._query(ANY_NODE)
@@ -663,6 +685,10 @@ async def _apply_changes(tx: AsyncManagedTransaction, changes: Sequence[Change],
     entry = new_entry(actor, changes, [r for r in records if r]) if actor else None
     if entry is not None:
         await tx.run(CREATE_AUDIT, props=encode_entry(entry))
+    if any(records):
+        # Last: every writer locks this one node, and holds it only while committing, not while
+        # it waits for the locks of the entities it changes (so no deadlock through it either).
+        await tx.run(NEXT_GENERATION, id=GENERATION_ID)
     return results
 
 
@@ -713,3 +739,4 @@ async def _swap(tx: AsyncManagedTransaction, run: str, nodes: int, edges: int) -
         )
     await (await tx.run(RETIRE)).consume()
     await (await tx.run(PROMOTE, run=run)).consume()
+    await (await tx.run(NEXT_GENERATION, id=GENERATION_ID)).consume()

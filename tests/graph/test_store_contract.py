@@ -265,3 +265,22 @@ async def test_unknown_kinds_in_reads_are_refused(small: Store) -> None:
         await small.nodes_of_kind("Planet")
     with pytest.raises(ValueError, match="unknown relationship kind"):
         await small.neighbours(["org:a"], "LIKES", "out")
+
+
+async def test_the_generation_changes_with_every_write_and_import_and_only_then(small: Store) -> None:
+    first = await small.generation()
+    assert await small.generation() == first  # reading changes nothing
+    create = CreateNode(Node("Need", "need:housing", {"name": "Wohnen"}))
+    await small.write([create])
+    second = await small.generation()
+    assert second != first
+    await small.write([create])  # a replay: nothing changes
+    assert await small.generation() == second
+    with pytest.raises(NotFoundError):
+        await small.write([DeleteNode("need:nowhere")])  # refused: nothing changes
+    assert await small.generation() == second
+    await small.write([Link(Edge("ADDRESSES", "svc:new", "need:housing"))])
+    third = await small.generation()
+    assert third not in (first, second)
+    await small.replace_all(small_graph())
+    assert await small.generation() not in (first, second, third)

@@ -22,9 +22,9 @@ import pytest
 
 from kimnet.graph.audit import AuditQuery
 from kimnet.graph.graphdata import checksum
+from kimnet.graph.readcache import Reads
 from kimnet.graph.store import Store
 from kimnet.graph.stores.embedded import EmbeddedStore
-from kimnet.schema import refer
 from kimnet.schema.access import Role
 from kimnet.service.logs import configure
 from tests.service.hardening import bearer, served, settings
@@ -99,10 +99,10 @@ async def test_a_referral_case_leaves_no_trace(
         assert all("errors" in json.loads(a) for a in answers[1:])
 
         # An internal error whose exception text holds the case: logged as a type and a stack, no text.
-        async def broken(store: Store, municipality: str, *args: object, **kwargs: object) -> object:
+        def broken(reads: Reads, municipality: str, *args: object, **kwargs: object) -> object:
             raise KeyError(f"{municipality} {LANGUAGE} {AGE}")
 
-        monkeypatch.setattr(refer, "gather_county_catalogue", broken)
+        monkeypatch.setattr(Reads, "county_catalogue", broken)
         response = await client.post(
             "/graphql", json={"query": QUERY, "variables": {"case": CASE}}, headers=bearer(Role.CASEWORKER)
         )

@@ -1,0 +1,237 @@
+"""The read cache: what referrals and coverage questions read, held in memory per store generation.
+
+A referral or a coverage report reads thousands of offers with their links;
+reading them from the store for every request cost most of its time (tens of
+round trips, or tens of thousands of decoded records). Instead, ``reads(store)``
+asks the store for its generation (``Store.generation``: one small round trip)
+and returns the ``Reads`` of that generation: the whole graph as a
+``GraphIndex``, read once, with the plain data that ``graph.gather`` selects
+from it (kept where selecting costs more than a little: the catalogue per day,
+the organisation network per day and set of organisations).
+
+Invalidation. Every write through kimnet, from any process, and every
+``replace_all`` changes the generation in the same transaction (embedded: in
+memory, before any reader runs again). A request whose generation is not the
+cached one waits for a ``Reads`` that began after it arrived, so it never sees
+data older than a write acknowledged before it asked. A build whose reads
+straddle a write (the generation differs after them) is served to the requests
+waiting for it (its reads are as fresh as theirs) but never kept.
+
+Bounds. One generation at a time: a new build drops the cache's hold on the
+old one (requests still running keep it alive until they finish); within a
+generation the per-day and per-network entries are a few, least recently used
+first out. Concurrent requests that find the cache stale share one build.
+
+Not covered: writes made to the database behind kimnet's back (Cypher run in
+Neo4j Browser, another program) do not change the generation, so caches keep
+answering from the state before them until the next write through kimnet or a
+restart. In a Neo4j cluster, a reader that reaches a lagging member may see an
+older generation, exactly as it sees older data.
+
+Everything handed out is shared between requests: callers must not change it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable, Iterable
+from typing import Generic, TypeVar
+
+import networkx as nx
+
+from kimnet.graph import gather
+from kimnet.graph.catalogue import Catalogue, Geography
+from kimnet.graph.index import GraphIndex, read_index
+from kimnet.graph.model import Node
+from kimnet.graph.referral import CaseManagerPost
+from kimnet.graph.store import Store
+
+__all__ = ["ReadCache", "Reads", "read_cache", "reads"]
+
+#: Days whose whole catalogue one generation keeps (a state's takes some ten megabytes).
+CATALOGUE_DAYS = 4
+
+#: Days whose needs, legal domains and programmes one generation keeps (small).
+DAYS = 16
+
+#: Counties whose offers one generation keeps, per county and day (a few hundred offers each).
+COUNTIES = 128
+
+#: County networks one generation keeps, per day and set of organisations.
+NETWORKS = 64
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """A mapping that keeps the ``size`` entries used last."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        """The entry for ``key``, made by ``make`` if missing (the least recently used one goes)."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        value = self._entries[key] = make()
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return value
+
+
+class Reads:
+    """One generation of a store, in memory: the plain data that referral, coverage and network questions take.
+
+    Every method is pure Python over the index (no round trip) and returns
+    shared, read-only data.
+    """
+
+    def __init__(self, generation: str, index: GraphIndex) -> None:
+        self.generation = generation
+        self.index = index
+        self.geography: Geography = gather.geography(index)
+        self._counties: dict[str, gather.County] = {}  # one per municipality at most
+        self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS)
+        self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS)
+        self._county_offers: _Recent[tuple[str, dt.date], gather.CountyOffers] = _Recent(COUNTIES)
+        self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS)
+
+    def _reference(self, day: dt.date | None) -> gather.Reference:
+        return self._references.get(day, lambda: gather.reference(self.index, day))
+
+    def _county(self, municipality: str) -> gather.County:
+        found = self._counties.get(municipality)
+        if found is None:
+            found = self._counties[municipality] = gather.county(self.geography, municipality)
+        return found
+
+    def catalogue(self, day: dt.date | None) -> Catalogue:
+        """Every offer, with the relationships that hold on ``day`` (``gather.catalogue``)."""
+        return self._catalogues.get(day, lambda: gather.catalogue(self.index, self.geography, self._reference(day), day))
+
+    def county_catalogue(self, municipality: str, day: dt.date, for_needs: Collection[str] | None = None) -> Catalogue:
+        """The offers of the county of ``municipality`` for a referral on ``day`` (``gather.county_catalogue``).
+
+        With ``for_needs``, only the statutory offers and those addressing one of
+        the needs (through any link, whatever its dates): all that a referral for
+        them looks at.
+
+        Raises:
+            NotFoundError: no municipality has the id.
+        """
+        county = self._county(municipality)
+        offers = self._county_offers.get((county.key, day), lambda: gather.county_offers(self.index, county, day))
+        return gather.county_catalogue(self.index, self.geography, self._reference(day), offers.select(for_needs), day)
+
+    def case_managers(self, municipality: str, day: dt.date) -> list[CaseManagerPost]:
+        """The posts covering ``municipality`` on ``day`` (``gather.case_managers``)."""
+        return gather.case_managers(self.index, municipality, day)
+
+    def county_network(
+        self, catalogue: Catalogue, municipality: str, day: dt.date, also: Iterable[str] = ()
+    ) -> tuple[dict[str, Node], nx.Graph[str]]:
+        """The organisations of the county of ``municipality`` and their cooperation graph on ``day``.
+
+        See ``gather.county_organisations``; the graph is made once per day and
+        set of organisations, and frozen: it is shared.
+
+        Raises:
+            NotFoundError: no municipality has the id.
+        """
+        organisations = gather.county_organisations(self.index, catalogue, self._county(municipality), day, also)
+        key = (day, tuple(sorted(organisations)))
+        graph = self._networks.get(key, lambda: nx.freeze(gather.organisation_network(self.index, organisations, day)))
+        return organisations, graph
+
+    def network(self, day: dt.date) -> tuple[dict[str, Node], nx.Graph[str]]:
+        """Every organisation valid on ``day`` and the whole cooperation graph (``gather.network``)."""
+        return gather.network(self.index, day)
+
+
+class _Build:
+    """One build of ``Reads`` in flight, and when it began among the builds of its cache."""
+
+    def __init__(self, number: int, task: asyncio.Task[Reads]) -> None:
+        self.number = number
+        self.task = task
+
+
+class ReadCache:
+    """The ``Reads`` of one store's current generation, built by one request at a time."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._current: Reads | None = None
+        self._current_number = 0  # the number of the build that made it
+        self._build: _Build | None = None
+        self._builds = 0  # builds begun so far: a build numbered above a request's count began after it arrived
+        #: Builds kept and builds thrown away (their reads straddled a write), for tests and metrics.
+        self.kept = 0
+        self.discarded = 0
+
+    async def reads(self) -> Reads:
+        """Return reads at least as new as every write acknowledged before this call.
+
+        One round trip when the cache is current; otherwise waits for a build
+        (the whole graph: one round trip per node kind and relationship type).
+
+        Raises:
+            StoreError: the store failed while reading; the next call tries again.
+        """
+        arrived = self._builds
+        generation = await self._store.generation()
+        while True:
+            current = self._current
+            # Current, or begun after this request arrived (a write landed between the two).
+            if current is not None and (current.generation == generation or self._current_number > arrived):
+                return current
+            build = self._build
+            if build is None:
+                self._current = None  # one generation at a time: let the old one go
+                self._builds += 1
+                task = asyncio.ensure_future(self._read(self._builds))
+                # Its waiters see its error; if they have all given up, nobody is left to be told.
+                task.add_done_callback(lambda done: done.cancelled() or done.exception())
+                build = self._build = _Build(self._builds, task)
+            # Shielded: a request that gives up must not cancel the build others wait for.
+            found = await asyncio.shield(build.task)
+            if build.number > arrived:
+                return found  # its reads all began after this request arrived
+            generation = await self._store.generation()
+
+    async def _read(self, number: int) -> Reads:
+        try:
+            before = await self._store.generation()
+            index = await read_index(self._store)
+            after = await self._store.generation()
+            found = Reads(before, index)
+            if before == after:
+                self._current, self._current_number = found, number
+                self.kept += 1
+            else:
+                self.discarded += 1
+            return found
+        finally:
+            self._build = None
+
+
+_caches: weakref.WeakKeyDictionary[Store, ReadCache] = weakref.WeakKeyDictionary()
+
+
+def read_cache(store: Store) -> ReadCache:
+    """The read cache of ``store`` (made on first use; it goes with the store)."""
+    cache = _caches.get(store)
+    if cache is None:
+        cache = _caches[store] = ReadCache(store)
+    return cache
+
+
+async def reads(store: Store) -> Reads:
+    """Return the ``Reads`` of ``store``'s current generation (see the module's docstring)."""
+    return await read_cache(store).reads()

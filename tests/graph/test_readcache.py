@@ -1,0 +1,242 @@
+"""The read cache: answers from memory that follow every write through kimnet, on both stores."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gc
+import subprocess
+import sys
+import weakref
+
+import pytest
+
+from kimnet.graph import readcache
+from kimnet.graph.changes import CreateNode, Link
+from kimnet.graph.errors import StoreUnavailableError
+from kimnet.graph.graphdata import GraphData
+from kimnet.graph.index import GraphIndex, read_index
+from kimnet.graph.model import Edge, Node
+from kimnet.graph.readcache import ReadCache, reads
+from kimnet.graph.store import Store
+from kimnet.graph.stores.neo4j import Neo4jStore
+from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
+from tests.schema.conftest import make_runner
+
+DAY = "2021-07-01"
+
+GAPS = """{ coverageGaps(programme: "prog:durchstarten", asOf: "2021-07-01") { municipality { key } programme { key } } }"""
+
+REFERRAL = """{ referral(case: {municipality: "mun:olfen", needs: ["need:ausbildung"], age: 22, asOf: "2021-07-01"}) {
+  needs { offers { offer { key } } } excluded { offer { key } } conference { members { organisation { key } } } } }"""
+
+#: An offer of module 5 of Durchstarten for the whole county: the gap the seed has everywhere closes.
+MODULE_5 = [
+    CreateNode(Node("Service", "svc:b5-kreis", {"name": "Baustein 5 im Kreis", "minAge": 18, "maxAge": 27})),
+    Link(Edge("PROVIDES", "org:geba", "svc:b5-kreis")),
+    Link(Edge("ADDRESSES", "svc:b5-kreis", "need:ausbildung")),
+    Link(Edge("FUNDED_BY", "svc:b5-kreis", "prog:durchstarten-b5")),
+    Link(Edge("AVAILABLE_IN", "svc:b5-kreis", "reg:kreis-coesfeld")),
+]
+
+
+def _module_5_gaps(data: dict[str, object]) -> int:
+    gaps = data["coverageGaps"]
+    assert isinstance(gaps, list)
+    return sum(g["programme"]["key"] == "prog:durchstarten-b5" for g in gaps)
+
+
+def _offers(data: dict[str, object]) -> list[str]:
+    referral = data["referral"]
+    assert isinstance(referral, dict)
+    return [o["offer"]["key"] for need in referral["needs"] for o in need["offers"]]
+
+
+async def test_cached_answers_change_right_after_a_write(seeded: Store) -> None:
+    run = make_runner(seeded)
+    assert _module_5_gaps(await run(GAPS)) == 11
+    assert "svc:b5-kreis" not in _offers(await run(REFERRAL))
+    cached = await reads(seeded)
+    assert await reads(seeded) is cached  # the same generation: the same reads
+    await seeded.write(MODULE_5)
+    assert _module_5_gaps(await run(GAPS)) == 0
+    assert "svc:b5-kreis" in _offers(await run(REFERRAL))
+    assert await reads(seeded) is not cached
+
+
+async def test_cached_answers_change_right_after_an_import(seeded: Store, seed_data: GraphData) -> None:
+    run = make_runner(seeded)
+    await seeded.write(MODULE_5)
+    assert _module_5_gaps(await run(GAPS)) == 0
+    await seeded.replace_all(seed_data)
+    assert _module_5_gaps(await run(GAPS)) == 11
+
+
+async def test_while_the_store_is_unchanged_a_request_costs_one_round_trip(seeded: Store) -> None:
+    run = make_runner(seeded)
+    await run(REFERRAL)
+    seeded.round_trips = 0
+    await run(REFERRAL)
+    await run(GAPS)
+    assert seeded.round_trips == 2  # the generation, once per request
+
+
+async def test_concurrent_first_requests_share_one_build(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ReadCache(seeded)
+    builds = 0
+
+    async def counted(store: Store) -> GraphIndex:
+        nonlocal builds
+        builds += 1
+        return await read_index(store)
+
+    monkeypatch.setattr(readcache, "read_index", counted)
+    found = await asyncio.gather(*(cache.reads() for _ in range(10)))
+    assert builds == 1
+    assert all(r is found[0] for r in found)
+    assert (cache.kept, cache.discarded) == (1, 0)
+
+
+async def test_a_build_torn_by_a_write_is_served_to_its_requests_but_not_kept(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ReadCache(seeded)
+
+    async def torn(store: Store) -> GraphIndex:
+        index = await read_index(store)
+        await store.write(MODULE_5[:1])  # lands while the reads are going on
+        return index
+
+    monkeypatch.setattr(readcache, "read_index", torn)
+    first = await cache.reads()
+    assert "svc:b5-kreis" not in first.index.offers
+    assert (cache.kept, cache.discarded) == (0, 1)
+    monkeypatch.undo()
+    second = await cache.reads()
+    assert "svc:b5-kreis" in second.index.offers
+    assert (cache.kept, cache.discarded) == (1, 1)
+
+
+async def test_a_request_never_takes_a_build_that_began_before_it(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ReadCache(seeded)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(store: Store) -> GraphIndex:
+        index = await read_index(store)
+        started.set()
+        await release.wait()
+        return index
+
+    monkeypatch.setattr(readcache, "read_index", slow)
+    early = asyncio.ensure_future(cache.reads())
+    await started.wait()  # the early build has read the graph
+    await seeded.write(MODULE_5[:1])  # acknowledged before the late request asks
+    monkeypatch.undo()
+    late = asyncio.ensure_future(cache.reads())
+    await asyncio.sleep(0)
+    release.set()
+    assert "svc:b5-kreis" not in (await early).index.offers
+    assert "svc:b5-kreis" in (await late).index.offers
+
+
+async def test_a_request_that_asked_before_a_write_takes_the_reads_built_after_it(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ReadCache(seeded)
+    await cache.reads()
+    real = seeded.generation
+    asked, answer = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> str:  # the old generation, heard late
+        token = await real()
+        asked.set()
+        await answer.wait()
+        return token
+
+    monkeypatch.setattr(seeded, "generation", slow)
+    late = asyncio.ensure_future(cache.reads())
+    await asked.wait()
+    monkeypatch.undo()
+    await seeded.write(MODULE_5[:1])
+    fresh = await cache.reads()
+    answer.set()
+    assert await late is fresh  # not a third build
+    assert cache.kept == 2
+
+
+async def test_a_failed_build_fails_its_requests_and_the_next_request_builds_again(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ReadCache(seeded)
+
+    async def down(store: Store) -> GraphIndex:
+        raise StoreUnavailableError("the database is down")
+
+    monkeypatch.setattr(readcache, "read_index", down)
+    with pytest.raises(StoreUnavailableError):
+        await asyncio.gather(cache.reads(), cache.reads())
+    monkeypatch.undo()
+    assert "svc:ds-coaching-cv" in (await cache.reads()).index.offers
+
+
+async def test_the_cache_lets_go_of_an_old_generation(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    old = weakref.ref(await cache.reads())
+    await seeded.write(MODULE_5[:1])
+    await cache.reads()
+    gc.collect()
+    assert old() is None
+
+
+async def test_a_day_is_a_key_of_the_catalogues_not_a_stale_answer(seeded: Store) -> None:
+    cached = await reads(seeded)
+    before, after = cached.catalogue(dt.date(2021, 7, 1)), cached.catalogue(dt.date(2023, 7, 1))
+    assert before is cached.catalogue(dt.date(2021, 7, 1))
+    assert before is not after
+
+
+@pytest.mark.neo4j
+async def test_a_write_through_another_neo4j_store_is_seen(neo4j_store: Neo4jStore | None, seed_data: GraphData) -> None:
+    assert neo4j_store is not None
+    await neo4j_store.replace_all(seed_data)
+    run = make_runner(neo4j_store)
+    assert _module_5_gaps(await run(GAPS)) == 11
+    other = await Neo4jStore.connect(NEO4J_URI, "neo4j", NEO4J_PASSWORD)  # another process would have its own
+    try:
+        await other.write(MODULE_5)
+    finally:
+        await other.close()
+    assert _module_5_gaps(await run(GAPS)) == 0
+
+
+#: Writes MODULE_5's offer from another process, through kimnet's store (argv: URI, password).
+WRITER = """
+import asyncio, sys
+from kimnet.graph.changes import CreateNode, Link
+from kimnet.graph.model import Edge, Node
+from kimnet.graph.stores.neo4j import Neo4jStore
+
+async def main():
+    store = await Neo4jStore.connect(sys.argv[1], "neo4j", sys.argv[2])
+    await store.write([
+        CreateNode(Node("Service", "svc:b5-kreis", {"name": "Baustein 5 im Kreis"})),
+        Link(Edge("FUNDED_BY", "svc:b5-kreis", "prog:durchstarten-b5")),
+        Link(Edge("AVAILABLE_IN", "svc:b5-kreis", "reg:kreis-coesfeld")),
+    ])
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.neo4j
+async def test_a_write_from_another_process_is_seen(neo4j_store: Neo4jStore | None, seed_data: GraphData) -> None:
+    assert neo4j_store is not None
+    await neo4j_store.replace_all(seed_data)
+    run = make_runner(neo4j_store)
+    assert _module_5_gaps(await run(GAPS)) == 11
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", WRITER, NEO4J_URI, NEO4J_PASSWORD], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert _module_5_gaps(await run(GAPS)) == 0
