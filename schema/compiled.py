@@ -20,7 +20,17 @@ graphql-core's own field collection. A relationship field with ``where`` (whose
 filter needs its own lookups), ``@defer``, or a field it does not know sends the
 whole root field down the ordinary path, which prefetches a level per round trip
 (``schema.fastpath``); so does an error (a bad cursor), whose message and path the
-ordinary path reports. Tests compare both paths on every kind and field.
+ordinary path reports.
+
+A root field that answers with plain objects (a referral, the coverage, the
+gaps) is written whole the same way: each selected field that is an attribute
+(no resolver, arguments, permissions or extensions) is read with ``getattr`` and
+written with its type's serializer, entities below it from their nodes. A
+relationship field below such an answer (each would be a read), or any field
+with a resolver, leaves the answer to graphql-core; so does a null where the
+schema promises a value, whose error graphql-core reports.
+
+Tests compare both paths on every kind and field, and on the plain answers.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
@@ -96,6 +107,15 @@ class _PagePlan:
     all_props: bool = False  # orderBy reads any property of the related nodes
 
 
+@dataclass(frozen=True, slots=True)
+class _ValuePlan:
+    """How to write one value: nonNull or list (``detail``: the inner plan), leaf (its serializer),
+    object (a plan per kind it may be: an entity plan, or (key, attribute, plan) per field)."""
+
+    what: str
+    detail: Any
+
+
 def _scalar(graphql_type: GraphQLOutputType) -> Scalar:
     """The serializer of a scalar field's type, and whether it is a list."""
     inner = graphql_type.of_type if is_non_null_type(graphql_type) else graphql_type
@@ -130,10 +150,36 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         # Only a root field's answer: below a list that graphql-core completes item by item,
         # a read per item would be a round trip per item.
-        ours = isinstance(result, Connection) or getattr(getattr(result, "_node", None), "kind", None) == return_type.name
-        if path.prev is not None or not ours:
-            return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
-        return self._complete_root(return_type, field_details_list, info, path, result, position_context)
+        if path.prev is None:
+            ours = isinstance(result, Connection) or getattr(getattr(result, "_node", None), "kind", None) == return_type.name
+            if ours:
+                return self._complete_root(return_type, field_details_list, info, path, result, position_context)
+            written = self._write_plain(return_type, field_details_list, result)
+            if written is not None:
+                return written
+        return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if path.prev is None and isinstance(result, list):
+            written = self._write_plain(return_type, field_details_list, result)
+            if written is not None:
+                return written
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _write_plain(self, graphql_type: GraphQLOutputType, field_details_list: Any, result: Any) -> Any:
+        """A root answer of plain objects (a referral, coverage, gaps) written whole; None: not one."""
+        try:
+            return self._write_value(self._value_plan(graphql_type, field_details_list), result)
+        except _UnsupportedError:
+            return None  # nothing was read or changed: the ordinary path starts afresh
 
     async def _complete_root(
         self,
@@ -168,6 +214,43 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         return await done if self.is_awaitable(done) else done
 
     # -- plans ------------------------------------------------------------------------------
+
+    def _value_plan(self, graphql_type: GraphQLOutputType, field_details_list: Any) -> _ValuePlan:
+        """How to write a value of ``graphql_type`` whose objects hold their fields as attributes."""
+        if is_non_null_type(graphql_type):
+            return _ValuePlan("nonNull", self._value_plan(graphql_type.of_type, field_details_list))
+        if is_list_type(graphql_type):
+            return _ValuePlan("list", self._value_plan(graphql_type.of_type, field_details_list))
+        named = get_named_type(graphql_type)
+        if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+            return _ValuePlan("leaf", named.serialize)
+        kinds = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
+        plans: dict[str, Any] = {}
+        for kind in kinds:
+            assert isinstance(kind, GraphQLObjectType)
+            plans[kind.name] = self._object_plan(kind, field_details_list)
+        return _ValuePlan("object", plans)
+
+    def _object_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> _EntityPlan | list[Any]:
+        if object_type.name in TYPES:
+            plan = self._entity_plan(object_type, field_details_list)
+            if plan.links:
+                raise _UnsupportedError("relationship fields below a plain answer")  # each would be a read
+            return plan
+        fields: list[Any] = []
+        for key, details in self._subfields(object_type, field_details_list).items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                fields.append((key, None, object_type.name))
+                continue
+            field_def = object_type.fields[name]
+            made = (field_def.extensions or {}).get("strawberry-definition")
+            # Only a field that is an attribute: a resolver, arguments, permissions or extensions
+            # are graphql-core's to run.
+            if made is None or made.base_resolver is not None or made.arguments or made.permission_classes or made.extensions:
+                raise _UnsupportedError(f"{object_type.name}.{name}")
+            fields.append((key, made.python_name, self._value_plan(field_def.type, details)))
+        return fields
 
     def _subfields(self, object_type: GraphQLObjectType, field_details_list: Any) -> Any:
         grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
@@ -350,6 +433,30 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
             else:
                 out[key] = detail
         return out
+
+    def _write_value(self, plan: _ValuePlan, value: Any) -> Any:
+        what, detail = plan.what, plan.detail
+        if value is None:
+            if what == "nonNull":
+                raise _UnsupportedError("null where the schema promises a value")  # graphql-core's error to report
+            return None
+        if what == "nonNull":
+            return self._write_value(detail, value)
+        if what == "leaf":
+            return detail(value)
+        if what == "list":
+            return [self._write_value(detail, item) for item in value]
+        node = value.__dict__.get("_node")
+        kind = node.kind if node is not None else type(value).__strawberry_definition__.name
+        object_plan = detail.get(kind)
+        if object_plan is None:
+            raise _UnsupportedError(f"a {kind} where the schema expects {sorted(detail)}")
+        if isinstance(object_plan, _EntityPlan):
+            return self._write_entity(object_plan, Reached(node), node, value._day)
+        return {
+            key: (self._write_value(sub, getattr(value, attribute)) if attribute is not None else sub)
+            for key, attribute, sub in object_plan
+        }
 
     def _write_link(self, link: _Link, reached: Reached, day: dt.date | None) -> dict[str, Any]:
         on = link.follow.as_of or day

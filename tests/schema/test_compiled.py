@@ -23,6 +23,8 @@ from kimnet.schema.kinds import targets_of
 from kimnet.schema.limits import Limits
 from kimnet.schema.root import schema
 
+from .conftest import ADMIN
+
 #: Queries of every field are big; the limits are not what these tests are about.
 ROOMY = Policy(limits=Limits(max_cost=10**9, max_tokens=10**5, max_aliases=100))
 
@@ -69,6 +71,27 @@ SHAPES = [
     """query($day: Date) { regions(asOf: $day) { nodes { key partOf { nodes { key } } reach: offers { totalCount } } } }""",
 ]
 
+#: Root answers of plain objects (referral, coverage, gaps, changes, duplicates), written whole.
+PLAIN = [
+    """query($day: Date) { referral(case: {municipality: "mun:olfen", age: 22, residenceStatus: DULDUNG,
+         needs: ["need:ausbildung", "need:sprache"], languages: ["ar"], asOf: $day}) { __typename asOf
+       needs { need { key name } offers { offer { id key name validTo } organisations { key } legalDomains { key }
+               level languageMatch reasons } }
+       excluded { offer { key } need { key } reasons { kind message } }
+       responsibilities { legalDomain { key } level offers { key } organisations { key name } }
+       caseManagers { post { key fte } employer { key name } supervisor { key name } }
+       conference { anchor { key } members { organisation { key name } needs { key } legalDomains { key }
+                    cooperationPath { key } } uncoveredNeeds { key } uncoveredLegalDomains { key } } } }""",
+    """query($day: Date) { coverageGaps(asOf: $day) { municipality { key name } population need { key } programme { key } } }""",
+    """query($day: Date) { coverage(municipality: "mun:olfen", asOf: $day) { need { key } level offers { offer { key } level } }
+       responsibilities(municipality: "mun:nottuln", asOf: $day) { legalDomain { key } level offers { key } organisations { key } } }""",
+    """query { coverageChanges(from: "2022-06-01", to: "2023-06-01") { opened { municipality { key } need { key } }
+       closed { municipality { key } need { key } } moved { municipality { key } need { key } before after }
+       ended { key } started { key } } }""",
+    """query($day: Date) { duplicates(municipalities: ["mun:olfen"], asOf: $day) { municipality { key } need { key }
+       offers { key } providers { key } sharedProgrammes { key } } }""",
+]
+
 #: Answered by the ordinary path (a filtered relationship field; a bad cursor): the same answers all the same.
 FALLBACKS = [
     """query($day: Date) { organisations(first: 5, asOf: $day) { nodes { key
@@ -93,12 +116,17 @@ async def _both(store: Store, query: str, variables: dict[str, Any], monkeypatch
 
     with monkeypatch.context() as patch:
         patch.setattr(fastpath, "prefetch_below", counting)
-        compiled = await schema.execute(query, variable_values=variables, context_value=Context(store, policy=ROOMY))
+        compiled = await schema.execute(
+            query, variable_values=variables, context_value=Context(store, principal=ADMIN, policy=ROOMY)
+        )
     with monkeypatch.context() as patch:
         # No plan is made: every root field takes the ordinary path, graphql-core completing each field.
         patch.setattr(CompiledReads, "_entity_plan", _no_plan)
         patch.setattr(CompiledReads, "_page_plan", _no_plan)
-        plain = await schema.execute(query, variable_values=variables, context_value=Context(store, policy=ROOMY))
+        patch.setattr(CompiledReads, "_value_plan", _no_plan)
+        plain = await schema.execute(
+            query, variable_values=variables, context_value=Context(store, principal=ADMIN, policy=ROOMY)
+        )
     return (
         (compiled.data, [e.formatted for e in compiled.errors or ()]),
         (plain.data, [e.formatted for e in plain.errors or ()]),
@@ -126,6 +154,26 @@ async def test_paging_ordering_fragments_and_directives_answer_as_graphql_core_d
     assert compiled == plain
     assert not plain[1], plain[1]
     assert fell_back == 0
+
+
+@pytest.mark.parametrize("query", PLAIN)
+async def test_plain_root_answers_are_written_as_graphql_core_writes_them(
+    seeded: Store, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = 0
+    original = CompiledReads._write_plain
+
+    def counting(self: CompiledReads, *args: Any) -> Any:
+        nonlocal written
+        answer = original(self, *args)
+        written += answer is not None
+        return answer
+
+    monkeypatch.setattr(CompiledReads, "_write_plain", counting)
+    compiled, plain, _ = await _both(seeded, query, {"day": "2021-07-01"}, monkeypatch)
+    assert compiled == plain
+    assert not plain[1], plain[1]
+    assert written > 0  # written by the plan, not field by field
 
 
 @pytest.mark.parametrize("query", FALLBACKS)
