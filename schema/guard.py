@@ -8,6 +8,10 @@ production alike:
    added to validation;
 2. before validation, ``check_limits`` refuses a request over a limit (and
    validation, which could be slow on a hostile document, is skipped);
+   a document that passed both is kept (``Documents``), and a later request
+   with the same text, under the same limits and rules, reuses it: it is not
+   parsed or validated again, and of the limits only what its variables decide
+   is checked again (``Checked.recheck``);
 3. before execution, ``check_operation`` refuses an operation with a root
    field above the caller's role, whole, so that it changes nothing;
 4. afterwards every error gets its public form: unexpected ones are masked,
@@ -28,14 +32,15 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext
 
@@ -48,10 +53,10 @@ from kimnet.graph.errors import (
     StoreUnavailableError,
 )
 from kimnet.schema.access import ANONYMOUS, Principal, check_operation
-from kimnet.schema.limits import Limits, check_limits
+from kimnet.schema.limits import Checked, Limits, check_limits
 from kimnet.schema.privacy import is_sensitive, redact, request_values, schema_names, variable_names
 
-__all__ = ["DEVELOPMENT", "Guard", "GuardedSchema", "Policy", "error_code"]
+__all__ = ["DEVELOPMENT", "Documents", "Guard", "GuardedSchema", "Policy", "error_code"]
 
 log = logging.getLogger("kimnet.graphql")
 
@@ -118,8 +123,66 @@ def _context_of(execution_context: ExecutionContext) -> tuple[Policy, Principal]
     return getattr(context, "policy", DEVELOPMENT), getattr(context, "principal", ANONYMOUS)
 
 
+#: What parsing, checking the limits and validating a document depend on, besides the schema:
+#: its text, the parse options, the validation rules and the limits.
+DocumentKey: TypeAlias = tuple[str, tuple[tuple[str, Any], ...], tuple[type[ASTValidationRule], ...], Limits]
+
+
+class Documents:
+    """Documents of one schema that parsed, passed the limits and validated without errors, by ``DocumentKey``.
+
+    Parsing and validating take most of a small request's time, and clients send
+    the same few documents again and again. A document is reused only under the
+    key it was checked under, so the answer is what checking it again would give;
+    documents with errors are never kept (they are checked again each time).
+
+    Bounded, so that unique documents cannot grow memory much: at most ``size``
+    documents and ``budget`` characters of text (a parsed document takes 60 to
+    200 bytes per character, so the default is at most about 25 MB), texts over
+    ``longest`` characters are not kept, and the least recently used go first.
+    """
+
+    def __init__(self, size: int = 256, budget: int = 131_072, longest: int = 16_384) -> None:
+        self.size = size
+        self.budget = budget
+        self.longest = longest
+        self._kept: OrderedDict[DocumentKey, Checked] = OrderedDict()
+        self._characters = 0
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def key(self, execution_context: ExecutionContext, limits: Limits) -> DocumentKey | None:
+        """The key of this request's document, or None if it is not to be kept (no text, or a long one)."""
+        query = execution_context.query
+        if query is None or len(query) > self.longest:
+            return None
+        options = tuple(sorted(execution_context.parse_options.items()))
+        return query, options, tuple(execution_context.validation_rules), limits
+
+    def get(self, key: DocumentKey) -> Checked | None:
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+        return found
+
+    def keep(self, key: DocumentKey, checked: Checked) -> None:
+        if key not in self._kept:
+            self._characters += len(key[0])
+        self._kept[key] = checked
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.size or self._characters > self.budget:
+            dropped, _ = self._kept.popitem(last=False)
+            self._characters -= len(dropped[0])
+
+
 class Guard(SchemaExtension):
     """Applies the request's policy and principal: see the module docstring."""
+
+    #: The request's key in its schema's ``Documents``, if it has one.
+    _key: DocumentKey | None = None
+    #: The kept document the request reuses, if any.
+    _known: Checked | None = None
 
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context
@@ -127,6 +190,12 @@ class Guard(SchemaExtension):
         ctx.parse_options["max_tokens"] = policy.limits.max_tokens
         if policy.production:
             ctx.validation_rules = (*ctx.validation_rules, NoSchemaIntrospectionCustomRule)
+        documents: Documents | None = getattr(ctx.schema, "documents", None)
+        if documents is not None and ctx.graphql_document is None:
+            self._key = documents.key(ctx, policy.limits)
+            self._known = documents.get(self._key) if self._key is not None else None
+            if self._known is not None:
+                ctx.graphql_document = self._known.document  # strawberry parses only when no document is set
         yield
         result = ctx.result
         if result is not None and result.errors:
@@ -162,13 +231,24 @@ class Guard(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         policy, _ = _context_of(ctx)
+        known = self._known if self._known is not None and self._known.document is ctx.graphql_document else None
+        checked: Checked | None = None
         if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
             try:
-                check_limits(ctx.graphql_document, ctx.schema._schema, ctx.variables or {}, policy.limits)
+                if known is not None:
+                    known.recheck(ctx.variables or {})
+                    # It validated without errors when it was kept; no errors set means strawberry does not validate.
+                    ctx.pre_execution_errors = []
+                else:
+                    checked = check_limits(ctx.graphql_document, ctx.schema._schema, ctx.variables or {}, policy.limits)
             except LimitError as exc:
                 # Set before validation runs, so that strawberry skips it: a hostile document is not walked again.
                 ctx.pre_execution_errors = [GraphQLError(str(exc), original_error=exc)]
         yield
+        documents: Documents | None = getattr(ctx.schema, "documents", None)
+        valid = ctx.pre_execution_errors is not None and not ctx.pre_execution_errors
+        if checked is not None and valid and documents is not None and self._key is not None:
+            documents.keep(self._key, checked)
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
@@ -183,7 +263,12 @@ class Guard(SchemaExtension):
 
 
 class GuardedSchema(strawberry.Schema):
-    """A schema that logs errors without the values a request carries."""
+    """A schema that logs errors without the values a request carries, and keeps its checked documents."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The documents the ``Guard`` reuses (one set per schema, since validation depends on the schema).
+        self.documents = Documents()
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         sensitive = execution_context is None or is_sensitive(execution_context.query)

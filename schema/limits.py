@@ -22,6 +22,11 @@ the next one many times) is measured in linear time and refused by its
 exponential cost, never expanded. Messages say the limit, the value found and
 the setting that changes it; they never repeat input values.
 
+Most of the check depends on the document alone: ``check_limits`` returns a
+``Checked`` that repeats for another request with the same document, schema
+and limits only what its variables decide (their lengths and depth, and the
+cost when a variable gives a page size or the ids).
+
 >>> from graphql import parse
 >>> measure(parse("{ a { b } c }"), None, {}, Limits())
 Measure(depth=2, aliases=0, cost=3)
@@ -54,7 +59,7 @@ from graphql import (
 
 from kimnet.graph.errors import LimitError
 
-__all__ = ["Limits", "Measure", "check_inputs", "check_limits", "measure"]
+__all__ = ["Checked", "Limits", "Measure", "check_inputs", "check_limits", "check_literals", "check_variables", "measure"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,8 @@ class _Walk:
         self.limits = limits
         self.memo: dict[str, Measure] = {}
         self.open: set[str] = set()
+        #: Whether a page size or ids came from a variable, so that the cost depends on the request's values.
+        self.sized_by_variables = False
 
     def type_named(self, name: str) -> GraphQLNamedType | None:
         return self.schema.get_type(name) if self.schema is not None else None
@@ -141,7 +148,9 @@ class _Walk:
 
     def size(self, node: FieldNode, args: Mapping[str, Any], root: bool) -> int:
         """How many items this field multiplies what is below it by."""
-        given = {a.name.value: self.value(a.value) for a in node.arguments or ()}
+        nodes = {a.name.value: a.value for a in node.arguments or ()}
+        # Only these three are read, so that ``sized_by_variables`` says whether the cost can change with the variables.
+        given = {name: self.value(nodes[name]) for name in ("first", "last", "ids") if name in nodes}
         if "first" in args or "last" in args:
             sizes = [v for k in ("first", "last") if isinstance(v := given.get(k), int)]
             for name in ("first", "last"):
@@ -158,6 +167,7 @@ class _Walk:
 
     def value(self, node: ValueNode) -> Any:
         if isinstance(node, VariableNode):
+            self.sized_by_variables = True
             return self.variables.get(node.name.value)
         if isinstance(node, IntValueNode):
             try:
@@ -175,8 +185,12 @@ def measure(document: DocumentNode, schema: GraphQLSchema | None, variables: Map
     Raises:
         LimitError: a ``first``/``last`` above ``max_page_size``.
     """
-    walk = _Walk(document, schema, variables, limits)
+    return _measure(_Walk(document, schema, variables, limits), document)
+
+
+def _measure(walk: _Walk, document: DocumentNode) -> Measure:
     total = _NOTHING
+    schema = walk.schema
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             root = None
@@ -187,49 +201,69 @@ def measure(document: DocumentNode, schema: GraphQLSchema | None, variables: Map
 
 
 def check_inputs(document: DocumentNode, variables: Mapping[str, Any], limits: Limits) -> None:
-    """Refuse argument values that are too long, too many or nested too deep.
+    """Refuse argument values that are too long, too many or nested too deep: the variables, then the literals.
 
     Raises:
         LimitError: the message names the limit and its setting, never the value.
     """
+    check_variables(variables, limits)
+    check_literals(document, limits)
 
-    def too_long(length: int) -> LimitError:
-        return LimitError(
-            f"a text argument has {length} characters; at most {limits.max_string_length} are allowed (KIMNET_MAX_STRING_LENGTH)"
-        )
 
-    def too_many(length: int) -> LimitError:
-        return LimitError(
-            f"a list argument has {length} entries; at most {limits.max_list_length} are allowed (KIMNET_MAX_LIST_LENGTH)"
-        )
+def _too_long(length: int, limits: Limits) -> LimitError:
+    return LimitError(
+        f"a text argument has {length} characters; at most {limits.max_string_length} are allowed (KIMNET_MAX_STRING_LENGTH)"
+    )
 
-    too_deep = LimitError(f"an argument is nested more than {limits.max_input_depth} levels deep (KIMNET_MAX_INPUT_DEPTH)")
 
+def _too_many(length: int, limits: Limits) -> LimitError:
+    return LimitError(
+        f"a list argument has {length} entries; at most {limits.max_list_length} are allowed (KIMNET_MAX_LIST_LENGTH)"
+    )
+
+
+def _too_deep(limits: Limits) -> LimitError:
+    return LimitError(f"an argument is nested more than {limits.max_input_depth} levels deep (KIMNET_MAX_INPUT_DEPTH)")
+
+
+def check_variables(variables: Mapping[str, Any], limits: Limits) -> None:
+    """Refuse variable values that are too long, too many or nested too deep.
+
+    Raises:
+        LimitError: the message names the limit and its setting, never the value.
+    """
     # Iterative, so that hostile nesting cannot exhaust the Python stack.
     stack: list[tuple[Any, int]] = [(v, 1) for v in variables.values()]
     while stack:
         value, depth = stack.pop()
         if depth > limits.max_input_depth:
-            raise too_deep
+            raise _too_deep(limits)
         if isinstance(value, str) and len(value) > limits.max_string_length:
-            raise too_long(len(value))
+            raise _too_long(len(value), limits)
         if isinstance(value, list):
             if len(value) > limits.max_list_length:
-                raise too_many(len(value))
+                raise _too_many(len(value), limits)
             stack += [(v, depth + 1) for v in value]
         elif isinstance(value, dict):
             stack += [(v, depth + 1) for v in value.values()]
 
+
+def check_literals(document: DocumentNode, limits: Limits) -> None:
+    """Refuse literal arguments in ``document`` that are too long, too many or nested too deep.
+
+    Raises:
+        LimitError: the message names the limit and its setting, never the value.
+    """
     nodes: list[tuple[Any, int]] = [(document, 0)]
     while nodes:
         node, depth = nodes.pop()
         if isinstance(node, StringValueNode) and len(node.value) > limits.max_string_length:
-            raise too_long(len(node.value))
+            raise _too_long(len(node.value), limits)
         if isinstance(node, ListValueNode | ObjectValueNode):
             if depth > limits.max_input_depth:
-                raise too_deep
+                raise _too_deep(limits)
             if isinstance(node, ListValueNode) and len(node.values) > limits.max_list_length:
-                raise too_many(len(node.values))
+                raise _too_many(len(node.values), limits)
             nodes += [(v, depth + 1) for v in node.values] if isinstance(node, ListValueNode) else []
             nodes += [(f.value, depth + 1) for f in node.fields] if isinstance(node, ObjectValueNode) else []
             continue
@@ -243,14 +277,46 @@ def check_inputs(document: DocumentNode, variables: Mapping[str, Any], limits: L
                 nodes.append((child, depth))
 
 
-def check_limits(document: DocumentNode, schema: GraphQLSchema | None, variables: Mapping[str, Any], limits: Limits) -> None:
+def check_limits(document: DocumentNode, schema: GraphQLSchema | None, variables: Mapping[str, Any], limits: Limits) -> Checked:
     """Refuse a request over any limit, before it is validated or run.
+
+    Returns what a later request with the same document, schema and limits still
+    has to check (``Checked.recheck``).
 
     Raises:
         LimitError: the message says which limit, what was found and the setting.
     """
     check_inputs(document, variables, limits)
-    found = measure(document, schema, variables, limits)
+    walk = _Walk(document, schema, variables, limits)
+    _check_measure(_measure(walk, document), limits)
+    return Checked(document, schema, limits, walk.sized_by_variables)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Checked:
+    """A document that passed ``check_limits``: what it and the limits decide is settled, its variables are not."""
+
+    document: DocumentNode
+    schema: GraphQLSchema | None
+    limits: Limits
+    #: Whether a page size or the ids come from a variable: then the cost is measured again.
+    sized_by_variables: bool
+
+    def recheck(self, variables: Mapping[str, Any]) -> None:
+        """``check_limits`` for another request with this document: the same answer, without walking it again.
+
+        The literals and, unless a variable sizes a connection, the depth, aliases
+        and cost depend on the document alone; they passed when this was made.
+
+        Raises:
+            LimitError: as ``check_limits`` would for these variables.
+        """
+        check_variables(variables, self.limits)
+        if self.sized_by_variables:
+            _check_measure(measure(self.document, self.schema, variables, self.limits), self.limits)
+
+
+def _check_measure(found: Measure, limits: Limits) -> None:
     if found.depth > limits.max_depth:
         raise LimitError(f"the query is {found.depth} levels deep; at most {limits.max_depth} are allowed (KIMNET_MAX_DEPTH)")
     if found.aliases > limits.max_aliases:
