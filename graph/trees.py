@@ -7,10 +7,12 @@ which properties, and which relationships to follow to which shapes below.
 returns only the properties asked for, the base store one batched
 ``neighbours`` call per level.
 
-What a tree keeps is decided here, once, for every store: a relationship and the
-node it reaches are kept when both are valid on the level's day (the ``asOf`` of
-the relationship field, or else the day of the node it starts from), and each
-list is ordered like ``Store.neighbours`` orders it: by the other node's id.
+What a tree keeps is decided here, for every store: a relationship and the node
+it reaches are kept when both are valid on the level's day (the ``asOf`` of the
+relationship field, or else the day of the node it starts from), and each list
+is ordered like ``Store.neighbours`` orders it: by the other node's id. The Neo4j
+store applies the same validity test in its statement, so that it neither sends
+what would be dropped nor the dates to test it (``keep_valid`` then keeps all).
 """
 
 from __future__ import annotations
@@ -22,17 +24,15 @@ from typing import Literal
 from kimnet.graph.model import Edge, Node
 from kimnet.graph.validity import valid_on
 
-__all__ = ["VALIDITY", "Follow", "Reached", "Shape", "keep_valid"]
-
-#: The properties every read of a node needs besides those asked for: its validity.
-VALIDITY = frozenset({"validFrom", "validTo"})
+__all__ = ["Follow", "Reached", "Shape", "keep_valid"]
 
 
 # Shapes and follows compare by identity: a plan makes each once, and they key the
 # dicts of what a read reached, where a structural hash over the tree would cost more.
 @dataclass(frozen=True, slots=True, eq=False)
 class Shape:
-    """What to read of a node of one kind: properties (None: all) and the relationships to follow."""
+    """What to read of a node of one kind: properties asked for (None: all; a store may read more)
+    and the relationships to follow."""
 
     props: frozenset[str] | None
     follows: tuple[Follow, ...] = ()
@@ -49,6 +49,8 @@ class Follow:
     direction: Literal["out", "in", "both"]  # as in Store.neighbours
     as_of: dt.date | None  # None: the day of the node followed from
     below: tuple[tuple[str, Shape], ...] = ()
+    #: The relationship properties asked for (None: all); a store may read more.
+    edge_props: frozenset[str] | None = None
 
     def shape_of(self, label: str) -> Shape | None:
         for kind, shape in self.below:

@@ -56,7 +56,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from kimnet.graph.errors import KimnetError
 from kimnet.graph.model import MODEL, Edge, Node
-from kimnet.graph.trees import VALIDITY, Follow, Reached, Shape
+from kimnet.graph.trees import Follow, Reached, Shape
 from kimnet.schema import fastpath
 from kimnet.schema.entities import TYPES, Connection, entity, is_unread, page_of
 from kimnet.schema.kinds import direction_of
@@ -105,6 +105,8 @@ class _PagePlan:
     #: Every entity plan below, by kind: ``nodes`` and ``edges { node }`` alike.
     entities: dict[str, list[_EntityPlan]] = field(default_factory=dict)
     all_props: bool = False  # orderBy reads any property of the related nodes
+    #: The relationship properties ``edges`` asks for.
+    edge_props: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ def _scalar(graphql_type: GraphQLOutputType) -> Scalar:
 
 def _merge(plans: Sequence[_EntityPlan], all_props: bool) -> Shape:
     """The read shape that answers every one of ``plans`` (of one kind)."""
-    props: set[str] = set(VALIDITY)
+    props: set[str] = set()
     follows: dict[Follow, None] = {}
     for plan in plans:
         props |= plan.props
@@ -297,7 +299,8 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         page = self._page_plan(page_type, details, args.get("orderBy"), label)
         rel, _ = MODEL.link_fields(label)[name]
         below = tuple((kind, _merge(plans, page.all_props)) for kind, plans in page.entities.items())
-        return _Link(Follow(rel.type, direction_of(label, name), args.get("asOf"), below), args, page)
+        follow = Follow(rel.type, direction_of(label, name), args.get("asOf"), below, frozenset(page.edge_props))
+        return _Link(follow, args, page)
 
     def _page_plan(self, page_type: GraphQLObjectType, field_details_list: Any, order_by: Any, label: str) -> _PagePlan:
         plan = _PagePlan(all_props=bool(order_by))
@@ -344,6 +347,7 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
             elif name == "node":
                 fields.append((key, "node", self._item_plans(edge_type.fields[name].type, sub, page)))
             else:
+                page.edge_props.add(name)
                 fields.append((key, "edgeProp", (name, _scalar(edge_type.fields[name].type))))
         return fields
 

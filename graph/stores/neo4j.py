@@ -34,7 +34,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import count
 from typing import Any, LiteralString, cast
 
 import neo4j
@@ -79,7 +80,7 @@ from kimnet.graph.errors import DuplicateError, StoreError, StoreTimeoutError, S
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
 from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
-from kimnet.graph.trees import VALIDITY, Follow, Reached, Shape
+from kimnet.graph.trees import Follow, Reached, Shape
 from kimnet.graph.validate import normalise_edge
 
 __all__ = ["Neo4jStore"]
@@ -199,7 +200,10 @@ NEIGHBOURS = {
 }
 
 #: Every property name a tree read may project: the declared ones of nodes, and the version.
-_PROPERTY_NAMES = frozenset({p.name for k in MODEL.nodes.values() for p in k.props} | VALIDITY | {"_version"})
+_PROPERTY_NAMES = frozenset({p.name for k in MODEL.nodes.values() for p in k.props} | {"_version"})
+
+#: Every relationship property name a tree read may project.
+_EDGE_PROPERTY_NAMES = frozenset({p.name for r in MODEL.rels.values() for p in r.props})
 
 _PATTERNS = {
     "out": "({a})-[{e}:{t}]->({b}:Entity)",
@@ -212,41 +216,79 @@ def tree_statement(shape: Shape) -> LiteralString:
     """The one statement that reads the nodes ``$ids`` and ``shape`` below them: per root ``id, props, links``.
 
     Each follow becomes a COLLECT subquery nested in its parent's, returning for
-    each relationship ``[other id, other's properties asked for, relationship
-    properties, start node id, [links below, per kind]]``. Cypher takes no label,
-    type or property name as a parameter; each one here is checked against the
-    model, so a request can only choose among names the model declares.
+    each relationship valid on its day (``$day<n>``, see ``tree_days``; null: any
+    day) ``[other id, other's properties asked for, relationship properties asked
+    for, start node id, [links below, per kind]]``. The validity test is
+    ``graph.validity``'s, in Cypher: filtered here, nothing invalid nor the dates to
+    test it travel. Cypher takes no label, type or property name as a parameter;
+    each one here is checked against the model, so a request can only choose among
+    names the model declares.
     """
     # Built, not a constant; LiteralString marks it as free of request text (see above).
-    return f"UNWIND $ids AS id MATCH (n0:Entity {{id: id}}) RETURN id, properties(n0) AS props, {_links('n0', shape, 0)} AS links"
+    return (
+        "UNWIND $ids AS id MATCH (n0:Entity {id: id}) "
+        f"RETURN id, properties(n0) AS props, {_links('n0', shape, 0, count())} AS links"
+    )
 
 
-def _links(var: str, shape: Shape, depth: int) -> str:
-    return "[" + ", ".join(_follow(var, f, depth) for f in shape.follows) + "]"
+def tree_days(shape: Shape, day: dt.date | None) -> dict[str, dt.date | None]:
+    """The ``$day<n>`` parameters of ``tree_statement(shape)`` for roots read for ``day``: each follow's
+    own ``asOf``, or its parent's day; numbered in the order the statement numbers them."""
+    days: dict[str, dt.date | None] = {}
+
+    def walk(at: Shape, on: dt.date | None) -> None:
+        for follow in at.follows:
+            below = follow.as_of or on
+            days[f"day{len(days)}"] = below
+            for label, inner in follow.below:
+                if inner.follows and label in MODEL.nodes:
+                    walk(inner, below)
+
+    walk(shape, day)
+    return days
 
 
-def _follow(var: str, follow: Follow, depth: int) -> str:
+def _links(var: str, shape: Shape, depth: int, numbers: Iterator[int]) -> str:
+    return "[" + ", ".join(_follow(var, f, depth, numbers) for f in shape.follows) + "]"
+
+
+def _valid(var: str, day: str) -> str:
+    return f"({var}.validFrom IS NULL OR {var}.validFrom <= {day}) AND ({var}.validTo IS NULL OR {var}.validTo >= {day})"
+
+
+def _projection(var: str, names: Iterable[str], known: frozenset[str]) -> str:
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ValueError(f"unknown properties {unknown}")
+    return var + "{" + ", ".join(f".{n}" for n in sorted(names)) + "}"
+
+
+def _follow(var: str, follow: Follow, depth: int, numbers: Iterator[int]) -> str:
     if follow.rel_type not in MODEL.rels:
         raise ValueError(f"unknown relationship kind {follow.rel_type!r}")
+    day = f"$day{next(numbers)}"  # numbered before the follows below it, as tree_days numbers them
     edge, other = f"e{depth}", f"n{depth + 1}"
     pattern = _PATTERNS[follow.direction].format(a=var, e=edge, t=follow.rel_type, b=other)
     shapes = [shape for _, shape in follow.below]
     if any(shape.props is None for shape in shapes):
         props = f"properties({other})"
     else:
-        names = sorted(VALIDITY.union(*(shape.props or () for shape in shapes)) | {"_version"})
-        unknown = [n for n in names if n not in _PROPERTY_NAMES]
-        if unknown:
-            raise ValueError(f"unknown properties {unknown}")
-        props = other + "{" + ", ".join(f".{n}" for n in names) + "}"
+        props = _projection(other, set().union(*(shape.props or () for shape in shapes)) | {"_version"}, _PROPERTY_NAMES)
+    if follow.edge_props is None:
+        edge_props = f"properties({edge})"
+    elif follow.edge_props:
+        edge_props = _projection(edge, follow.edge_props, _EDGE_PROPERTY_NAMES)
+    else:
+        edge_props = "null"
     nested = [
-        f"CASE WHEN {other}:{label} THEN {_links(other, shape, depth + 1)} END"
+        f"CASE WHEN {other}:{label} THEN {_links(other, shape, depth + 1, numbers)} END"
         for label, shape in follow.below
         if shape.follows and label in MODEL.nodes
     ]
     start = f"startNode({edge}).id" if follow.direction == "both" else "null"
-    returned = f"[{other}.id, {props}, properties({edge}), {start}, [{', '.join(nested)}]]"
-    return f"COLLECT {{ MATCH {pattern} RETURN {returned} }}"
+    where = f"{day} IS NULL OR ({_valid(edge, day)} AND {_valid(other, day)})"
+    returned = f"[{other}.id, {props}, {edge_props}, {start}, [{', '.join(nested)}]]"
+    return f"COLLECT {{ MATCH {pattern} WHERE {where} RETURN {returned} }}"
 
 
 def _reached_below(parent: Reached, shape: Shape, links: list[list[Any]]) -> None:
@@ -266,6 +308,7 @@ def _reached_below(parent: Reached, shape: Shape, links: list[list[Any]]) -> Non
             else:
                 source, target = start, other if start == node_id else node_id
             child = Reached(_node(other, props), {})
+            # Without its validity (tested in the statement) unless asked for: keep_valid keeps it.
             found.append((Edge(rel_type, source, target, _from_neo4j(eprops) if eprops else {}), child))
             if nested_kinds:
                 kind = child.node.kind
@@ -487,7 +530,7 @@ class Neo4jStore(Store):
         # takes one per level).
         self.round_trips += 1
         found: dict[str, Reached] = {}
-        for record in await self._query(tree_statement(shape), ids=ids):
+        for record in await self._query(tree_statement(shape), ids=ids, **tree_days(shape, day)):
             root = found[record["id"]] = Reached(_node(record["id"], record["props"]))
             _reached_below(root, shape, record["links"])
         return [found[i] for i in ids if i in found]

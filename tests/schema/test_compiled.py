@@ -8,11 +8,13 @@ equal, and the compiled path must really have answered the ones it supports.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
-from kimnet.graph.model import MODEL
+from kimnet.graph.graphdata import GraphData
+from kimnet.graph.model import MODEL, Edge, Node
 from kimnet.graph.store import Store
 from kimnet.schema import fastpath
 from kimnet.schema.compiled import CompiledReads, _UnsupportedError
@@ -183,3 +185,49 @@ async def test_what_the_plan_does_not_take_is_answered_by_the_ordinary_path(
     compiled, plain, fell_back = await _both(seeded, query, {"day": "2021-07-01"}, monkeypatch)
     assert compiled == plain
     assert fell_back == 1
+
+
+def _dated() -> GraphData:
+    """Offers and links that begin or end right at 2024-06-01, on either side of it, or never."""
+    day = dt.date(2024, 6, 1)
+    data = GraphData()
+    data.nodes["mun:ort"] = Node("Municipality", "mun:ort", {"name": "Ort"})
+    data.nodes["org:traeger"] = Node("Organisation", "org:traeger", {"name": "Träger", "kind": "welfare"})
+    dates = {
+        "ends-that-day": {"validTo": day},
+        "ended-before": {"validTo": day - dt.timedelta(days=1)},
+        "starts-that-day": {"validFrom": day},
+        "starts-after": {"validFrom": day + dt.timedelta(days=1)},
+        "open": {},
+    }
+    for name, validity in dates.items():
+        # Each twice: once with the validity on the offer, once on its link to the town.
+        node, link = f"svc:{name}-offer", f"svc:{name}-link"
+        data.nodes[node] = Node("Service", node, {"name": name, **validity})
+        data.nodes[link] = Node("Service", link, {"name": name})
+        data.edges[("AVAILABLE_IN", node, "mun:ort")] = Edge("AVAILABLE_IN", node, "mun:ort")
+        data.edges[("AVAILABLE_IN", link, "mun:ort")] = Edge("AVAILABLE_IN", link, "mun:ort", dict(validity))
+        for offer in (node, link):
+            data.edges[("PROVIDES", "org:traeger", offer)] = Edge("PROVIDES", "org:traeger", offer, dict(validity))
+    return data
+
+
+@pytest.mark.parametrize("day", ["2024-05-31", "2024-06-01", "2024-06-02"])
+async def test_validity_is_judged_alike_on_both_paths_at_the_boundaries(
+    store: Store, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.replace_all(_dated())
+    query = """query($day: Date) { node(id: "mun:ort") { ... on Municipality {
+        offers(asOf: $day) { nodes { key providedBy { edges { validFrom validTo node { key } } } } } } } }"""
+    compiled, plain, fell_back = await _both(store, query, {"day": day}, monkeypatch)
+    assert compiled == plain
+    assert fell_back == 0
+    found = {o["key"]: [p["node"]["key"] for p in o["providedBy"]["edges"]] for o in plain[0]["node"]["offers"]["nodes"]}
+    expected = {
+        "2024-05-31": {"ended-before", "ends-that-day", "open"},
+        "2024-06-01": {"ends-that-day", "starts-that-day", "open"},
+        "2024-06-02": {"starts-that-day", "starts-after", "open"},
+    }[day]
+    assert set(found) == {f"svc:{n}-{way}" for n in expected for way in ("offer", "link")}
+    # The provider's link carries the same dates as the offer's: on the day, always there.
+    assert all(providers == ["org:traeger"] for providers in found.values())
