@@ -530,7 +530,8 @@ class Neo4jStore(Store):
         # takes one per level).
         self.round_trips += 1
         found: dict[str, Reached] = {}
-        for record in await self._query(tree_statement(shape), ids=ids, **tree_days(shape, day)):
+        params: dict[str, Any] = {"ids": ids, **tree_days(shape, day)}
+        for record in await self._query(tree_statement(shape), **params):
             root = found[record["id"]] = Reached(_node(record["id"], record["props"]))
             _reached_below(root, shape, record["links"])
         return [found[i] for i in ids if i in found]
