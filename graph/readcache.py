@@ -17,7 +17,8 @@ data older than a write acknowledged before it asked. A build whose reads
 straddle a write (the generation differs after them) is served to the requests
 waiting for it (its reads are as fresh as theirs) but never kept.
 
-Bounds. One generation at a time: a new build drops the cache's hold on the
+Bounds. One generation at a time (a kept build is frozen out of the cyclic
+garbage collector's passes, see ``ReadCache._read``): a new build drops the cache's hold on the
 old one (requests still running keep it alive until they finish); within a
 generation the per-day and per-network entries are a few, least recently used
 first out. Concurrent requests that find the cache stale share one build.
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
@@ -214,6 +216,13 @@ class ReadCache:
             if before == after:
                 self._current, self._current_number = found, number
                 self.kept += 1
+                # The index lives until the next write. The cyclic collector's full passes walk
+                # every live object, millions here, a tenth of a second or more each, paid by
+                # whichever request set one off: move what is alive now out of its reach, as the
+                # embedded store does after it opens. Refcounting still frees a dropped index
+                # (it holds no cycles); what else is alive at this moment stays uncollected if
+                # it ever ends in a cycle, once per generation.
+                gc.freeze()
             else:
                 self.discarded += 1
             return found

@@ -173,15 +173,18 @@ def paginate(
             raise CursorError("the cursor belongs to another ordering; start again without after/before")
         return sort_key(item_values, desc)
 
+    keyed: list[Any]
     if ordering == "" and desc == (False,) and all(len(r) == 1 for r in raw):
-        # By id alone: ids are never missing, so they compare as they are.
+        # By id alone: ids are never missing, so they compare as they are (the values are the keys).
         def plain(item_values: tuple[Any, ...]) -> Any:
             if len(item_values) != 1:
                 raise CursorError("the cursor belongs to another ordering; start again without after/before")
             return tuple(item_values)
 
         key = plain
-    keyed: list[Any] = [key(r) for r in raw]
+        keyed = raw
+    else:
+        keyed = [key(r) for r in raw]
     if all(keyed[i] < keyed[i + 1] for i in range(len(keyed) - 1)):
         order = list(range(len(items)))  # stores hand neighbours over sorted by id already
     else:
