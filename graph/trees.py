@@ -31,8 +31,8 @@ __all__ = ["Follow", "Reached", "Shape", "keep_valid"]
 # dicts of what a read reached, where a structural hash over the tree would cost more.
 @dataclass(frozen=True, slots=True, eq=False)
 class Shape:
-    """What to read of a node of one kind: properties asked for (None: all; a store may read more)
-    and the relationships to follow."""
+    """What to read of a node of one kind: properties asked for (None: all; a store may read more;
+    "version" asks for the node's version) and the relationships to follow."""
 
     props: frozenset[str] | None
     follows: tuple[Follow, ...] = ()

@@ -58,9 +58,10 @@ from kimnet.graph.errors import KimnetError
 from kimnet.graph.model import MODEL, Edge, Node
 from kimnet.graph.trees import Follow, Reached, Shape
 from kimnet.schema import fastpath
-from kimnet.schema.entities import TYPES, Connection, entity, is_unread, page_of
+from kimnet.schema.entities import TYPES, Connection, entity, is_unread
+from kimnet.schema.filters import order_values
 from kimnet.schema.kinds import direction_of
-from kimnet.schema.pagination import Page
+from kimnet.schema.pagination import Page, paginate
 
 if TYPE_CHECKING:
     from graphql import GraphQLResolveInfo
@@ -85,6 +86,8 @@ class _Link:
     follow: Follow
     args: dict[str, Any]
     page: _PagePlan
+    #: ``order_values`` of the field's orderBy: the sort values of a node, descending flags, the order's name.
+    order: tuple[Callable[[Node], tuple[Any, ...]], list[bool], str]
 
 
 @dataclass(slots=True)
@@ -276,6 +279,7 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
             elif name == "key":
                 plan.fields.append((key, "key", None))
             elif name == "version":
+                plan.props.add("version")  # not a property, but stored with them: a store reads it only when asked
                 plan.fields.append((key, "version", None))
             elif name in props:
                 plan.props.add(name)
@@ -300,7 +304,7 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         rel, _ = MODEL.link_fields(label)[name]
         below = tuple((kind, _merge(plans, page.all_props)) for kind, plans in page.entities.items())
         follow = Follow(rel.type, direction_of(label, name), args.get("asOf"), below, frozenset(page.edge_props))
-        return _Link(follow, args, page)
+        return _Link(follow, args, page, order_values(args.get("orderBy")))
 
     def _page_plan(self, page_type: GraphQLObjectType, field_details_list: Any, order_by: Any, label: str) -> _PagePlan:
         plan = _PagePlan(all_props=bool(order_by))
@@ -369,7 +373,7 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         return self._write_page(plan, found._page, items, day)
 
     def _write_page(
-        self, plan: _PagePlan, page: Page[Any], items: list[tuple[Edge | None, Reached]], day: dt.date | None
+        self, plan: _PagePlan, page: Page[Any], items: Sequence[tuple[Edge | None, Reached]], day: dt.date | None
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, what, detail in plan.fields:
@@ -465,15 +469,17 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
     def _write_link(self, link: _Link, reached: Reached, day: dt.date | None) -> dict[str, Any]:
         on = link.follow.as_of or day
         pairs = reached.links.get(link.follow, [])  # nothing for a node deleted since its list was read
-        below = {id(r.node): r for _, r in pairs}
+        # page_of's rules (entities.py) over the reached pairs themselves: no copies per list.
+        values, descending, ordering = link.order
         args = link.args
-        page = page_of(
-            [(e, r.node) for e, r in pairs],
-            args.get("orderBy"),
-            args.get("first"),
-            args.get("after"),
-            args.get("last"),
-            args.get("before"),
+        page = paginate(
+            pairs,
+            lambda pair: values(pair[1].node),
+            descending,
+            first=args.get("first"),
+            after=args.get("after"),
+            last=args.get("last"),
+            before=args.get("before"),
+            ordering=ordering,
         )
-        items = [(e, below[id(n)]) for e, n in page.items]
-        return self._write_page(link.page, page, items, on)
+        return self._write_page(link.page, page, page.items, on)

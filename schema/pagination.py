@@ -186,6 +186,8 @@ def paginate(
     else:
         keyed = [key(r) for r in raw]
     if all(keyed[i] < keyed[i + 1] for i in range(len(keyed) - 1)):
+        if first is None and last is None and after is None and before is None:
+            return Page(list(items), raw, ordering, False, False, len(items))  # all of it, in the order given
         order = list(range(len(items)))  # stores hand neighbours over sorted by id already
     else:
         order = sorted(range(len(items)), key=keyed.__getitem__)

@@ -273,7 +273,9 @@ def _follow(var: str, follow: Follow, depth: int, numbers: Iterator[int]) -> str
     if any(shape.props is None for shape in shapes):
         props = f"properties({other})"
     else:
-        props = _projection(other, set().union(*(shape.props or () for shape in shapes)) | {"_version"}, _PROPERTY_NAMES)
+        # The version is stored as _version, and read only when asked for (a node without it reads as 1).
+        names = {"_version" if n == "version" else n for n in set().union(*(shape.props or () for shape in shapes))}
+        props = _projection(other, names, _PROPERTY_NAMES)
     if follow.edge_props is None:
         edge_props = f"properties({edge})"
     elif follow.edge_props:
@@ -291,15 +293,25 @@ def _follow(var: str, follow: Follow, depth: int, numbers: Iterator[int]) -> str
     return f"COLLECT {{ MATCH {pattern} WHERE {where} RETURN {returned} }}"
 
 
-def _reached_below(parent: Reached, shape: Shape, links: list[list[Any]]) -> None:
-    """Fill ``parent``'s links from the rows a tree statement returned for it."""
+def _reached_below(
+    parent: Reached, shape: Shape, links: list[list[Any]], nested_of: dict[Follow, list[tuple[str, Shape]]]
+) -> None:
+    """Fill ``parent``'s links from the rows a tree statement returned for it.
+
+    ``nested_of``: per follow, the kinds below it with follows of their own (worked out
+    once per read, not once per row).
+    """
     # Runs once per row of an answer (thousands): the loop's lookups are hoisted out of it.
     node_id = parent.node.id
     for follow, rows in zip(shape.follows, links, strict=True):
         found: list[tuple[Edge, Reached]] = []
         parent.links[follow] = found
         rel_type, direction = follow.rel_type, follow.direction
-        nested_kinds = [(label, below) for label, below in follow.below if below.follows and label in MODEL.nodes]
+        nested_kinds = nested_of.get(follow)
+        if nested_kinds is None:
+            nested_kinds = nested_of[follow] = [
+                (label, below) for label, below in follow.below if below.follows and label in MODEL.nodes
+            ]
         for other, props, eprops, start, nested in rows:
             if direction == "out":
                 source, target = node_id, other
@@ -314,7 +326,7 @@ def _reached_below(parent: Reached, shape: Shape, links: list[list[Any]]) -> Non
                 kind = child.node.kind
                 for (label, below), below_links in zip(nested_kinds, nested, strict=True):
                     if below_links is not None and kind == label:
-                        _reached_below(child, below, below_links)
+                        _reached_below(child, below, below_links, nested_of)
 
 
 #: Connections the driver keeps at most; a transaction holds one while it runs.
@@ -531,9 +543,10 @@ class Neo4jStore(Store):
         self.round_trips += 1
         found: dict[str, Reached] = {}
         params: dict[str, Any] = {"ids": ids, **tree_days(shape, day)}
+        nested_of: dict[Follow, list[tuple[str, Shape]]] = {}
         for record in await self._query(tree_statement(shape), **params):
             root = found[record["id"]] = Reached(_node(record["id"], record["props"]))
-            _reached_below(root, shape, record["links"])
+            _reached_below(root, shape, record["links"], nested_of)
         return [found[i] for i in ids if i in found]
 
     async def _generation(self) -> str:

@@ -25,7 +25,7 @@ from kimnet.schema.kinds import targets_of
 from kimnet.schema.limits import Limits
 from kimnet.schema.root import schema
 
-from .conftest import ADMIN
+from .conftest import ADMIN, make_runner
 
 #: Queries of every field are big; the limits are not what these tests are about.
 ROOMY = Policy(limits=Limits(max_cost=10**9, max_tokens=10**5, max_aliases=100))
@@ -231,3 +231,19 @@ async def test_validity_is_judged_alike_on_both_paths_at_the_boundaries(
     assert set(found) == {f"svc:{n}-{way}" for n in expected for way in ("offer", "link")}
     # The provider's link carries the same dates as the offer's: on the day, always there.
     assert all(providers == ["org:traeger"] for providers in found.values())
+
+
+async def test_versions_below_a_root_are_read_when_asked_for(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = make_runner(seeded)
+    offers = await run('{ node(id: "mun:olfen") { ... on Municipality { offers { nodes { key version } } } } }')
+    first = offers["node"]["offers"]["nodes"][0]
+    changed = await run(
+        'mutation($id: ID!, $v: Int!) { updateService(id: $id, version: $v, input: {name: "Umbenannt"}) { entity { version } } }',
+        {"id": first["key"], "v": first["version"]},
+    )
+    assert changed["updateService"]["entity"]["version"] == first["version"] + 1
+    query = '{ node(id: "mun:olfen") { ... on Municipality { offers { nodes { key name version } } } } }'
+    compiled, plain, fell_back = await _both(seeded, query, {}, monkeypatch)
+    assert compiled == plain
+    assert fell_back == 0
+    assert {"key": first["key"], "name": "Umbenannt", "version": first["version"] + 1} in plain[0]["node"]["offers"]["nodes"]
