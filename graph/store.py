@@ -46,6 +46,10 @@ class Store(ABC):
     #: A short name for messages and metrics: "embedded" or "neo4j".
     name: str
 
+    #: Whether ``_read_trees`` already keeps and orders what ``graph.trees.keep_valid`` would
+    #: (the default reads through ``neighbours`` and leaves it to ``keep_valid``).
+    trees_kept = False
+
     def __init__(self) -> None:
         self.round_trips = 0
 
@@ -124,8 +128,9 @@ class Store(ABC):
             if follow.rel_type not in MODEL.rels:
                 raise ValueError(f"unknown relationship kind {follow.rel_type!r}")
         reached = await self._read_trees(wanted, shape, day)
-        for tree in reached:
-            keep_valid(tree, day)
+        if not self.trees_kept:
+            for tree in reached:
+                keep_valid(tree, day)
         return reached
 
     async def generation(self) -> str:

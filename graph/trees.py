@@ -11,8 +11,9 @@ What a tree keeps is decided here, for every store: a relationship and the node
 it reaches are kept when both are valid on the level's day (the ``asOf`` of the
 relationship field, or else the day of the node it starts from), and each list
 is ordered like ``Store.neighbours`` orders it: by the other node's id. The Neo4j
-store applies the same validity test in its statement, so that it neither sends
-what would be dropped nor the dates to test it (``keep_valid`` then keeps all).
+store applies the same test and order in its statement (``Store.trees_kept``), so
+that it neither sends what would be dropped nor the dates to test it; tests compare
+its answers with those of the ordinary path at the boundary days.
 """
 
 from __future__ import annotations

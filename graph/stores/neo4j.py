@@ -215,8 +215,8 @@ _PATTERNS = {
 def tree_statement(shape: Shape) -> LiteralString:
     """The one statement that reads the nodes ``$ids`` and ``shape`` below them: per root ``id, props, links``.
 
-    Each follow becomes a COLLECT subquery nested in its parent's, returning for
-    each relationship valid on its day (``$day<n>``, see ``tree_days``; null: any
+    Each follow becomes a COLLECT subquery nested in its parent's, returning, in
+    ``graph.trees``' order, for each relationship valid on its day (``$day<n>``, see ``tree_days``; null: any
     day) ``[other id, other's properties asked for, relationship properties asked
     for, start node id, [links below, per kind]]``. The validity test is
     ``graph.validity``'s, in Cypher: filtered here, nothing invalid nor the dates to
@@ -290,7 +290,9 @@ def _follow(var: str, follow: Follow, depth: int, numbers: Iterator[int]) -> str
     start = f"startNode({edge}).id" if follow.direction == "both" else "null"
     where = f"{day} IS NULL OR ({_valid(edge, day)} AND {_valid(other, day)})"
     returned = f"[{other}.id, {props}, {edge_props}, {start}, [{', '.join(nested)}]]"
-    return f"COLLECT {{ MATCH {pattern} WHERE {where} RETURN {returned} }}"
+    # Ordered as keep_valid orders: by the other end's id, then the relationship's start.
+    order = f"{other}.id, startNode({edge}).id" if follow.direction == "both" else f"{other}.id"
+    return f"COLLECT {{ MATCH {pattern} WHERE {where} RETURN {returned} ORDER BY {order} }}"
 
 
 def _reached_below(
@@ -399,6 +401,8 @@ class Neo4jStore(Store):
     """A graph in a Neo4j database, reached through an async driver."""
 
     name = "neo4j"
+    # Tree statements test validity and order each list themselves (see tree_statement).
+    trees_kept = True
 
     def __init__(self, driver: AsyncDriver, database: str | None = None, timeout: float | None = None) -> None:
         super().__init__()
