@@ -60,7 +60,8 @@ def _attempts() -> Iterator[tuple[str, dict[str, Any] | None, Role]]:
 
 def _leaks(text: str) -> list[str]:
     found = [marker for marker in (LANGUAGE, *WORDS, WORDS[0].upper()) if marker.lower() in text.lower()]
-    if re.search(rf"(?<![\d.]){AGE}(?![\d])", text):
+    # As a number of its own: inside a word it is no age (a random request id may hold "117bc3").
+    if re.search(rf"(?<![\w.]){AGE}(?!\w)", text):
         found.append(str(AGE))
     return found
 
