@@ -124,9 +124,7 @@ class Store(ABC):
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return []
-        for follow in _follows(shape):
-            if follow.rel_type not in MODEL.rels:
-                raise ValueError(f"unknown relationship kind {follow.rel_type!r}")
+        # An unknown relationship kind is refused where it is used: by neighbours, or the statement builder.
         reached = await self._read_trees(wanted, shape, day)
         if not self.trees_kept:
             for tree in reached:
@@ -249,13 +247,6 @@ class Store(ABC):
 
     @abstractmethod
     async def _replace_all(self, data: GraphData, progress: Progress) -> None: ...
-
-
-def _follows(shape: Shape) -> Iterable[Follow]:
-    for follow in shape.follows:
-        yield follow
-        for _, below in follow.below:
-            yield from _follows(below)
 
 
 def _silent(done: int, total: int) -> None:

@@ -199,7 +199,7 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         paged = isinstance(result, Connection)
         try:
             if paged:
-                plan = self._page_plan(return_type, field_details_list, None, "")
+                plan = self._page_plan(return_type, field_details_list, None)
                 return await self._write_root_page(context, plan, result)
             entity_plan = self._entity_plan(return_type, field_details_list)
             shape = _merge([entity_plan], all_props=False)
@@ -300,13 +300,13 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         args = fastpath.convert_link_arguments(label, name, args)
         page_type = get_named_type(field_def.type)
         assert isinstance(page_type, GraphQLObjectType)
-        page = self._page_plan(page_type, details, args.get("orderBy"), label)
+        page = self._page_plan(page_type, details, args.get("orderBy"))
         rel, _ = MODEL.link_fields(label)[name]
         below = tuple((kind, _merge(plans, page.all_props)) for kind, plans in page.entities.items())
         follow = Follow(rel.type, direction_of(label, name), args.get("asOf"), below, frozenset(page.edge_props))
         return _Link(follow, args, page, order_values(args.get("orderBy")))
 
-    def _page_plan(self, page_type: GraphQLObjectType, field_details_list: Any, order_by: Any, label: str) -> _PagePlan:
+    def _page_plan(self, page_type: GraphQLObjectType, field_details_list: Any, order_by: Any) -> _PagePlan:
         plan = _PagePlan(all_props=bool(order_by))
         for key, details in self._subfields(page_type, field_details_list).items():
             name = details[0].node.name.value
