@@ -21,8 +21,8 @@ from kimnet.graph.formats.tables import read_tables, write_tables
 from kimnet.graph.graphdata import GraphData, checksum
 from kimnet.graph.model import MODEL
 
-#: HSDS's published schemas, in the shared folder beside the repository (as CI lays it out too).
-HSDS = Path(__file__).resolve().parents[3] / "shared" / "hsds-3.0" / "schema"
+#: HSDS's published schemas, carried by the repository with their licence (tests/fixtures/hsds-3.0/README.md).
+HSDS = Path(__file__).resolve().parents[1] / "fixtures" / "hsds-3.0" / "schema"
 
 DAY = dt.date(2021, 7, 1)
 
@@ -149,7 +149,6 @@ def _unknown_keys(item: Any, schema: dict[str, Any], where: str = "") -> list[st
 
 
 def _validator(name: str) -> Draft202012Validator:
-    assert HSDS.is_dir(), f"HSDS's schemas are not at {HSDS}: the shared folder belongs beside the repository"
     schema = json.loads((HSDS / "compiled" / f"{name}.json").read_text(encoding="utf-8"))
     cls = validator_for(schema, default=Draft202012Validator)
     return cls(schema, format_checker=FormatChecker())  # type: ignore[no-any-return]
