@@ -1,0 +1,66 @@
+"""scripts/need installs each missing tool alone, and never Debian's npm beside a Node.js from elsewhere.
+
+The script runs with a PATH of stand-ins only: ``apt-get`` records what it was asked for, and each
+"installed" tool is an empty executable. Nothing is installed for real.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+NEED = Path(__file__).resolve().parents[2] / "scripts" / "need"
+
+
+def _run(tmp_path: Path, have: set[str], *tools: str) -> tuple[int, list[str], str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "apt-calls"
+    for name in have:
+        (bin_dir / name).write_text("#!/bin/sh\necho v20.0.0\n")
+        (bin_dir / name).chmod(0o755)
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    (bin_dir / "apt-get").chmod(0o755)
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    done = subprocess.run(["/bin/bash", str(NEED), *tools], env=env, capture_output=True, text=True, check=False)
+    asked = [line for line in calls.read_text().splitlines() if line.startswith("install")] if calls.exists() else []
+    return done.returncode, asked, done.stderr
+
+
+def test_a_machine_with_nodesource_node_and_npm_gets_chromium_alone(tmp_path: Path) -> None:
+    status, asked, _ = _run(tmp_path, {"java", "mvn", "node", "npm"}, "java", "mvn", "node", "chromium")
+    assert status == 0
+    assert len(asked) == 1
+    packages = asked[0].split()
+    assert "chromium" in packages
+    assert "npm" not in packages
+    assert "nodejs" not in packages
+
+
+def test_nothing_is_installed_when_everything_is_there(tmp_path: Path) -> None:
+    status, asked, _ = _run(tmp_path, {"java", "mvn", "node", "npm", "chromium"}, "java", "mvn", "node", "chromium")
+    assert (status, asked) == (0, [])
+
+
+def test_a_bare_machine_gets_debians_node_and_npm_together(tmp_path: Path) -> None:
+    status, asked, _ = _run(tmp_path, {"java", "mvn", "chromium"}, "node")
+    assert status == 0
+    assert [a.split()[-2:] for a in asked] == [["nodejs", "npm"]]
+
+
+def test_a_node_without_npm_is_refused_with_a_reason_not_mended_with_debians_npm(tmp_path: Path) -> None:
+    status, asked, err = _run(tmp_path, {"node"}, "node")
+    assert status == 2
+    assert asked == []
+    assert "without npm" in err
+
+
+@pytest.mark.parametrize("tool", ["java", "mvn"])
+def test_java_and_maven_each_come_alone(tmp_path: Path, tool: str) -> None:
+    others = {"java", "mvn"} - {tool}
+    status, asked, _ = _run(tmp_path, others, tool)
+    assert status == 0
+    assert len(asked) == 1
+    assert ("maven" in asked[0]) == (tool == "mvn")
+    assert os.path.basename(str(NEED)) == "need"
