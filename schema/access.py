@@ -39,7 +39,18 @@ from graphql import (
 from kimnet.graph.errors import ForbiddenError
 from kimnet.graph.model import MODEL
 
-__all__ = ["ANONYMOUS", "REQUIRED_ROLE", "Principal", "Role", "check_operation", "required_role", "root_fields"]
+__all__ = [
+    "ANONYMOUS",
+    "DOWNLOAD_ROLE",
+    "KEYBOARD",
+    "REQUIRED_ROLE",
+    "Principal",
+    "Role",
+    "check_download",
+    "check_operation",
+    "required_role",
+    "root_fields",
+]
 
 
 class Role(enum.IntEnum):
@@ -75,13 +86,21 @@ class Principal:
     subject: str
     role: Role
     authenticated: bool = True
+    #: May use every query (never a mutation) whatever its role: the person at a development server's keyboard.
+    reads_everything: bool = False
 
-    def may(self, role: Role) -> bool:
-        return self.role >= role
+    def may(self, role: Role, *, reading: bool = False) -> bool:
+        return self.role >= role or (reading and self.reads_everything)
 
 
-#: Development mode's caller without a token: may read, nothing more.
+#: A caller without a token, where the server lets such callers read the network.
 ANONYMOUS = Principal("anonymous", Role.VIEWER, authenticated=False)
+
+#: Development mode's caller without a token. A development server listens on loopback only
+#: (``service.server.check_listen_address``), so this is the person at the machine's keyboard,
+#: who owns the data folder anyway: every read question (the referral and the audit trail
+#: included) without a token, and no writes, which still need one. Production never uses it.
+KEYBOARD = Principal("local", Role.VIEWER, authenticated=False, reads_everything=True)
 
 
 def _plural(label: str) -> str:
@@ -122,6 +141,16 @@ REQUIRED_ROLE: Mapping[tuple[str, str], Role] = {
     # Deleting takes an entity and all its relationships with it.
     **{("Mutation", f"delete{label}"): Role.ADMIN for label in MODEL.nodes},
 }
+
+
+#: The role each download over HTTP needs (``service.downloads``): the same data as the questions,
+#: as files. A coverage report for a target group holds no person's case, so a viewer may have it.
+DOWNLOAD_ROLE: Mapping[str, Role] = {"export": Role.VIEWER, "report": Role.VIEWER}
+
+
+def check_download(name: str, principal: Principal) -> None:
+    """Raise ForbiddenError unless ``principal`` may fetch the download ``name`` (admin if unlisted)."""
+    _check(name, DOWNLOAD_ROLE.get(name, Role.ADMIN), principal, reading=True)
 
 
 def required_role(type_name: str, field_name: str) -> Role:
@@ -167,10 +196,11 @@ def check_operation(document: DocumentNode, operation_name: str | None, principa
     """
     type_name, fields = root_fields(document, operation_name)
     for name in fields:
-        needed = required_role(type_name, name)
-        if not principal.may(needed):
-            who = "anonymous callers are" if not principal.authenticated else f"your role is {principal.role.label}"
-            hint = (
-                "send a bearer token with that role" if not principal.authenticated else "ask an admin for a token with that role"
-            )
-            raise ForbiddenError(f"forbidden: {name} needs the role {needed.label} and {who}; {hint}")
+        _check(name, required_role(type_name, name), principal, reading=type_name == "Query")
+
+
+def _check(name: str, needed: Role, principal: Principal, *, reading: bool) -> None:
+    if not principal.may(needed, reading=reading):
+        who = "anonymous callers are" if not principal.authenticated else f"your role is {principal.role.label}"
+        hint = "send a bearer token with that role" if not principal.authenticated else "ask an admin for a token with that role"
+        raise ForbiddenError(f"forbidden: {name} needs the role {needed.label} and {who}; {hint}")

@@ -7,8 +7,10 @@ private key whose public half is ``KIMNET_JWT_PUBLIC_KEY_FILE``. It must carry
 the algorithm kimnet was configured with, never by the token, so a token
 cannot pick a weaker check (no ``none``, no HS256 signed with the public key).
 
-In production every request needs a valid token. In development a request
-without one is the anonymous viewer; one with a token is checked all the same.
+In production every request needs a valid token. In development (which listens
+on loopback only) a request without one comes from the person at the keyboard,
+who may ask every read question, the referral included, and change nothing; a
+request with a token is checked all the same.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import jwt
 
 from kimnet.graph.errors import UnauthenticatedError
-from kimnet.schema.access import ANONYMOUS, Principal, Role
+from kimnet.schema.access import KEYBOARD, Principal, Role
 from kimnet.service.config import Settings
 
 __all__ = ["MIN_SECRET_LENGTH", "Authenticator", "create_token"]
@@ -66,7 +68,7 @@ class Authenticator:
         if not authorization:
             if self.production:
                 raise UnauthenticatedError("this server needs a token: send the header Authorization: Bearer <token>")
-            return ANONYMOUS
+            return KEYBOARD
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise UnauthenticatedError("the Authorization header must be 'Bearer <token>'")
