@@ -8,7 +8,7 @@
   errors) is 400 and a request that ran is 200, with field errors in
   ``errors``. Clients that accept only ``application/json`` get 200 for every
   well-formed request, as they expect. Anything else is 406.
-- GraphiQL answers a browser's GET in development mode.
+- GraphiQL answers a browser's GET in development mode, from this server's own assets (no CDN).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from strawberry import Schema
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
+
+from kimnet.service.web import graphiql_page
 
 __all__ = ["GRAPHQL_RESPONSE", "graphql_endpoint"]
 
@@ -82,7 +83,7 @@ def graphql_endpoint(
             and "text/html" in request.headers.get("accept", "")
             and "query" not in request.query_params
         ):
-            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+            return graphiql_page()
         media_type = _accepted(request)
         if media_type is None:
             return _error(406, f"accept {GRAPHQL_RESPONSE} or {JSON}")

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["WEB_DIST", "web_routes"]
+__all__ = ["WEB_DIST", "graphiql_page", "web_routes"]
 
 #: Where ``scripts/web-build`` puts the explorer.
 WEB_DIST = Path(__file__).resolve().parent / "web-dist"
@@ -28,7 +28,7 @@ WEB_DIST = Path(__file__).resolve().parent / "web-dist"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -45,6 +45,26 @@ Sie wird aus den Quellen im Ordner <code>web/</code> gebaut; dafür braucht es N
 <p>Die GraphQL-Schnittstelle unter <a href="/graphql">/graphql</a> funktioniert auch ohne die Oberfläche.</p>
 </body></html>
 """
+
+
+GRAPHIQL_NOT_BUILT = """<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8"><title>kimnet – GraphiQL nicht gebaut</title></head>
+<body style="font-family: sans-serif; max-width: 44rem; margin: 3rem auto; line-height: 1.5">
+<h1>GraphiQL ist noch nicht gebaut</h1>
+<p>GraphiQL wird mit dem Netzwerk-Explorer aus <code>web/</code> gebaut, damit es ohne Internet
+funktioniert; dafür braucht es Node.js und npm: <code>scripts/web-build</code>
+(<code>scripts/serve</code> tut das von selbst).</p>
+<p>Die Schnittstelle selbst antwortet auch so auf POST-Anfragen an <code>/graphql</code>.</p>
+</body></html>
+"""
+
+
+def graphiql_page() -> Response:
+    """GraphiQL, served from this server's own assets (no CDN), or the page that says how to build it."""
+    page = WEB_DIST / "graphiql.html"
+    if not page.is_file():
+        return HTMLResponse(GRAPHIQL_NOT_BUILT, status_code=503, headers=SECURITY_HEADERS)
+    return FileResponse(page, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
 
 async def explorer(request: Request) -> Response:

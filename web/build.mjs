@@ -10,16 +10,20 @@ const out = join(here, "..", "service", "web-dist");
 
 await rm(out, { recursive: true, force: true });
 await mkdir(join(out, "assets"), { recursive: true });
+// Two pages: the explorer (app.js) and GraphiQL at /graphql (graphiql.js and the graphiql.css it imports).
 await build({
-  entryPoints: [join(here, "src", "main.js")],
+  entryPoints: { app: join(here, "src", "main.js"), graphiql: join(here, "src", "graphiql.js") },
   bundle: true,
   minify: true,
   format: "esm",
   target: ["es2020"],
-  outfile: join(out, "assets", "app.js"),
+  outdir: join(out, "assets"),
+  define: { "process.env.NODE_ENV": '"production"' }, // React's production build
+  loader: { ".woff2": "dataurl" },
   legalComments: "linked",
   logLevel: "warning",
 });
 await copyFile(join(here, "src", "style.css"), join(out, "assets", "style.css"));
 await copyFile(join(here, "index.html"), join(out, "index.html"));
+await copyFile(join(here, "graphiql.html"), join(out, "graphiql.html"));
 console.log(`explorer built into ${out}`);
