@@ -35,12 +35,14 @@ __all__ = [
     "ForbiddenError",
     "KimnetError",
     "LimitError",
+    "NoStoreError",
     "NotFoundError",
     "Problem",
     "SeedError",
     "StaleVersionError",
     "StoreCorruptedError",
     "StoreError",
+    "StoreInUseError",
     "StoreTimeoutError",
     "StoreUnavailableError",
     "UnauthenticatedError",
@@ -125,6 +127,14 @@ class StoreError(KimnetError):
 
 class StoreUnavailableError(StoreError):
     """The database cannot be reached; the request may be retried."""
+
+
+class StoreInUseError(StoreError):
+    """Another process holds the embedded store's folder (one process owns a folder at a time)."""
+
+
+class NoStoreError(StoreError):
+    """A folder that holds no embedded store where one must exist (a mistyped data folder)."""
 
 
 class StoreCorruptedError(StoreError):

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kimnet.graph.errors import KimnetError, ValidationError
+from kimnet.graph.errors import KimnetError, NoStoreError, StoreInUseError, ValidationError
 from kimnet.graph.graphdata import GraphData, checksum, counts
 from kimnet.graph.seedfile import load_seed_dir
 from kimnet.graph.synthetic import nrw
@@ -26,6 +26,9 @@ from kimnet.service.stores import open_store
 __all__ = ["main"]
 
 NEO4J_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "neo4j"
+
+#: Where a running service serves what the file commands write (README, "For coordinators").
+RUNNING_SERVICE_HINT = "GET /export/{graphml,gexf,csv,hsds} and /report/coverage.{png,pdf,html}, or the explorer's buttons"
 
 #: ``kimnet load synthetic:nrw`` makes a network instead of reading one.
 SYNTHETIC = "synthetic:"
@@ -116,7 +119,7 @@ async def _load(args: argparse.Namespace) -> int:
 
 
 async def _stats(args: argparse.Namespace) -> int:
-    store = await open_store(_settings(args))
+    store = await open_store(_settings(args), existing=True)
     try:
         data = await store.snapshot()
     finally:
@@ -159,11 +162,24 @@ def main(argv: list[str] | None = None) -> int:
             print(schema.as_str())
             return 0
         return _neo4j(args)
-    except (ValidationError, FileNotFoundError, ValueError) as exc:
+    except (ValidationError, NoStoreError, FileNotFoundError, ValueError) as exc:
         print(f"kimnet: {exc}", file=sys.stderr)
         return 2
+    except StoreInUseError as exc:
+        # The usual cause: the service runs on this folder. It serves the same files itself.
+        print(f"kimnet: {exc}; while it runs, download exports and reports from it: {RUNNING_SERVICE_HINT}", file=sys.stderr)
+        return 1
     except KimnetError as exc:
         print(f"kimnet: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"kimnet: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # A command never ends in a traceback; this is a bug, and the message says so.
+        print(f"kimnet: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
         return 1
 
 

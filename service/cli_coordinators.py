@@ -14,12 +14,13 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from kimnet.graph.audit import Actor
 from kimnet.graph.availability import TargetGroup
-from kimnet.graph.model import RESIDENCE_STATUSES
 from kimnet.service.config import Settings
-from kimnet.service.exchange import EXPORT_FORMATS, export_graph, import_tables
+from kimnet.service.exchange import EXPORT_FORMATS, check_export_path, export_graph, import_tables
+from kimnet.service.options import age_option, day_option, residence_status_option
 from kimnet.service.progress import ProgressBar
 from kimnet.service.stores import open_store
 
@@ -27,13 +28,22 @@ __all__ = ["COMMANDS", "add_commands", "run"]
 
 COMMANDS = ("export", "import", "report")
 
+T = TypeVar("T")
 
-def day(text: str) -> dt.date:
-    """An argparse type: a day as YYYY-MM-DD."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, not {text!r}") from None
+
+def _argument(read: Callable[[str, str], T]) -> Callable[[str], T]:
+    """Make an argparse type of one of ``service.options``' readers (argparse names the option itself)."""
+
+    def parse(text: str) -> T:
+        try:
+            return read(text, "it")
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix("it ")) from None
+
+    return parse
+
+
+day = _argument(day_option)
 
 
 def add_commands(commands: argparse._SubParsersAction, store_options: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
@@ -46,7 +56,7 @@ def add_commands(commands: argparse._SubParsersAction, store_options: Callable[[
     )
     export.add_argument("format", choices=EXPORT_FORMATS)
     export.add_argument("--out", type=Path, required=True, help="the file to write (a folder for csv)")
-    export.add_argument("--as-of", type=day, help="only what holds on this day (YYYY-MM-DD); default everything")
+    export.add_argument("--as-of", type=day, help="only what holds on this day (YYYY-MM-DD or DD.MM.YYYY); default everything")
     store_options(export)
 
     imports = commands.add_parser(
@@ -64,16 +74,21 @@ def add_commands(commands: argparse._SubParsersAction, store_options: Callable[[
 
     report = commands.add_parser("report", help="write a report (coverage: a heatmap of municipalities × needs)")
     report.add_argument("kind", choices=["coverage"])
-    report.add_argument("--as-of", type=day, required=True, help="the day of the report (YYYY-MM-DD)")
+    report.add_argument("--as-of", type=day, required=True, help="the day of the report (YYYY-MM-DD or DD.MM.YYYY)")
     report.add_argument("--compare", type=day, help="a second day: show the gaps that open or close until then")
     report.add_argument("--out", type=Path, required=True, help="FILE.png, FILE.pdf or FILE.html")
-    report.add_argument("--age", type=int, help="only offers that admit a person of this age")
-    report.add_argument("--residence-status", choices=RESIDENCE_STATUSES, help="only offers that admit this residence status")
+    report.add_argument("--age", type=_argument(age_option), help="only offers that admit a person of this age")
+    report.add_argument(
+        "--residence-status",
+        type=_argument(residence_status_option),
+        help="only offers that admit this residence status (e.g. DULDUNG or duldung)",
+    )
     store_options(report)
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    store = await open_store(settings)
+    check_export_path(args.format, args.out)  # before the store: a wrong path is the quicker thing to tell
+    store = await open_store(settings, existing=True)
     try:
         files = await export_graph(store, args.format, args.out, args.as_of, dt.date.today())
     finally:
@@ -87,7 +102,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
-    store = await open_store(settings)
+    store = await open_store(settings, existing=True)
     try:
         result = await import_tables(
             store,
@@ -116,12 +131,10 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
 async def _report(args: argparse.Namespace, settings: Settings) -> int:
     from kimnet.service.coverage_report import write_coverage_report
 
-    if args.age is not None and not 0 <= args.age <= 130:
-        raise ValueError(f"--age must be between 0 and 130, not {args.age}")
     target = None
     if args.age is not None or args.residence_status:
         target = TargetGroup(args.age, args.age, (args.residence_status,) if args.residence_status else ())
-    store = await open_store(settings)
+    store = await open_store(settings, existing=True)
     try:
         matrix = await write_coverage_report(store, args.as_of, args.compare, args.out, target)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kimnet.graph.errors import NoStoreError
 from kimnet.graph.graphdata import Counts, GraphData, checksum, counts
 from kimnet.graph.seedfile import load_seed_dir
 from kimnet.graph.store import Store
@@ -14,15 +15,18 @@ from kimnet.service.config import Settings
 __all__ = ["load_seed", "open_store"]
 
 
-async def open_store(settings: Settings, *, lazy: bool = False) -> Store:
+async def open_store(settings: Settings, *, lazy: bool = False, existing: bool = False) -> Store:
     """Open Neo4j when a URI is configured, otherwise the embedded store in the data folder.
 
     With ``lazy``, Neo4j is not contacted yet (the service prepares it when it
     answers); otherwise it must answer now. Neo4j ends every transaction of a
-    request after ``settings.neo4j_timeout`` seconds.
+    request after ``settings.neo4j_timeout`` seconds. With ``existing``, a data
+    folder that holds no store is refused instead of made into an empty one:
+    commands that read must not answer from a mistyped folder.
 
     Raises:
         StoreUnavailableError: Neo4j cannot be reached (not with ``lazy``).
+        NoStoreError: ``existing`` and the data folder holds no store.
         StoreError, StoreCorruptedError: the data folder cannot be used.
     """
     if settings.neo4j_uri:
@@ -30,6 +34,11 @@ async def open_store(settings: Settings, *, lazy: bool = False) -> Store:
         if lazy:
             return Neo4jStore.open(*args, tx_timeout=settings.neo4j_timeout)
         return await Neo4jStore.connect(*args, tx_timeout=settings.neo4j_timeout)
+    if existing and not EmbeddedStore.holds_store(settings.data_dir):
+        raise NoStoreError(
+            f"{settings.data_dir} holds no kimnet store; check --data-dir (or KIMNET_DATA_DIR), "
+            f"or make one there first: kimnet load seeds/coesfeld --data-dir {settings.data_dir}"
+        )
     return EmbeddedStore.open(settings.data_dir)
 
 

@@ -24,7 +24,7 @@ import re
 
 from kimnet.graph.model import Prop, PropType, Value
 
-__all__ = ["LIST_SEPARATOR", "from_text", "to_text"]
+__all__ = ["LIST_SEPARATOR", "from_text", "read_day", "to_text"]
 
 LIST_SEPARATOR = "|"
 
@@ -42,6 +42,23 @@ def to_text(value: Value) -> str:
     if isinstance(value, tuple):
         return LIST_SEPARATOR.join(value)
     return str(value)
+
+
+def read_day(text: str) -> dt.date | None:
+    """Read a day written as ISO (2021-07-01) or as Germans write it (01.07.2021); None if it is neither.
+
+    >>> read_day("01.06.2022"), read_day(" 2022-06-01 "), read_day("31.02.2022"), read_day("morgen")
+    (datetime.date(2022, 6, 1), datetime.date(2022, 6, 1), None, None)
+    """
+    bare = text.strip()
+    german = _GERMAN_DATE.match(bare)
+    try:
+        if german:
+            day, month, year = (int(g) for g in german.groups())
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(bare)
+    except ValueError:
+        return None
 
 
 def from_text(prop: Prop, text: str) -> object:
@@ -70,12 +87,6 @@ def from_text(prop: Prop, text: str) -> object:
                 return True
             return False if bare.lower() in _FALSE else text
         case PropType.DATE:
-            german = _GERMAN_DATE.match(bare)
-            try:
-                if german:
-                    day, month, year = (int(g) for g in german.groups())
-                    return dt.date(year, month, day)
-                return dt.date.fromisoformat(bare)
-            except ValueError:
-                return text
+            day = read_day(bare)
+            return text if day is None else day
     raise TypeError(f"unknown property type {prop.type}")  # pragma: no cover - the enum is closed

@@ -13,6 +13,7 @@ embedded store is single-process by design; run Neo4j to scale out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import gc
 import logging
@@ -39,12 +40,12 @@ from kimnet.graph.changes import (
     plan_unlink,
     plan_update,
 )
-from kimnet.graph.errors import StoreError
+from kimnet.graph.errors import StoreError, StoreInUseError
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import Edge, EdgeKey, Node
 from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
 from kimnet.graph.stores.auditlog import AuditLog
-from kimnet.graph.stores.journal import Journal, decode_edge, decode_node, encode_edge, encode_node
+from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal, decode_edge, decode_node, encode_edge, encode_node
 from kimnet.graph.validate import normalise_edge
 
 __all__ = ["EmbeddedStore", "build_graph"]
@@ -101,7 +102,7 @@ class EmbeddedStore(Store):
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(lock_fd)
-            raise StoreError(f"another kimnet process is using {path}; stop it or choose another --data-dir") from None
+            raise StoreInUseError(f"another kimnet process is using {path}; stop it or choose another --data-dir") from None
         journal = Journal(path)
         store = cls(path, journal, lock_fd, compact_after)
         try:
@@ -121,6 +122,20 @@ class EmbeddedStore(Store):
             store._release()
             raise
         return store
+
+    @staticmethod
+    def holds_store(folder: str | Path) -> bool:
+        """Tell whether ``folder`` holds a store with data: a snapshot, or a journal with a write in it.
+
+        A folder that ``open`` made and nothing was written to holds none: that is what a mistyped
+        data folder leaves behind.
+        """
+        path = Path(folder)
+        for name in (SNAPSHOT, JOURNAL):
+            with contextlib.suppress(OSError):
+                if (path / name).stat().st_size > 0:
+                    return True
+        return False
 
     async def ping(self) -> None:
         return None

@@ -95,3 +95,42 @@ def test_an_unknown_synthetic_network_is_refused_by_name() -> None:
     result = kimnet("load", "synthetic:bavaria", "--check")
     assert result.returncode == 2
     assert "there is no synthetic network 'bavaria'; the one there is: synthetic:nrw" in result.stderr
+
+
+def test_a_command_that_reads_refuses_a_folder_that_holds_no_store(tmp_path: Path) -> None:
+    mistyped = tmp_path / "kimnet-dta"
+    for args in (
+        ("stats",),
+        ("export", "graphml", "--out", str(tmp_path / "net.graphml")),
+        ("report", "coverage", "--as-of", "2021-07-01", "--out", str(tmp_path / "gaps.png")),
+        ("import", "csv", str(tmp_path)),
+    ):
+        done = kimnet(*args, "--data-dir", str(mistyped))
+        assert done.returncode == 2, (args, done.stderr)
+        assert f"kimnet: {mistyped} holds no kimnet store; check --data-dir" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "net.graphml").exists()
+    assert not (tmp_path / "gaps.png").exists()
+
+
+def test_an_empty_store_gives_an_empty_report_not_a_traceback(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    (empty / "seed").mkdir(parents=True)
+    for name in ("municipalities", "needs"):
+        (empty / "seed" / f"{name}.toml").write_text("")
+    done = kimnet("report", "coverage", "--as-of", "2021-07-01", "--out", str(tmp_path / "gaps.html"), "--data-dir", str(empty))
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2
+
+
+def test_a_command_in_use_by_the_service_says_where_to_get_the_files(tmp_path: Path) -> None:
+    import fcntl
+
+    data = tmp_path / "store"
+    assert kimnet("load", str(SEED), "--data-dir", str(data)).returncode == 0
+    with (data / "lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running `kimnet serve` holds it
+        done = kimnet("export", "gexf", "--out", str(tmp_path / "net.gexf"), "--data-dir", str(data))
+    assert done.returncode == 1
+    assert "another kimnet process is using" in done.stderr
+    assert "GET /export/{graphml,gexf,csv,hsds}" in done.stderr

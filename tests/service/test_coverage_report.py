@@ -68,8 +68,8 @@ def test_the_report_on_the_command_line(tmp_path: Path) -> None:
     data = tmp_path / "store"
     assert kimnet("load", str(SEED), "--data-dir", str(data)).returncode == 0
     done = kimnet(
-        "report", "coverage", "--as-of", "2022-06-01", "--compare", "2023-01-01", "--age", "22",
-        "--residence-status", "duldung", "--out", str(tmp_path / "gaps.png"), "--data-dir", str(data),
+        "report", "coverage", "--as-of", "01.06.2022", "--compare", "2023-01-01", "--age", "22",
+        "--residence-status", "DULDUNG", "--out", str(tmp_path / "gaps.png"), "--data-dir", str(data),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
@@ -83,6 +83,9 @@ def test_the_report_on_the_command_line(tmp_path: Path) -> None:
     wrong = kimnet("report", "coverage", "--as-of", "2022-06-01", "--out", str(tmp_path / "gaps.docx"), "--data-dir", str(data))
     assert wrong.returncode == 2
     assert "the report is written as .png, .pdf, .html; gaps.docx has none of them" in wrong.stderr
-    bad_day = kimnet("report", "coverage", "--as-of", "1.6.2022", "--out", str(tmp_path / "x.png"))
+    bad_day = kimnet("report", "coverage", "--as-of", "31.02.2022", "--out", str(tmp_path / "x.png"))
     assert bad_day.returncode == 2
-    assert "must be a date as YYYY-MM-DD, not '1.6.2022'" in bad_day.stderr
+    assert "argument --as-of: must be a day as YYYY-MM-DD or DD.MM.YYYY, not '31.02.2022'" in bad_day.stderr
+    bad_status = kimnet("report", "coverage", "--as-of", "2022-06-01", "--residence-status", "tourist", "--out", "x.png")
+    assert bad_status.returncode == 2
+    assert "argument --residence-status: must be one of DEUTSCH, EU," in bad_status.stderr
