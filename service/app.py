@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, health at /healthz and /readyz, the explorer at /.
+"""The ASGI application: GraphQL at /graphql, health at /healthz and /readyz, the explorer at /, downloads.
 
 The store is opened in the lifespan and closed there; it reaches the resolvers
 through the per-request context, never as a module global. With Neo4j, the app
@@ -26,6 +26,7 @@ from kimnet.schema.guard import Policy
 from kimnet.schema.root import schema
 from kimnet.service.auth import Authenticator
 from kimnet.service.config import Settings
+from kimnet.service.downloads import download_routes
 from kimnet.service.graphql_http import graphql_endpoint
 from kimnet.service.logs import request_id
 from kimnet.service.metrics import CONTENT_TYPE, Metrics
@@ -104,6 +105,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *download_routes(),  # exports and the coverage report, as files
             *web_routes(),  # the coordinators' explorer at /
         ],
         middleware=[

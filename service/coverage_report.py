@@ -10,6 +10,7 @@ for the coordinators.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import io
@@ -318,6 +319,13 @@ async def write_coverage_report(
     if target is not None:
         catalogue = for_target_group(catalogue, target)
         later = for_target_group(later, target) if later is not None else None
+    # Drawing takes about a second: a worker thread, so that a serving process keeps answering.
+    return await asyncio.to_thread(_matrix_and_report, catalogue, as_of, compare, later, out, target)
+
+
+def _matrix_and_report(
+    catalogue: Catalogue, as_of: dt.date, compare: dt.date | None, later: Catalogue | None, out: Path, target: TargetGroup | None
+) -> CoverageMatrix:
     matrix = coverage_matrix(catalogue, as_of, compare, later)
     write_report(matrix, catalogue, out, target)
     return matrix

@@ -7,6 +7,7 @@ import as one transaction.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -22,9 +23,18 @@ from kimnet.graph.formats.hsds import to_hsds
 from kimnet.graph.formats.merge import MergePlan, plan_merge
 from kimnet.graph.formats.network_files import write_gexf, write_graphml
 from kimnet.graph.formats.tables import read_tables, write_tables
+from kimnet.graph.graphdata import GraphData
 from kimnet.graph.store import Progress, Store
 
-__all__ = ["EXPORT_FORMATS", "ExportFormat", "ImportResult", "export_graph", "import_tables"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "EXPORT_SUFFIXES",
+    "ExportFormat",
+    "ImportResult",
+    "check_export_path",
+    "export_graph",
+    "import_tables",
+]
 
 ExportFormat: TypeAlias = Literal["graphml", "gexf", "csv", "hsds"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("graphml", "gexf", "csv", "hsds")
@@ -46,13 +56,20 @@ def _atomic(out: Path, write: Callable[[Path], None]) -> None:
 async def export_graph(store: Store, fmt: ExportFormat, out: Path, as_of: dt.date | None, today: dt.date) -> list[Path]:
     """Write the store's graph (what holds on ``as_of``, or everything) as ``fmt`` to ``out``; return the files.
 
-    ``out`` is a file for graphml, gexf and hsds, a folder (made if missing) for csv.
+    ``out`` is a file for graphml, gexf and hsds, a folder (made if missing) for csv. The store is
+    read here; the conversion and the writing, which take seconds for a state-sized graph, run in a
+    worker thread so that a serving process keeps answering meanwhile.
 
     Raises:
         ValueError: ``out`` is a folder where a file is needed, or the other way round.
     """
-    _check_out(fmt, out)
-    data = on_day(await store.snapshot(), as_of)
+    check_export_path(fmt, out)
+    data = await store.snapshot()
+    return await asyncio.to_thread(_write_export, data, fmt, out, as_of, today)
+
+
+def _write_export(whole: GraphData, fmt: ExportFormat, out: Path, as_of: dt.date | None, today: dt.date) -> list[Path]:
+    data = on_day(whole, as_of)
     name = f"kimnet {as_of.isoformat()}" if as_of else "kimnet"
     if fmt == "csv":
         return write_tables(data, out)
@@ -71,7 +88,8 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _check_out(fmt: ExportFormat, out: Path) -> None:
+def check_export_path(fmt: ExportFormat, out: Path) -> None:
+    """Refuse a folder where ``fmt`` writes a file, or a file where it writes a folder (ValueError)."""
     if fmt == "csv":
         if out.exists() and not out.is_dir():
             raise ValueError(f"{out} is a file; csv writes one file per kind into a folder: give a folder")
@@ -79,8 +97,12 @@ def _check_out(fmt: ExportFormat, out: Path) -> None:
         raise ValueError(f"{out} is a folder; {fmt} writes one file: give a file name, e.g. {out / ('kimnet.' + _suffix(fmt))}")
 
 
+#: The file name ending of each export (csv: the folder's files, each ``.csv``).
+EXPORT_SUFFIXES: dict[ExportFormat, str] = {"graphml": "graphml", "gexf": "gexf", "csv": "csv", "hsds": "json"}
+
+
 def _suffix(fmt: ExportFormat) -> str:
-    return {"graphml": "graphml", "gexf": "gexf", "csv": "csv", "hsds": "json"}[fmt]
+    return EXPORT_SUFFIXES[fmt]
 
 
 @dataclass(frozen=True, slots=True)
