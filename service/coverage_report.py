@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["REPORT_SUFFIXES", "german", "render", "target_text", "write_coverage_report", "write_report"]
+__all__ = ["REPORT_SUFFIXES", "NothingToReportError", "german", "render", "target_text", "write_coverage_report", "write_report"]
 
 REPORT_SUFFIXES = (".png", ".pdf", ".html")
 
@@ -54,6 +54,10 @@ CHANGE_COLOURS: dict[Change, str] = {
     "same": "#e8e8e8",
 }
 CHANGE_MARKS: dict[Change, str] = {"opened": "+", "closed": "✓", "moved": "↕", "gap": "", "same": ""}
+
+
+class NothingToReportError(ValueError):
+    """The store holds no municipalities or no needs: a heatmap of nothing cannot be drawn."""
 
 
 def german(day: dt.date) -> str:
@@ -327,5 +331,9 @@ def _matrix_and_report(
     catalogue: Catalogue, as_of: dt.date, compare: dt.date | None, later: Catalogue | None, out: Path, target: TargetGroup | None
 ) -> CoverageMatrix:
     matrix = coverage_matrix(catalogue, as_of, compare, later)
+    if not matrix.municipalities or not matrix.needs:
+        raise NothingToReportError(
+            f"there is nothing to report on {as_of.isoformat()}: the store holds no municipalities or no needs"
+        )
     write_report(matrix, catalogue, out, target)
     return matrix

@@ -33,7 +33,7 @@ from starlette.routing import BaseRoute, Route
 from kimnet.graph.availability import TargetGroup
 from kimnet.graph.errors import ForbiddenError
 from kimnet.schema.access import ANONYMOUS, Principal, check_download
-from kimnet.service.coverage_report import REPORT_SUFFIXES, write_coverage_report
+from kimnet.service.coverage_report import REPORT_SUFFIXES, NothingToReportError, write_coverage_report
 from kimnet.service.exchange import EXPORT_FORMATS, EXPORT_SUFFIXES, ExportFormat, export_graph
 from kimnet.service.options import age_option, day_option, residence_status_option
 
@@ -137,7 +137,10 @@ async def coverage_report(request: Request) -> Response:
     target = TargetGroup(age, age, (status,) if status else ()) if age is not None or status else None
     with tempfile.TemporaryDirectory(prefix="kimnet-report-") as folder:
         out = Path(folder) / f"kimnet-abdeckung-{as_of.isoformat()}{suffix}"
-        await write_coverage_report(request.app.state.store, as_of, compare, out, target)
+        try:
+            await write_coverage_report(request.app.state.store, as_of, compare, out, target)
+        except NothingToReportError as exc:
+            return _error(422, "NOTHING_TO_REPORT", str(exc))
         return _attachment(out.read_bytes(), MEDIA_TYPES[suffix], out.name)
 
 

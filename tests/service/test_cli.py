@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -9,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kimnet.graph.graphdata import GraphData
+from kimnet.graph.stores.embedded import EmbeddedStore
 from tests.conftest import BACKENDS, NEO4J_PASSWORD, NEO4J_URI, SEED
 
 
@@ -113,14 +116,19 @@ def test_a_command_that_reads_refuses_a_folder_that_holds_no_store(tmp_path: Pat
     assert not (tmp_path / "gaps.png").exists()
 
 
-def test_an_empty_store_gives_an_empty_report_not_a_traceback(tmp_path: Path) -> None:
+def test_a_report_of_an_empty_store_says_so_instead_of_a_traceback(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
-    (empty / "seed").mkdir(parents=True)
-    for name in ("municipalities", "needs"):
-        (empty / "seed" / f"{name}.toml").write_text("")
-    done = kimnet("report", "coverage", "--as-of", "2021-07-01", "--out", str(tmp_path / "gaps.html"), "--data-dir", str(empty))
-    assert "Traceback" not in done.stderr
+
+    async def make() -> None:
+        store = EmbeddedStore.open(empty)
+        await store.replace_all(GraphData())
+        await store.close()
+
+    asyncio.run(make())
+    done = kimnet("report", "coverage", "--as-of", "2021-07-01", "--out", str(tmp_path / "gaps.png"), "--data-dir", str(empty))
     assert done.returncode == 2
+    assert done.stderr == "kimnet: there is nothing to report on 2021-07-01: the store holds no municipalities or no needs\n"
+    assert not (tmp_path / "gaps.png").exists()
 
 
 def test_a_command_in_use_by_the_service_says_where_to_get_the_files(tmp_path: Path) -> None:
