@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -116,6 +117,34 @@ def worker_app() -> Any:
     return create_app(settings)
 
 
+def banner(settings: Settings) -> str:
+    """What a person who started a development server needs to know: where to point the browser.
+
+    >>> print(banner(Settings(port=8080)))  # doctest: +NORMALIZE_WHITESPACE
+    kimnet is running (development mode, no token needed on this machine):
+      Explorer   http://127.0.0.1:8080/
+      GraphiQL   http://127.0.0.1:8080/graphql
+      Downloads  http://127.0.0.1:8080/export/graphml  (gexf, csv, hsds), http://127.0.0.1:8080/report/coverage.pdf
+    Stop it with Ctrl+C.
+    """
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    base = f"http://{host}:{settings.port}"
+    return (
+        "kimnet is running (development mode, no token needed on this machine):\n"
+        f"  Explorer   {base}/\n"
+        f"  GraphiQL   {base}/graphql\n"
+        f"  Downloads  {base}/export/graphml  (gexf, csv, hsds), {base}/report/coverage.pdf\n"
+        "Stop it with Ctrl+C."
+    )
+
+
+async def _announce(server: Any, settings: Settings) -> None:
+    """Print the banner once the server listens (log lines are for collectors; this is for a person)."""
+    while not server.started:
+        await asyncio.sleep(0.05)
+    print(banner(settings), file=sys.stderr, flush=True)
+
+
 async def _run(settings: Settings) -> int:
     import uvicorn
 
@@ -141,7 +170,12 @@ async def _run(settings: Settings) -> int:
         # handlers that were there before; these no-ops let the shutdown end here, with 0.
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda number, frame: None)
-        await server.serve()
+        announce = None if settings.production else asyncio.create_task(_announce(server, settings))
+        try:
+            await server.serve()
+        finally:
+            if announce is not None:
+                announce.cancel()
         return 0 if server.started else STARTUP_FAILED
     finally:
         await store.close()

@@ -21,7 +21,8 @@ const ACCESS_MESSAGES = {
   429: "Zu viele Anfragen in kurzer Zeit. Bitte einen Moment warten und erneut versuchen.",
 };
 
-function fromErrors(errors, status) {
+/** The German message for a service's errors (and the HTTP status they came with). */
+export function fromErrors(errors, status) {
   const codes = errors.map((e) => e.extensions?.code ?? "");
   const said = `(Der Dienst meldet: ${errors.map((e) => e.message).join("; ")})`;
   if (codes.includes("UNAUTHENTICATED")) return `${ACCESS_MESSAGES[401]} ${said}`;

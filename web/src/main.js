@@ -1,6 +1,7 @@
-// The explorer: three views (network, coverage, referral) behind hash routes, and the token form.
+// The explorer: four views (network, coverage, referral, downloads) behind hash routes, and the token form.
 import { ApiError, getToken, setToken } from "./api.js";
 import { createCoverageView } from "./coverage.js";
+import { createDownloadsView } from "./downloads.js";
 import { createNetworkView } from "./network.js";
 import { createReferralView } from "./referral.js";
 
@@ -8,6 +9,7 @@ const VIEWS = {
   netzwerk: { create: createNetworkView, title: "Netzwerk" },
   versorgung: { create: createCoverageView, title: "Versorgung" },
   fallberatung: { create: createReferralView, title: "Fallberatung" },
+  herunterladen: { create: createDownloadsView, title: "Herunterladen" },
 };
 const created = new Set();
 
