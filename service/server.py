@@ -140,7 +140,7 @@ def banner(settings: Settings) -> str:
 
 async def _announce(server: Any, settings: Settings) -> None:
     """Print the banner once the server listens (log lines are for collectors; this is for a person)."""
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn sets a flag, it has no event for "listening"
         await asyncio.sleep(0.05)
     print(banner(settings), file=sys.stderr, flush=True)
 

@@ -23,17 +23,22 @@ from tests.conftest import ROOT
 from tests.web.conftest import _free_port, _ready, screenshot
 
 
+def _serve(port: int, data: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start ``scripts/serve`` as a newcomer would: development mode, no token secret."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIMNET_ENV", "KIMNET_JWT"))}
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [str(ROOT / "scripts" / "serve"), "--port", str(port), "--data-dir", str(data)], env=env, stdout=log, stderr=log
+        )
+
+
 @pytest.fixture(scope="module")
 async def served_as_in_the_readme(explorer_built: None, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     data = tmp_path_factory.mktemp("first-contact-store")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = data.parent / "first-contact-server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIMNET_ENV", "KIMNET_JWT"))}
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [str(ROOT / "scripts" / "serve"), "--port", str(port), "--data-dir", str(data)], env=env, stdout=log, stderr=log
-        )
+    server = _serve(port, data, log_path)
     try:
         deadline = time.monotonic() + 120
         while not _ready(url):
@@ -150,7 +155,7 @@ async def test_the_download_buttons_deliver_the_files_while_the_service_runs(
         await page.click(button)
     download = await waiting.value
     assert download.suggested_filename == name
-    content = Path(await download.path()).read_bytes()
+    content = await asyncio.to_thread(Path(await download.path()).read_bytes)
     assert content.startswith(magic)
     await page.locator("#message", has_text=f"Heruntergeladen: {name}").wait_for()
     if button == "#report-pdf":
