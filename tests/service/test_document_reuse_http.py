@@ -38,7 +38,7 @@ async def test_each_caller_of_a_kept_document_is_checked_for_their_role(tmp_path
     async with served(settings(tmp_path)) as (client, _):
         for headers, status in (
             (bearer(Role.ADMIN), 200),
-            ({}, 403),
+            (bearer(Role.VIEWER), 403),
             (bearer(Role.COORDINATOR), 403),
             (bearer(Role.ADMIN), 200),
         ):
