@@ -16,7 +16,7 @@ import contextlib
 import logging
 from pathlib import Path
 
-from kimnet.graph.errors import KimnetError, StoreUnavailableError
+from kimnet.graph.errors import KimnetError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.store import Store
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.service.stores import load_seed
@@ -24,6 +24,11 @@ from kimnet.service.stores import load_seed
 __all__ = ["Readiness"]
 
 log = logging.getLogger("kimnet.readiness")
+
+#: Failures that waiting fixes: a database that does not answer, or one that just restarted and is
+#: too busy to answer within the transaction timeout (seen under load: a restarted Neo4j whose
+#: first ping ran over KIMNET_NEO4J_TIMEOUT left the service unready for good).
+PASSING = (StoreUnavailableError, StoreTimeoutError)
 
 
 class Readiness:
@@ -47,7 +52,7 @@ class Readiness:
         """
         try:
             await self._prepare()
-        except StoreUnavailableError as exc:
+        except PASSING as exc:
             self._not_ready(exc)
             self._task = asyncio.create_task(self._retry(), name="kimnet-readiness")
 
@@ -108,7 +113,7 @@ class Readiness:
             await asyncio.sleep(pause)
             try:
                 await self._prepare()
-            except StoreUnavailableError as exc:
+            except PASSING as exc:
                 self.reason = str(exc)
                 pause = min(pause * 2, self.max_pause)
                 continue
