@@ -148,7 +148,11 @@ def test_neo4j_killed_during_writes_loses_no_acknowledged_write_and_applies_none
                     break
                 codes = [(e.get("extensions") or {}).get("code") for e in answer.get("errors", [])]  # type: ignore[attr-defined]
                 with lock:
-                    if status == 503 and codes and set(codes) == {"DATABASE_UNAVAILABLE"}:
+                    # Clear and retriable: the database is away, or (just restarted, on a busy
+                    # machine) ended the transaction at the timeout, before it committed.
+                    if codes and (
+                        (status == 503 and set(codes) == {"DATABASE_UNAVAILABLE"}) or set(codes) == {"DATABASE_TIMEOUT"}
+                    ):
                         retriable.append(worker)
                     else:
                         unexpected.append((status, answer))
