@@ -53,6 +53,7 @@ from kimnet.graph.measures import Measures
 from kimnet.graph.model import Node
 from kimnet.graph.referral import CaseManagerPost
 from kimnet.graph.store import Store
+from kimnet.graph.workers import run_in_worker
 
 __all__ = ["ReadCache", "Reads", "read_cache", "reads"]
 
@@ -250,7 +251,7 @@ class ReadCache:
             before = await self._store.generation()
             index = await read_index(self._store)
             after = await self._store.generation()
-            found = Reads(before, index)
+            found = await run_in_worker(lambda: Reads(before, index))
             if before == after:
                 self._current, self._current_number = found, number
                 self.kept += 1

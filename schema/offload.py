@@ -1,18 +1,10 @@
 """Questions run off the event loop, each held to its request's deadline.
 
-The rules (referral, coverage, duplicates, network measures) are pure Python
-over the read cache; run on the event loop, a question of a few seconds would
-stall every other request and ``/healthz`` with it. ``offload`` runs one in a
-worker thread instead and awaits it.
-
-Threads, not processes: the read cache (some hundreds of MB at state scale)
-is shared by the threads of one process, where each process would need its
-own copy, and answers need not be pickled. The GIL still lets one thread run
-Python at a time, but it changes hands every ``sys.getswitchinterval()``
-(5 ms), so the event loop gets its turn within milliseconds of asking, and
-the work each question may do is bounded by design (``graph.duplicates``,
-``graph.measures``). The README's Performance section gives ``/healthz``
-under load.
+The rules (coverage, duplicates, network measures) are pure Python over the
+read cache; ``offload`` runs one in a worker thread (``graph.workers``: why
+threads, not processes) so that ``/healthz`` and light requests keep
+answering, and the work each question may do is bounded by design
+(``graph.duplicates``, ``graph.measures``).
 
 Deadline. ``Context.deadline`` (``KIMNET_REQUEST_TIMEOUT``, 30 s by default,
 from the start of the request) bounds the wait; when it passes, the request
@@ -20,97 +12,24 @@ gets ``DeadlineError`` (``extensions.code: TIMEOUT``) at once, and the work,
 which cannot be killed, stops at its next ``graph.deadline.checkpoint()``.
 The same happens when the awaiting request is cancelled (the client went
 away, or the server's shutdown grace period ended).
-
-The threads are daemon threads: a process that exits does not wait for work
-whose answer nobody awaits any more.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
-import queue
-import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from kimnet.graph.deadline import Budget, budget
+from kimnet.graph.deadline import Budget
 from kimnet.graph.errors import DeadlineError
+from kimnet.graph.workers import run_in_worker
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
-__all__ = ["THREADS", "offload", "run_in_worker"]
-
-#: Worker threads per process. More than the cores: a light question must not queue behind
-#: heavy ones for long, and the GIL shares the time anyway.
-THREADS = 4
+__all__ = ["offload"]
 
 T = TypeVar("T")
-
-
-class _Pool:
-    """A fixed set of daemon threads taking calls from one queue (``ThreadPoolExecutor``'s are joined at exit)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._queue: queue.SimpleQueue[tuple[concurrent.futures.Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
-
-    def submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        with self._lock:
-            if len(self._threads) < self._size:
-                thread = threading.Thread(target=self._work, name=f"kimnet-worker-{len(self._threads)}", daemon=True)
-                thread.start()
-                self._threads.append(thread)
-        self._queue.put((future, call))
-        return future
-
-    def _work(self) -> None:
-        while True:
-            future, call = self._queue.get()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(call())
-            except BaseException as error:  # handed to the awaiting request, whatever it is
-                future.set_exception(error)
-
-
-_POOL = _Pool(THREADS)
-
-
-async def run_in_worker(call: Callable[[], T], within: Budget | None = None) -> T:
-    """Run ``call`` in a worker thread with this task's context variables, under ``within`` if given.
-
-    Cancelling the awaiting task cancels the budget, so the call stops at its
-    next checkpoint (a call without a budget runs to its end).
-    """
-    context = contextvars.copy_context()
-
-    def run() -> T:
-        if within is None:
-            return context.run(call)
-        return context.run(_under, within, call)
-
-    future = _POOL.submit(run)
-    # If nobody awaits it any more, its error is nobody's to report.
-    future.add_done_callback(lambda done: done.cancelled() or done.exception())
-    try:
-        return await asyncio.wrap_future(future)
-    except asyncio.CancelledError:
-        if within is not None:
-            within.cancel()
-        future.cancel()  # not started yet: it never will be
-        raise
-
-
-def _under(within: Budget, call: Callable[[], T]) -> T:
-    with budget(within):
-        return call()
 
 
 async def offload(context: Context, call: Callable[[], T]) -> T:
