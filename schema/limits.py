@@ -66,6 +66,7 @@ from graphql import (
 )
 
 from kimnet.graph.errors import LimitError
+from kimnet.graph.neighbourhood import MAX_DEPTH as NEIGHBOURHOOD_DEPTH
 from kimnet.graph.neighbourhood import MAX_ENTITIES as NEIGHBOURHOOD_ENTITIES
 
 __all__ = [
@@ -198,8 +199,10 @@ class _Walk:
             return top if isinstance(top, int) and top > 0 else 10
         if name == "neighbourhood":
             depth = self.value(given["depth"]) if "depth" in given else 1
-            steps = depth if isinstance(depth, int) and depth >= 0 else 1
-            return min(self.limits.assumed_page_size**steps, NEIGHBOURHOOD_ENTITIES)
+            # Capped before the power: a hostile depth must not make the measuring itself costly.
+            steps = min(depth, NEIGHBOURHOOD_DEPTH) if isinstance(depth, int) and depth >= 0 else 1
+            items: int = self.limits.assumed_page_size**steps
+            return min(items, NEIGHBOURHOOD_ENTITIES)
         if name in ("coverageGaps", "coverageChanges"):
             places = self.value(given["municipalities"]) if "municipalities" in given else None
             if isinstance(places, list):
