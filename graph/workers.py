@@ -64,6 +64,8 @@ class _Pool:
                 future.set_result(call())
             except BaseException as error:  # handed to the awaiting request, whatever it is
                 future.set_exception(error)
+            # An idle thread must not keep the last answer alive (an old generation's read cache, say).
+            del future, call
 
 
 _POOL = _Pool(THREADS)
