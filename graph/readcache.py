@@ -41,7 +41,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import networkx as nx
 
@@ -68,6 +68,9 @@ COUNTIES = 128
 
 #: Days whose whole network, its measures and its coverage gaps one generation keeps (a state's: some 60 MB a day).
 DAYS_MEASURED = 4
+
+#: Whole-state answers one generation keeps (``Reads.shared``).
+ANSWERS = 32
 
 #: County networks one generation keeps, per day and set of organisations.
 NETWORKS = 64
@@ -101,7 +104,12 @@ class _Recent(Generic[K, V]):
             with self._lock:
                 if key in self._entries:
                     return self._entries[key]
-            value = make()
+            try:
+                value = make()
+            except BaseException:
+                with self._lock:  # a failed make (an unknown id) leaves nothing behind
+                    self._making.pop(key, None)
+                raise
             with self._lock:
                 self._entries[key] = value
                 self._making.pop(key, None)
@@ -128,6 +136,7 @@ class Reads:
         self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS)
         self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED)
         self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED)
+        self._answers: _Recent[Hashable, object] = _Recent(ANSWERS)
 
     def _reference(self, day: dt.date | None) -> gather.Reference:
         return self._references.get(day, lambda: gather.reference(self.index, day))
@@ -189,6 +198,15 @@ class Reads:
             return Measures(organisations, nx.freeze(graph))
 
         return self._measures.get(day, make)
+
+    def shared(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The answer under ``key`` made once for this generation (the ``ANSWERS`` used last are kept).
+
+        For whole-state answers that depend on the graph and the key alone
+        (``missingTies``, unfiltered ``coverageChanges``, ``duplicates``): the key
+        must hold every argument, and the first part of it must name the question.
+        """
+        return cast("V", self._answers.get(key, make))
 
     def gaps(self, day: dt.date) -> tuple[Gap, ...]:
         """Every coverage gap on ``day`` (``coverage.coverage_gaps`` of the whole catalogue)."""

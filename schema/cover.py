@@ -187,6 +187,10 @@ def _keys(ids: list[strawberry.ID] | None) -> list[str] | None:
     return None if ids is None else [to_key(i) for i in ids]
 
 
+def _frozen(ids: list[str] | None) -> tuple[str, ...] | None:
+    return None if ids is None else tuple(sorted(set(ids)))
+
+
 def _catalogues(cached: Reads, target: TargetGroupInput | None, *days: dt.date) -> list[Catalogue]:
     """The offers with the relationships that hold on each of ``days``, for ``target`` if given, from one generation."""
     found = [cached.catalogue(day) for day in days]
@@ -283,9 +287,9 @@ class CoverQuery:
             raise ArgumentError("give either needs or programme, not both")
         cached = await reads(info.context.store)
 
-        def answer() -> CoverageChanges:
+        def changes() -> rules.Changes:
             catalogue, later = _catalogues(cached, target, from_, to)
-            found = rules.coverage_changes(
+            return rules.coverage_changes(
                 catalogue,
                 from_,
                 to,
@@ -294,6 +298,11 @@ class CoverQuery:
                 to_key(programme) if programme is not None else None,
                 later=later,
             )
+
+        def answer() -> CoverageChanges:
+            catalogue = cached.catalogue(from_)
+            whole = target is None and needs is None and municipalities is None and programme is None
+            found = cached.shared(("coverageChanges", from_, to), changes) if whole else changes()
             return CoverageChanges(
                 opened=[gap_of(catalogue, g, to) for g in found.opened],
                 closed=[gap_of(catalogue, g, from_) for g in found.closed],
@@ -332,7 +341,9 @@ class CoverQuery:
 
         def answer() -> list[DuplicateStructure]:
             catalogue = cached.catalogue(day)
-            found = find_duplicates(catalogue, day, _keys(municipalities), _keys(needs), first=first)
+            places, wanted = _keys(municipalities), _keys(needs)
+            key = ("duplicates", day, _frozen(places), _frozen(wanted), first)
+            found = cached.shared(key, lambda: find_duplicates(catalogue, day, places, wanted, first=first))
             return [
                 DuplicateStructure(
                     municipality=entity(catalogue.geography.municipalities[d.municipality], day),

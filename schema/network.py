@@ -112,17 +112,19 @@ class NetworkQuery:
         day = asOf or info.context.today
         cached = await reads(info.context.store)
 
-        def answer() -> list[LegalDomainPair]:
+        def pairs() -> tuple[tuple[str, str], ...]:
             _, graph = cached.network(day)
-            catalogue = cached.catalogue(day)
             domains_of: dict[str, set[str]] = defaultdict(set)
-            for offer in catalogue.offers.values():
+            for offer in cached.catalogue(day).offers.values():
                 if offer.valid_on(day):
                     for org in offer.providers:
                         domains_of[org].update(offer.legal_domains)
-            pairs = analysis.missing_ties(graph, domains_of, include_groups=countWorkingGroups)
-            domains = catalogue.legal_domains
-            return [LegalDomainPair(first=entity(domains[a], day), second=entity(domains[b], day)) for a, b in pairs]
+            return analysis.missing_ties(graph, domains_of, include_groups=countWorkingGroups)
+
+        def answer() -> list[LegalDomainPair]:
+            found = cached.shared(("missingTies", day, countWorkingGroups), pairs)
+            domains = cached.catalogue(day).legal_domains
+            return [LegalDomainPair(first=entity(domains[a], day), second=entity(domains[b], day)) for a, b in found]
 
         return await offload(info.context, answer)
 
