@@ -1,4 +1,4 @@
-"""Heavy questions at a scale that hurt before (synthetic NRW at 0.1), with a real ``kimnet serve``.
+"""Hostile heavy questions at a scale that hurt before (synthetic NRW at 0.1), with a real ``kimnet serve``.
 
 At this scale ``duplicates`` used to take 2.5 GB and more within 25 s, and
 every heavy question held the event loop: ``/healthz`` waited, SIGTERM waited.
