@@ -8,7 +8,7 @@ that want it meanwhile wait for it), and never changes afterwards.
 Betweenness. Exact betweenness (Brandes) runs one breadth-first search from
 every organisation: ``O(n · (n + m))``, some 16 minutes of pure Python for the
 12,000 organisations and 73,000 ties of the state-sized network. Above
-``BETWEENNESS_WORK`` (about two seconds' worth) it is estimated from a seeded
+``BETWEENNESS_WORK`` (five to ten seconds' worth) it is estimated from a seeded
 sample of ``k`` sources (``networkx.betweenness_centrality(k=..., seed=...)``,
 rescaled to the whole), with ``k`` chosen so that ``k · (n + m)`` stays within
 that work: exact for a county (Kreis Coesfeld: 100 organisations), sampled for a
@@ -25,7 +25,7 @@ instead of a search of the leaving organisation's component per request.
 >>> departure_losses(path)
 {'a': 0, 'b': 2, 'c': 2, 'd': 0}
 >>> sample_size(nx.complete_graph(10)), sample_size(nx.path_graph(5_000))
-(None, 399)
+(None, 500)
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ from kimnet.graph.model import Node
 
 __all__ = ["BETWEENNESS_SEED", "BETWEENNESS_WORK", "Measures", "betweenness", "departure_losses", "ranked", "sample_size"]
 
-#: Node visits (sources times nodes and edges) that one betweenness computation may take: some two seconds.
-BETWEENNESS_WORK = 2_000_000
+#: Node visits (sources times nodes and edges) that one betweenness computation may take: some five to
+#: ten seconds of pure Python on a busy 2-core machine, once per generation and day. Fewer sources
+#: rank too poorly (see docs/api.md): with 23 sources the estimated top 10 held organisations
+#: ranked 500th; with 60, all were in the exact top 60.
+BETWEENNESS_WORK = 5_000_000
 
 #: The sample's seed: the same sources for the same graph, on every request and in every process.
 BETWEENNESS_SEED = 12
