@@ -18,7 +18,8 @@ Hierarchy::
     ├── AccessError              a request that may not do what it asks
     │   ├── UnauthenticatedError     no valid bearer token where one is needed
     │   └── ForbiddenError           the caller's role is below the one the field needs
-    └── LimitError               a request over a configured limit (depth, cost, size, rate)
+    ├── LimitError               a request over a configured limit (depth, cost, size, rate)
+    └── DeadlineError            a question ran longer than its request's deadline and was stopped
 
 Every message says what was wrong and, where there is something to do, what to do.
 """
@@ -31,6 +32,7 @@ __all__ = [
     "AccessError",
     "ArgumentError",
     "ConflictError",
+    "DeadlineError",
     "DuplicateError",
     "ForbiddenError",
     "KimnetError",
@@ -159,3 +161,7 @@ class ForbiddenError(AccessError):
 
 class LimitError(KimnetError):
     """A request over a configured limit (depth, aliases, tokens, cost, page or input size, body, rate)."""
+
+
+class DeadlineError(KimnetError):
+    """A question ran longer than its request's deadline (``KIMNET_REQUEST_TIMEOUT``) and was stopped."""

@@ -252,4 +252,8 @@ def organisation_network(index: GraphIndex, organisations: dict[str, Node], day:
 def network(index: GraphIndex, day: dt.date) -> tuple[dict[str, Node], nx.Graph[str]]:
     """The organisations valid on ``day`` and their cooperation graph: the whole network's."""
     organisations = {i: n for i, n in index.kinds["Organisation"].items() if valid_on(n.props, day)}
-    return organisations, organisation_network(index, organisations, day)
+    # Every organisation takes part, so the index's edge lists serve as they are (no lookup per
+    # organisation); ``organisation_graph`` drops the ties that do not hold on ``day``.
+    groups = index.kinds["WorkingGroup"]
+    memberships = [e for e in index.edges.get("MEMBER_OF", ()) if e.target in groups and valid_on(groups[e.target].props, day)]
+    return organisations, organisation_graph(organisations, index.edges.get("COOPERATES_WITH", ()), memberships, day)

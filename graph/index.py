@@ -39,6 +39,7 @@ from kimnet.graph.catalogue import Offer
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, Node, Value
 from kimnet.graph.validity import valid_on
+from kimnet.graph.workers import run_in_worker
 
 if TYPE_CHECKING:
     from kimnet.graph.store import Direction, Neighbours, Store
@@ -215,4 +216,6 @@ async def read_index(store: Store) -> GraphIndex:
         asyncio.gather(*(store.nodes_of_kind(label) for label in MODEL.nodes)),
         asyncio.gather(*(store.edges(rel_type) for rel_type in MODEL.rels)),
     )
-    return GraphIndex.build(dict(zip(MODEL.nodes, nodes, strict=True)), dict(zip(MODEL.rels, edges, strict=True)))
+    kinds, types = dict(zip(MODEL.nodes, nodes, strict=True)), dict(zip(MODEL.rels, edges, strict=True))
+    # A second or more of pure Python at state scale: in a worker thread, so the event loop keeps answering.
+    return await run_in_worker(lambda: GraphIndex.build(kinds, types))

@@ -1,7 +1,14 @@
 """The neighbourhood of an entity: everything within k steps over chosen relationships.
 
-One batched neighbour lookup per relationship kind per step, so the round
-trips grow with the depth, never with the number of entities found.
+One batched neighbour lookup per relationship kind per step and per
+``CHUNK`` entities of the frontier, so the round trips grow with the depth and
+the entities found, never with one lookup per entity.
+
+Bounded: a walk that has found more than ``MAX_ENTITIES`` entities stops with
+a LimitError (at state scale, three steps from anywhere reach most of the
+state's 70,000 entities and took seconds to read). The check comes after
+every chunk, so a walk reads at most ``CHUNK`` entities' relationships past
+the bound.
 """
 
 from __future__ import annotations
@@ -10,14 +17,20 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from kimnet.graph.errors import ArgumentError, NotFoundError
+from kimnet.graph.errors import ArgumentError, LimitError, NotFoundError
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node
 from kimnet.graph.store import Store
 
-__all__ = ["MAX_DEPTH", "Neighbourhood", "neighbourhood"]
+__all__ = ["CHUNK", "MAX_DEPTH", "MAX_ENTITIES", "Neighbourhood", "neighbourhood"]
 
 #: Deeper neighbourhoods reach the whole county; ask for the graph instead.
 MAX_DEPTH = 4
+
+#: The most entities one neighbourhood may hold (a county's whole network has a few hundred).
+MAX_ENTITIES = 5_000
+
+#: Frontier entities per lookup.
+CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +66,19 @@ async def neighbourhood(
     for step in range(1, depth + 1):
         reached: list[str] = []
         for rel_type in types:
-            for pairs in (await store.neighbours(frontier, rel_type, "both", as_of)).values():
-                for edge, node in pairs:
-                    edges[edge.key] = edge
-                    if node.id not in nodes:
-                        nodes[node.id] = (node, step)
-                        reached.append(node.id)
+            for start in range(0, len(frontier), CHUNK):
+                found_now = await store.neighbours(frontier[start : start + CHUNK], rel_type, "both", as_of)
+                for pairs in found_now.values():
+                    for edge, node in pairs:
+                        edges[edge.key] = edge
+                        if node.id not in nodes:
+                            nodes[node.id] = (node, step)
+                            reached.append(node.id)
+                if len(nodes) > MAX_ENTITIES:
+                    raise LimitError(
+                        f"the neighbourhood of {centre} within {depth} steps holds more than {MAX_ENTITIES:,} entities; "
+                        "ask for a smaller depth or fewer relationship kinds"
+                    )
         frontier = reached
         if not frontier:
             break

@@ -37,6 +37,7 @@ from typing import cast
 
 import networkx as nx
 
+from kimnet.graph import measures
 from kimnet.graph.catalogue import Catalogue, Offer
 from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.errors import NotFoundError
@@ -131,12 +132,12 @@ def brokers(graph: nx.Graph[str], top: int | None = None) -> tuple[tuple[str, fl
     """Return (organisation, betweenness centrality) pairs, highest first, then by id.
 
     Betweenness is normalised and unweighted: a broker is whoever sits on many
-    shortest chains of acquaintance, whatever kind the ties are. ``top`` keeps
-    only the first so many.
+    shortest chains of acquaintance, whatever kind the ties are. On a large
+    graph it is estimated from a seeded sample (``measures.betweenness``).
+    ``top`` keeps only the first so many.
     """
-    scores = nx.betweenness_centrality(graph, normalized=True)
-    ranked = sorted(((org, float(score)) for org, score in scores.items()), key=lambda pair: (-pair[1], pair[0]))
-    return tuple(ranked if top is None else ranked[:top])
+    ranked = measures.ranked(measures.betweenness(graph))
+    return ranked if top is None else ranked[:top]
 
 
 def missing_ties(
@@ -191,11 +192,23 @@ def _connected_pairs(graph: nx.Graph[str], nodes: Iterable[str]) -> int:
     return sum(n * (n - 1) // 2 for n in sizes)
 
 
-def impact_of_leaving(org: str, catalogue: Catalogue, graph: nx.Graph[str], as_of: dt.date) -> Impact:
+def impact_of_leaving(
+    org: str,
+    catalogue: Catalogue,
+    graph: nx.Graph[str],
+    as_of: dt.date,
+    *,
+    losses: Mapping[str, int] | None = None,
+    gaps_before: Collection[Gap] | None = None,
+) -> Impact:
     """Tell what is lost on ``as_of`` if ``org`` leaves the network.
 
     Takes the organisation id, the catalogue of offers (for offers and gaps) and
-    the organisation graph (for ties). Raises NotFoundError when neither knows ``org``.
+    the organisation graph (for ties). ``losses`` (``measures.departure_losses``
+    of the graph) and ``gaps_before`` (``coverage_gaps`` of the catalogue on
+    ``as_of``), when given, are used instead of computing them again: they are
+    the same for every organisation. Only the municipalities that its lost
+    offers reach are looked at again. Raises NotFoundError when neither knows ``org``.
     """
     if org not in graph and org not in catalogue.organisations:
         raise NotFoundError(f"organisation {org} is neither in the network nor a provider of an offer; check the id")
@@ -203,18 +216,26 @@ def impact_of_leaving(org: str, catalogue: Catalogue, graph: nx.Graph[str], as_o
     lost = tuple(o for o in provided if set(o.providers) == {org})
     shared = tuple(o for o in provided if set(o.providers) != {org})
     lost_ids = {o.id for o in lost}
-    without = dataclasses.replace(catalogue, offers={i: o for i, o in catalogue.offers.items() if i not in lost_ids})
-    before = set(coverage_gaps(catalogue, as_of))
-    gaps_opened = tuple(g for g in coverage_gaps(without, as_of) if g not in before)
+    lost_areas = {a for o in lost for a in o.areas}
+    geography = catalogue.geography
+    touched = [m for m in geography.municipalities if not lost_areas.isdisjoint(geography.areas_of(m))]
+    gaps_opened: tuple[Gap, ...] = ()
+    if touched:
+        without = dataclasses.replace(catalogue, offers={i: o for i, o in catalogue.offers.items() if i not in lost_ids})
+        before = set(coverage_gaps(catalogue, as_of, municipalities=touched) if gaps_before is None else gaps_before)
+        gaps_opened = tuple(g for g in coverage_gaps(without, as_of, municipalities=touched) if g not in before)
 
     partners: tuple[str, ...] = ()
     isolated: tuple[str, ...] = ()
     pairs_disconnected = 0
     if org in graph:
         partners = tuple(sorted(graph.neighbors(org)))
-        # Only org's own component can fall apart; the rest of the graph is untouched.
-        others = set(nx.node_connected_component(graph, org)) - {org}
-        n = len(others)
-        pairs_disconnected = n * (n - 1) // 2 - _connected_pairs(graph, others)
+        if losses is not None:
+            pairs_disconnected = losses[org]
+        else:
+            # Only org's own component can fall apart; the rest of the graph is untouched.
+            others = set(nx.node_connected_component(graph, org)) - {org}
+            n = len(others)
+            pairs_disconnected = n * (n - 1) // 2 - _connected_pairs(graph, others)
         isolated = tuple(p for p in partners if graph.degree(p) == 1)
     return Impact(org, lost, shared, gaps_opened, partners, pairs_disconnected, isolated)

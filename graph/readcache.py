@@ -37,19 +37,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import networkx as nx
 
 from kimnet.graph import gather
 from kimnet.graph.catalogue import Catalogue, Geography
+from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.index import GraphIndex, read_index
+from kimnet.graph.measures import Measures
 from kimnet.graph.model import Node
 from kimnet.graph.referral import CaseManagerPost
 from kimnet.graph.store import Store
+from kimnet.graph.workers import run_in_worker
 
 __all__ = ["ReadCache", "Reads", "read_cache", "reads"]
 
@@ -62,6 +66,12 @@ DAYS = 16
 #: Counties whose offers one generation keeps, per county and day (a few hundred offers each).
 COUNTIES = 128
 
+#: Days whose whole network, its measures and its coverage gaps one generation keeps (a state's: some 60 MB a day).
+DAYS_MEASURED = 4
+
+#: Whole-state answers one generation keeps (``Reads.shared``).
+ANSWERS = 32
+
 #: County networks one generation keeps, per day and set of organisations.
 NETWORKS = 64
 
@@ -70,21 +80,46 @@ V = TypeVar("V")
 
 
 class _Recent(Generic[K, V]):
-    """A mapping that keeps the ``size`` entries used last."""
+    """A mapping that keeps the ``size`` entries used last; safe to share between threads.
+
+    Questions run in worker threads (``schema.offload``): concurrent requests for
+    one missing key share one ``make`` (the others wait for it), requests for
+    other keys do not wait.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[K, threading.Lock] = {}
 
     def get(self, key: K, make: Callable[[], V]) -> V:
         """The entry for ``key``, made by ``make`` if missing (the least recently used one goes)."""
-        if key in self._entries:
-            self._entries.move_to_end(key)
-            return self._entries[key]
-        value = self._entries[key] = make()
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-        return value
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                if key in self._entries:
+                    return self._entries[key]
+            try:
+                value = make()
+            except BaseException:
+                with self._lock:  # a failed make (an unknown id) leaves nothing behind
+                    self._making.pop(key, None)
+                raise
+            with self._lock:
+                self._entries[key] = value
+                self._making.pop(key, None)
+                if len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+            # Kept until the next write, shared: out of the cyclic collector's full passes, as the
+            # index is (see ReadCache._read). Hundreds of thousands of objects (a day's catalogue,
+            # a state's network) made those passes take 0.6 s and more, paid by /healthz.
+            gc.freeze()
+            return value
 
 
 class Reads:
@@ -103,6 +138,9 @@ class Reads:
         self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS)
         self._county_offers: _Recent[tuple[str, dt.date], gather.CountyOffers] = _Recent(COUNTIES)
         self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS)
+        self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED)
+        self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED)
+        self._answers: _Recent[Hashable, object] = _Recent(ANSWERS)
 
     def _reference(self, day: dt.date | None) -> gather.Reference:
         return self._references.get(day, lambda: gather.reference(self.index, day))
@@ -152,8 +190,31 @@ class Reads:
         return organisations, graph
 
     def network(self, day: dt.date) -> tuple[dict[str, Node], nx.Graph[str]]:
-        """Every organisation valid on ``day`` and the whole cooperation graph (``gather.network``)."""
-        return gather.network(self.index, day)
+        """Every organisation valid on ``day`` and the whole cooperation graph (``gather.network``), made once per day."""
+        found = self.measures(day)
+        return found.organisations, found.graph
+
+    def measures(self, day: dt.date) -> Measures:
+        """The whole network on ``day`` with its shared measures (``graph.measures``); the graph is frozen."""
+
+        def make() -> Measures:
+            organisations, graph = gather.network(self.index, day)
+            return Measures(organisations, nx.freeze(graph))
+
+        return self._measures.get(day, make)
+
+    def shared(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The answer under ``key`` made once for this generation (the ``ANSWERS`` used last are kept).
+
+        For whole-state answers that depend on the graph and the key alone
+        (``missingTies``, unfiltered ``coverageChanges``, ``duplicates``): the key
+        must hold every argument, and the first part of it must name the question.
+        """
+        return cast("V", self._answers.get(key, make))
+
+    def gaps(self, day: dt.date) -> tuple[Gap, ...]:
+        """Every coverage gap on ``day`` (``coverage.coverage_gaps`` of the whole catalogue)."""
+        return self._gaps.get(day, lambda: coverage_gaps(self.catalogue(day), day))
 
 
 class _Build:
@@ -212,7 +273,7 @@ class ReadCache:
             before = await self._store.generation()
             index = await read_index(self._store)
             after = await self._store.generation()
-            found = Reads(before, index)
+            found = await run_in_worker(lambda: Reads(before, index))
             if before == after:
                 self._current, self._current_number = found, number
                 self.kept += 1

@@ -57,6 +57,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from kimnet.graph.errors import KimnetError
 from kimnet.graph.model import MODEL, Edge, Node
 from kimnet.graph.trees import Follow, Reached, Shape
+from kimnet.graph.workers import run_in_worker
 from kimnet.schema import fastpath
 from kimnet.schema.entities import TYPES, Connection, entity, is_unread
 from kimnet.schema.filters import order_values
@@ -70,6 +71,9 @@ if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
 __all__ = ["CompiledReads"]
+
+#: Root answers that are lists longer than this are written in a worker thread (``graph.workers``).
+WRITTEN_IN_WORKER = 50
 
 #: A scalar's serializer, and whether the value is a list of them.
 Scalar = tuple[Callable[[Any], Any], bool]
@@ -174,10 +178,34 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         if path.prev is None and isinstance(result, list):
+            if len(result) > WRITTEN_IN_WORKER:
+                return self._write_plain_in_worker(return_type, field_details_list, info, path, result, position_context)
             written = self._write_plain(return_type, field_details_list, result)
             if written is not None:
                 return written
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    async def _write_plain_in_worker(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: list[Any],
+        position_context: Any,
+    ) -> Any:
+        """``_write_plain`` of a long answer (500 duplicate structures, a state's gaps) in a worker thread.
+
+        Writing one takes a few hundred milliseconds at state scale: on the event loop,
+        every other request (and ``/healthz``) would wait that long.
+        """
+        try:
+            plan = self._value_plan(return_type, field_details_list)
+            return await run_in_worker(lambda: self._write_value(plan, result))
+        except _UnsupportedError:
+            pass  # nothing was read or changed: the ordinary path starts afresh
+        done = super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+        return await done if self.is_awaitable(done) else done
 
     def _write_plain(self, graphql_type: GraphQLOutputType, field_details_list: Any, result: Any) -> Any:
         """A root answer of plain objects (a referral, coverage, gaps) written whole; None: not one."""

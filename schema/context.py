@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 from kimnet.graph.audit import Actor
@@ -30,9 +31,18 @@ class Context:
     request_id: str | None = None
     #: The code of every error the request got (filled by the Guard), for metrics.
     error_codes: list[str] = field(default_factory=list)
+    #: Seconds the request's questions may take in all (KIMNET_REQUEST_TIMEOUT), from ``started``.
+    timeout: float = 30.0
+    #: When the request began (``time.monotonic``).
+    started: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders.for_store(self.store)
+
+    @property
+    def deadline(self) -> float:
+        """When the request's questions must have ended (``time.monotonic``); ``schema.offload`` holds them to it."""
+        return self.started + self.timeout
 
     def actor(self, operation: str) -> Actor:
         """Who makes a write through ``operation`` (a mutation's name), for the audit trail."""

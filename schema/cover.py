@@ -20,9 +20,10 @@ from kimnet.graph.catalogue import Catalogue
 from kimnet.graph.duplicates import duplicates as find_duplicates
 from kimnet.graph.errors import ArgumentError, NotFoundError
 from kimnet.graph.model import RESIDENCE_STATUSES, Node
-from kimnet.graph.readcache import reads
+from kimnet.graph.readcache import Reads, reads
 from kimnet.schema.entities import TYPES, entity
 from kimnet.schema.ids import to_key
+from kimnet.schema.offload import offload
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -39,6 +40,10 @@ __all__ = [
     "nodes_of",
     "responsibility",
 ]
+
+#: The most duplicate structures one request gets (the largest municipalities' first): a state has tens of
+#: thousands, each of some dozens of offers.
+MAX_DUPLICATES = 500
 
 # The generated entity types, by name, for the annotations below.
 Service = TYPES["Service"]
@@ -182,9 +187,12 @@ def _keys(ids: list[strawberry.ID] | None) -> list[str] | None:
     return None if ids is None else [to_key(i) for i in ids]
 
 
-async def _catalogues(info: strawberry.Info[Context, None], target: TargetGroupInput | None, *days: dt.date) -> list[Catalogue]:
+def _frozen(ids: list[str] | None) -> tuple[str, ...] | None:
+    return None if ids is None else tuple(sorted(set(ids)))
+
+
+def _catalogues(cached: Reads, target: TargetGroupInput | None, *days: dt.date) -> list[Catalogue]:
     """The offers with the relationships that hold on each of ``days``, for ``target`` if given, from one generation."""
-    cached = await reads(info.context.store)
     found = [cached.catalogue(day) for day in days]
     return [for_target_group(c, target.target()) for c in found] if target is not None else found
 
@@ -200,27 +208,37 @@ class CoverQuery:
         target: TargetGroupInput | None = None,
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
-        [catalogue] = await _catalogues(info, target, day)
-        found = rules.coverage(_municipality(catalogue, municipality), catalogue, day)
-        return [
-            NeedCoverage(
-                need=entity(catalogue.needs[c.need], day),
-                level=level_of(c.level),
-                offers=[CoveringOffer(offer=entity(o.node, day), level=Level(lv)) for o, lv in c.offers],
-            )
-            for c in found
-        ]
+        cached = await reads(info.context.store)
+
+        def answer() -> list[NeedCoverage]:
+            [catalogue] = _catalogues(cached, target, day)
+            found = rules.coverage(_municipality(catalogue, municipality), catalogue, day)
+            return [
+                NeedCoverage(
+                    need=entity(catalogue.needs[c.need], day),
+                    level=level_of(c.level),
+                    offers=[CoveringOffer(offer=entity(o.node, day), level=Level(lv)) for o, lv in c.offers],
+                )
+                for c in found
+            ]
+
+        return await offload(info.context, answer)
 
     @strawberry.field(description="Who is responsible in a municipality, per legal domain (e.g. which youth office)")
     async def responsibilities(
         self, info: strawberry.Info[Context, None], municipality: strawberry.ID, asOf: dt.date | None = None
     ) -> list[Responsibility]:
         day = asOf or info.context.today
-        catalogue = (await reads(info.context.store)).catalogue(day)
-        return [
-            responsibility(catalogue, r, day)
-            for r in rules.responsibilities(_municipality(catalogue, municipality), catalogue, day)
-        ]
+        cached = await reads(info.context.store)
+
+        def answer() -> list[Responsibility]:
+            catalogue = cached.catalogue(day)
+            return [
+                responsibility(catalogue, r, day)
+                for r in rules.responsibilities(_municipality(catalogue, municipality), catalogue, day)
+            ]
+
+        return await offload(info.context, answer)
 
     @strawberry.field(
         description="(Municipality, need) pairs without an offer, largest population first; with `programme`, "
@@ -236,14 +254,21 @@ class CoverQuery:
         target: TargetGroupInput | None = None,
     ) -> list[CoverageGap]:
         day = asOf or info.context.today
-        [catalogue] = await _catalogues(info, target, day)
-        if programme is not None:
-            if needs is not None:
-                raise ArgumentError("give either needs or programme, not both")
-            gaps = rules.programme_gaps(catalogue, to_key(programme), day, _keys(municipalities))
-        else:
-            gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
-        return [gap_of(catalogue, g, day) for g in gaps]
+        if programme is not None and needs is not None:
+            raise ArgumentError("give either needs or programme, not both")
+        cached = await reads(info.context.store)
+
+        def answer() -> list[CoverageGap]:
+            [catalogue] = _catalogues(cached, target, day)
+            if programme is not None:
+                gaps = rules.programme_gaps(catalogue, to_key(programme), day, _keys(municipalities))
+            elif target is None and needs is None and municipalities is None:
+                gaps = cached.gaps(day)  # the whole state's, shared by the requests of this generation
+            else:
+                gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
+            return [gap_of(catalogue, g, day) for g in gaps]
+
+        return await offload(info.context, answer)
 
     @strawberry.field(
         description="Gaps that open or close between two days, needs that move to another level, offers that end or start"
@@ -260,54 +285,77 @@ class CoverQuery:
     ) -> CoverageChanges:
         if programme is not None and needs is not None:
             raise ArgumentError("give either needs or programme, not both")
-        catalogue, later = await _catalogues(info, target, from_, to)
-        found = rules.coverage_changes(
-            catalogue,
-            from_,
-            to,
-            _keys(needs),
-            _keys(municipalities),
-            to_key(programme) if programme is not None else None,
-            later=later,
-        )
-        return CoverageChanges(
-            opened=[gap_of(catalogue, g, to) for g in found.opened],
-            closed=[gap_of(catalogue, g, from_) for g in found.closed],
-            moved=[
-                LevelChange(
-                    municipality=entity(catalogue.geography.municipalities[c.municipality], to),
-                    population=c.population,
-                    need=entity(catalogue.needs[c.need], to),
-                    before=Level(c.before),
-                    after=Level(c.after),
-                )
-                for c in found.moved
-            ],
-            ended=_offers(found.ended, from_),
-            started=_offers(found.started, to),
-        )
+        cached = await reads(info.context.store)
 
-    @strawberry.field(description="The same need, place and target group served by several providers (duplicate structures)")
+        def changes() -> rules.Changes:
+            catalogue, later = _catalogues(cached, target, from_, to)
+            return rules.coverage_changes(
+                catalogue,
+                from_,
+                to,
+                _keys(needs),
+                _keys(municipalities),
+                to_key(programme) if programme is not None else None,
+                later=later,
+            )
+
+        def answer() -> CoverageChanges:
+            catalogue = cached.catalogue(from_)
+            whole = target is None and needs is None and municipalities is None and programme is None
+            found = cached.shared(("coverageChanges", from_, to), changes) if whole else changes()
+            return CoverageChanges(
+                opened=[gap_of(catalogue, g, to) for g in found.opened],
+                closed=[gap_of(catalogue, g, from_) for g in found.closed],
+                moved=[
+                    LevelChange(
+                        municipality=entity(catalogue.geography.municipalities[c.municipality], to),
+                        population=c.population,
+                        need=entity(catalogue.needs[c.need], to),
+                        before=Level(c.before),
+                        after=Level(c.after),
+                    )
+                    for c in found.moved
+                ],
+                ended=_offers(found.ended, from_),
+                started=_offers(found.started, to),
+            )
+
+        return await offload(info.context, answer)
+
+    @strawberry.field(
+        description="The same need, place and kind of person served by several unrelated providers (duplicate "
+        "structures), largest population first; at most `first` of them"
+    )
     async def duplicates(
         self,
         info: strawberry.Info[Context, None],
         asOf: dt.date | None = None,
         needs: list[strawberry.ID] | None = None,
         municipalities: list[strawberry.ID] | None = None,
+        first: int = MAX_DUPLICATES,
     ) -> list[DuplicateStructure]:
+        if not 0 <= first <= MAX_DUPLICATES:
+            raise ArgumentError(f"first must be between 0 and {MAX_DUPLICATES}, not {first}")
         day = asOf or info.context.today
-        catalogue = (await reads(info.context.store)).catalogue(day)
-        found = find_duplicates(catalogue, day, _keys(municipalities), _keys(needs))
-        return [
-            DuplicateStructure(
-                municipality=entity(catalogue.geography.municipalities[d.municipality], day),
-                need=entity(catalogue.needs[d.need], day),
-                offers=_offers(d.offers, day),
-                providers=nodes_of(catalogue, d.providers, day),
-                sharedProgrammes=nodes_of(catalogue, d.shared_programmes, day),
-            )
-            for d in found
-        ]
+        cached = await reads(info.context.store)
+
+        def answer() -> list[DuplicateStructure]:
+            catalogue = cached.catalogue(day)
+            places, wanted = _keys(municipalities), _keys(needs)
+            key = ("duplicates", day, _frozen(places), _frozen(wanted), first)
+            found = cached.shared(key, lambda: find_duplicates(catalogue, day, places, wanted, first=first))
+            return [
+                DuplicateStructure(
+                    municipality=entity(catalogue.geography.municipalities[d.municipality], day),
+                    need=entity(catalogue.needs[d.need], day),
+                    offers=_offers(d.offers, day),
+                    providers=nodes_of(catalogue, d.providers, day),
+                    sharedProgrammes=nodes_of(catalogue, d.shared_programmes, day),
+                )
+                for d in found
+            ]
+
+        return await offload(info.context, answer)
 
 
 def _municipality(catalogue: Catalogue, value: str) -> str:

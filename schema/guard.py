@@ -24,7 +24,8 @@ with its traceback (but, for a referral, without the exception's message),
 the rest at debug level.
 
 Error codes: ``FORBIDDEN``, ``LIMIT_EXCEEDED``, ``DATABASE_UNAVAILABLE``
-(retriable), ``DATABASE_TIMEOUT``, ``INTERNAL``.
+(retriable), ``DATABASE_TIMEOUT``, ``TIMEOUT`` (the request's deadline,
+``KIMNET_REQUEST_TIMEOUT``, passed), ``INTERNAL``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext
 
 from kimnet.graph.errors import (
+    DeadlineError,
     ForbiddenError,
     KimnetError,
     LimitError,
@@ -94,6 +96,7 @@ def error_code(error: GraphQLError) -> str | None:
         (LimitError, "LIMIT_EXCEEDED"),
         (StoreUnavailableError, "DATABASE_UNAVAILABLE"),
         (StoreTimeoutError, "DATABASE_TIMEOUT"),
+        (DeadlineError, "TIMEOUT"),
     )
     for kind, code in kinds:
         if isinstance(original, kind):

@@ -13,6 +13,14 @@ sized so that every question in the README fits with room to spare:
   relationship (an organisation has a handful of offers, not hundreds);
   ``nodes(ids:)`` by the number of ids. So the cost grows with connection
   sizes multiplied down the depth.
+  A root question also costs the work it does before it answers
+  (``ROOT_WORK``: what it reads and computes, in the same units), and a
+  root question that answers a list without pages multiplies what is below
+  it by how many items it may return (``_root_items``: ``top`` brokers,
+  ``first`` duplicates, a neighbourhood's entities by its depth, gaps by the
+  municipalities asked). So fifteen aliases of a whole-state question are
+  refused where fifteen lookups are not; ``docs/api.md`` gives each root
+  question's cost.
 - ``max_page_size``: ``first``/``last`` of any connection.
 - ``max_string_length``, ``max_list_length``, ``max_input_depth``: every
   argument value, literal or variable.
@@ -58,8 +66,20 @@ from graphql import (
 )
 
 from kimnet.graph.errors import LimitError
+from kimnet.graph.neighbourhood import MAX_DEPTH as NEIGHBOURHOOD_DEPTH
+from kimnet.graph.neighbourhood import MAX_ENTITIES as NEIGHBOURHOOD_ENTITIES
 
-__all__ = ["Checked", "Limits", "Measure", "check_inputs", "check_limits", "check_literals", "check_variables", "measure"]
+__all__ = [
+    "ROOT_WORK",
+    "Checked",
+    "Limits",
+    "Measure",
+    "check_inputs",
+    "check_limits",
+    "check_literals",
+    "check_variables",
+    "measure",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +110,25 @@ class Measure:
 
 
 _NOTHING = Measure(0, 0, 0)
+
+#: What each root question's own work costs, whatever it selects: the state-wide questions most
+#: (betweenness, duplicates, gaps of every municipality), lookups in one municipality least.
+ROOT_WORK = {
+    "brokers": 20_000,
+    "duplicates": 20_000,
+    "impactOfLeaving": 10_000,
+    "coverageChanges": 10_000,
+    "coverageGaps": 5_000,
+    "missingTies": 5_000,
+    "neighbourhood": 1_000,
+    "cooperationPath": 1_000,
+    "referral": 500,
+    "coverage": 200,
+    "responsibilities": 100,
+}
+
+#: Root questions whose answer is a list without pages: their items multiply what is below them.
+_LISTS = frozenset({"brokers", "coverageGaps", "coverageChanges", "missingTies", "neighbourhood", "cooperationPath"})
 
 
 class _Walk:
@@ -144,7 +183,32 @@ class _Walk:
         size = self.size(node, definition.args if definition is not None else {}, root)
         if node.name.value.startswith("__"):
             return Measure(0, aliases, 1 + below.cost)  # introspection: bounded by the schema, not by depth
-        return Measure(1 + below.depth, aliases, 1 + size * below.cost)
+        work = 0
+        if self.schema is not None and parent is self.schema.query_type:
+            work = ROOT_WORK.get(node.name.value, 0)
+            if node.name.value in _LISTS:
+                size = self._root_items(node)
+        return Measure(1 + below.depth, aliases, 1 + work + size * below.cost)
+
+    def _root_items(self, node: FieldNode) -> int:
+        """How many items a root question without pages may answer with."""
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        name = node.name.value
+        if name == "brokers":
+            top = self.value(given["top"]) if "top" in given else 10
+            return top if isinstance(top, int) and top > 0 else 10
+        if name == "neighbourhood":
+            depth = self.value(given["depth"]) if "depth" in given else 1
+            # Capped before the power: a hostile depth must not make the measuring itself costly.
+            steps = min(depth, NEIGHBOURHOOD_DEPTH) if isinstance(depth, int) and depth >= 0 else 1
+            items: int = self.limits.assumed_page_size**steps
+            return min(items, NEIGHBOURHOOD_ENTITIES)
+        if name in ("coverageGaps", "coverageChanges"):
+            places = self.value(given["municipalities"]) if "municipalities" in given else None
+            if isinstance(places, list):
+                return max(1, len(places)) * self.limits.assumed_page_size
+            return self.limits.max_page_size
+        return self.limits.assumed_page_size
 
     def size(self, node: FieldNode, args: Mapping[str, Any], root: bool) -> int:
         """How many items this field multiplies what is below it by."""

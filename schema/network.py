@@ -1,8 +1,11 @@
 """Network questions: cooperation paths, brokers, missing ties between legal domains, impact of leaving.
 
 The organisation graph (cooperation ties and shared working groups, valid on
-``asOf``) is built per request from the store's read cache (``graph.readcache``);
-the analysis is ``graph.network``'s.
+``asOf``) and the measures made from it (betweenness, what each departure
+disconnects) are made once per store generation and day by the read cache
+(``graph.readcache``, ``graph.measures``) and shared by every request; the
+analysis is ``graph.network``'s. Every question runs in a worker thread
+(``schema.offload``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from kimnet.graph.readcache import reads
 from kimnet.schema.cover import CoverageGap, gap_of
 from kimnet.schema.entities import TYPES, entity
 from kimnet.schema.ids import to_key
+from kimnet.schema.offload import offload
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -73,17 +77,33 @@ class NetworkQuery:
         asOf: dt.date | None = None,
     ) -> list[Organisation] | None:
         day = asOf or info.context.today
-        organisations, graph = (await reads(info.context.store)).network(day)
-        path = analysis.cooperation_path(graph, _organisation(from_), _organisation(to))
-        return None if path is None else [entity(organisations[o], day) for o in path]
+        start, end = _organisation(from_), _organisation(to)
+        cached = await reads(info.context.store)
 
-    @strawberry.field(description="The organisations that broker most between others (betweenness centrality)")
+        def answer() -> list[Organisation] | None:
+            organisations, graph = cached.network(day)
+            path = analysis.cooperation_path(graph, start, end)
+            return None if path is None else [entity(organisations[o], day) for o in path]
+
+        return await offload(info.context, answer)
+
+    @strawberry.field(
+        description="The organisations that broker most between others (betweenness centrality; estimated from a "
+        "seeded sample of sources in a network of thousands, see the API guide)"
+    )
     async def brokers(self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, top: int = 10) -> list[Broker]:
         if not 1 <= top <= 500:
             raise ArgumentError(f"top must be between 1 and 500, not {top}")
         day = asOf or info.context.today
-        organisations, graph = (await reads(info.context.store)).network(day)
-        return [Broker(organisation=entity(organisations[o], day), betweenness=b) for o, b in analysis.brokers(graph, top)]
+        cached = await reads(info.context.store)
+
+        def answer() -> list[Broker]:
+            measures = cached.measures(day)
+            return [
+                Broker(organisation=entity(measures.organisations[o], day), betweenness=b) for o, b in measures.ranking()[:top]
+            ]
+
+        return await offload(info.context, answer)
 
     @strawberry.field(description="Pairs of legal domains with no cooperation tie between their organisations")
     async def missingTies(
@@ -91,16 +111,22 @@ class NetworkQuery:
     ) -> list[LegalDomainPair]:
         day = asOf or info.context.today
         cached = await reads(info.context.store)
-        _, graph = cached.network(day)
-        catalogue = cached.catalogue(day)
-        domains_of: dict[str, set[str]] = defaultdict(set)
-        for offer in catalogue.offers.values():
-            if offer.valid_on(day):
-                for org in offer.providers:
-                    domains_of[org].update(offer.legal_domains)
-        pairs = analysis.missing_ties(graph, domains_of, include_groups=countWorkingGroups)
-        domains = catalogue.legal_domains
-        return [LegalDomainPair(first=entity(domains[a], day), second=entity(domains[b], day)) for a, b in pairs]
+
+        def pairs() -> tuple[tuple[str, str], ...]:
+            _, graph = cached.network(day)
+            domains_of: dict[str, set[str]] = defaultdict(set)
+            for offer in cached.catalogue(day).offers.values():
+                if offer.valid_on(day):
+                    for org in offer.providers:
+                        domains_of[org].update(offer.legal_domains)
+            return analysis.missing_ties(graph, domains_of, include_groups=countWorkingGroups)
+
+        def answer() -> list[LegalDomainPair]:
+            found = cached.shared(("missingTies", day, countWorkingGroups), pairs)
+            domains = cached.catalogue(day).legal_domains
+            return [LegalDomainPair(first=entity(domains[a], day), second=entity(domains[b], day)) for a, b in found]
+
+        return await offload(info.context, answer)
 
     @strawberry.field(description="What is lost if one organisation leaves: offers, coverage, ties")
     async def impactOfLeaving(
@@ -109,16 +135,22 @@ class NetworkQuery:
         day = asOf or info.context.today
         key = _organisation(organisation)
         cached = await reads(info.context.store)
-        organisations, graph = cached.network(day)
-        catalogue = cached.catalogue(day)
-        found = analysis.impact_of_leaving(key, catalogue, graph, day)
-        known = {**organisations, **catalogue.organisations}
-        return LeavingImpact(
-            organisation=entity(known[key], day),
-            offersLost=[entity(o.node, day) for o in found.offers_lost],
-            offersShared=[entity(o.node, day) for o in found.offers_shared],
-            gapsOpened=[gap_of(catalogue, g, day) for g in found.gaps_opened],
-            partners=[entity(known[o], day) for o in found.partners],
-            pairsDisconnected=found.pairs_disconnected,
-            isolated=[entity(known[o], day) for o in found.isolated],
-        )
+
+        def answer() -> LeavingImpact:
+            measures = cached.measures(day)
+            catalogue = cached.catalogue(day)
+            found = analysis.impact_of_leaving(
+                key, catalogue, measures.graph, day, losses=measures.losses(), gaps_before=cached.gaps(day)
+            )
+            known = {**measures.organisations, **catalogue.organisations}
+            return LeavingImpact(
+                organisation=entity(known[key], day),
+                offersLost=[entity(o.node, day) for o in found.offers_lost],
+                offersShared=[entity(o.node, day) for o in found.offers_shared],
+                gapsOpened=[gap_of(catalogue, g, day) for g in found.gaps_opened],
+                partners=[entity(known[o], day) for o in found.partners],
+                pairsDisconnected=found.pairs_disconnected,
+                isolated=[entity(known[o], day) for o in found.isolated],
+            )
+
+        return await offload(info.context, answer)

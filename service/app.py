@@ -47,6 +47,7 @@ def _context(request: Request) -> Context:
         principal=getattr(request.state, "principal", ANONYMOUS),
         policy=request.app.state.policy,
         request_id=request_id.get(),
+        timeout=request.app.state.request_timeout,
     )
     request.state.graphql_context = context  # the Gate counts its error codes
     return context
@@ -120,6 +121,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.request_timeout = settings.request_timeout
     app.state.policy = Policy(production=settings.production, limits=settings.limits)
     app.state.metrics = app_metrics
     return app

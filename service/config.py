@@ -75,6 +75,8 @@ class Settings:
     rate_burst: int = 200
     #: Seconds after which Neo4j ends a request's transaction (and the driver stops retrying one).
     neo4j_timeout: float = 10.0
+    #: Seconds a request's questions may take before they are stopped (extensions.code TIMEOUT).
+    request_timeout: float = 30.0
     #: Seconds that in-flight requests get to finish after SIGTERM.
     shutdown_timeout: float = 30.0
     #: Server processes (Neo4j only: the service is stateless there; the embedded store is one process's).
@@ -181,6 +183,7 @@ def _hardening(env: Mapping[str, str]) -> dict[str, Any]:
         ("rate_burst", "KIMNET_RATE_BURST", int, 1),
         ("neo4j_timeout", "KIMNET_NEO4J_TIMEOUT", float, 0.1),
         ("shutdown_timeout", "KIMNET_SHUTDOWN_TIMEOUT", float, 0),
+        ("request_timeout", "KIMNET_REQUEST_TIMEOUT", float, 0.1),
         ("workers", "KIMNET_WORKERS", int, 1),
     ):
         if env.get(name):

@@ -7,8 +7,10 @@ traceback from inside the server. Neo4j need not answer yet (see
 
 SIGTERM and SIGINT shut down gracefully: the server stops accepting
 connections, requests in flight finish (for at most
-``KIMNET_SHUTDOWN_TIMEOUT`` seconds), then the store is closed (the Neo4j
-driver with its connections) and the process exits with 0.
+``KIMNET_SHUTDOWN_TIMEOUT`` seconds; then they are cancelled, and their
+questions in worker threads stop at their next checkpoint), then the store is
+closed (the Neo4j driver with its connections) and the process exits with 0
+at once, without tearing the interpreter down (``serve``).
 
 Development mode lets anyone read without a token, so it listens on loopback
 only; production mode may listen anywhere.
@@ -59,7 +61,7 @@ def check_listen_address(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> int:
-    """Run the service until SIGTERM or SIGINT; return the exit code.
+    """Run the service until SIGTERM or SIGINT, then end the process with the exit code (with workers: return it).
 
     Raises:
         ValueError: settings that cannot work (the message says which).
@@ -69,7 +71,15 @@ def serve(settings: Settings) -> int:
     check_listen_address(settings)
     if settings.workers > 1:
         return _run_workers(settings)
-    return asyncio.run(_run(settings))
+    code = asyncio.run(_run(settings))
+    # The store is closed and every log line written: the process ends here. Tearing the
+    # interpreter down would free the read cache object by object (millions of them at state
+    # scale) while worker threads still finish answers nobody awaits; that took over 10 s
+    # after a SIGTERM with heavy questions in flight, past the grace period.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 #: What the worker processes read their settings from (they start afresh, from the environment).

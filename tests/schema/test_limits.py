@@ -129,3 +129,25 @@ async def test_a_fragment_bomb_is_measured_fast_and_refused(seeded: Store) -> No
 async def test_limits_can_be_tightened_per_deployment(seeded: Store) -> None:
     errors = await _errors(seeded, _nested(1), limits=Limits(max_depth=3))
     assert errors == ["the query is 4 levels deep; at most 3 are allowed (KIMNET_MAX_DEPTH)"]
+
+
+def test_root_questions_cost_what_they_do() -> None:
+    """A whole-state question costs its work, times aliases; a lookup in one municipality stays cheap."""
+    limits = Limits()
+
+    def cost(query: str, variables: dict[str, object] | None = None) -> int:
+        return measure(parse(query), schema._schema, variables or {}, limits).cost
+
+    heavy = "{ " + " ".join(f"d{i}: duplicates {{ need {{ key }} }}" for i in range(12)) + " }"
+    assert cost(heavy) > limits.max_cost
+    light = (
+        "{ "
+        + " ".join(f'r{i}: responsibilities(municipality: "mun:olfen") {{ legalDomain {{ key }} }}' for i in range(15))
+        + " }"
+    )
+    assert cost(light) < limits.max_cost // 10
+    brokers = "query($top: Int!) { brokers(top: $top) { organisation { key name } betweenness } }"
+    assert cost(brokers, {"top": 500}) - cost(brokers, {"top": 5}) == 495 * 4
+    by_depth = [cost(f'{{ neighbourhood(id: "org:x", depth: {d}) {{ entities {{ distance }} }} }}') for d in (1, 2, 3, 4)]
+    assert by_depth == sorted(by_depth)
+    assert by_depth[2] == by_depth[3], "a neighbourhood holds at most MAX_ENTITIES entities, however deep"
