@@ -169,7 +169,11 @@ def check_operation(document: DocumentNode, operation_name: str | None, principa
     for name in fields:
         needed = required_role(type_name, name)
         if not principal.may(needed):
-            who = "anonymous callers are" if not principal.authenticated else f"your role is {principal.role.label}"
+            who = (
+                f"anonymous callers have the role {principal.role.label}"
+                if not principal.authenticated
+                else f"your role is {principal.role.label}"
+            )
             hint = (
                 "send a bearer token with that role" if not principal.authenticated else "ask an admin for a token with that role"
             )

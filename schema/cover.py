@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from kimnet.graph import coverage as rules
+from kimnet.graph.applicability import Applicability, NeedReason
 from kimnet.graph.availability import TargetGroup, for_target_group
 from kimnet.graph.catalogue import Catalogue
 from kimnet.graph.duplicates import duplicates as find_duplicates
@@ -23,6 +24,7 @@ from kimnet.graph.model import RESIDENCE_STATUSES, Node
 from kimnet.graph.readcache import reads
 from kimnet.schema.entities import TYPES, entity
 from kimnet.schema.ids import to_key
+from kimnet.schema.wording import Language, need_reason_message
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -64,6 +66,87 @@ ResidenceStatus = strawberry.enum(  # type: ignore[call-overload]
 
 def level_of(value: str | None) -> Level | None:
     return Level(value) if value is not None else None
+
+
+@strawberry.enum(description="Whether a need can arise for the target group of a coverage question")
+class ApplicabilityStatus(enum.Enum):
+    APPLIES = strawberry.enum_value("applies", description="The need can arise for the group: a missing offer is a gap")
+    CONDITIONAL = strawberry.enum_value(
+        "conditional", description="It arises only if `condition` holds: a missing offer is a possible gap"
+    )
+    NOT_APPLICABLE = strawberry.enum_value(
+        "not_applicable", description="The group cannot have the need (naturalisation under a Duldung): never a gap"
+    )
+
+
+@strawberry.enum(description="Why a need is conditional or not applicable for a target group")
+class NeedConditionCode(enum.Enum):
+    STATUS_EXCLUDED = strawberry.enum_value("status_excluded", description="It cannot arise with `residenceStatus`")
+    STATUS_UNKNOWN = strawberry.enum_value(
+        "status_unknown", description="No status given; it cannot arise with `residenceStatuses`"
+    )
+    AGE_OUTSIDE = strawberry.enum_value("age_outside", description="It concerns `minAge`..`maxAge`, not `age`")
+    AGE_UNKNOWN = strawberry.enum_value("age_unknown", description="No age given; it concerns `minAge`..`maxAge`")
+    HOUSEHOLD_CHILD = strawberry.enum_value(
+        "household_child", description="It concerns families with a child aged `minAge`..`maxAge`"
+    )
+    ORGANISATION_NEED = strawberry.enum_value(
+        "organisation_need", description="A need of organisations (intercultural opening), not of a person"
+    )
+
+
+@strawberry.type(description="Why a need is conditional or not applicable for a target group, as data and in words")
+class NeedCondition:
+    code: NeedConditionCode
+    message: str = strawberry.field(description="The condition in words, in the language of `Accept-Language` (de or en)")
+    residenceStatus: ResidenceStatus | None = strawberry.field(description="The group's residence status")
+    residenceStatuses: list[ResidenceStatus] = strawberry.field(
+        description="The residence statuses under which the need cannot arise"
+    )
+    age: int | None = strawberry.field(description="The group's age")
+    minAge: int | None = strawberry.field(description="Youngest age the need concerns (of the child, for a family's need)")
+    maxAge: int | None = strawberry.field(description="Oldest age the need concerns (of the child, for a family's need)")
+
+
+@strawberry.type(description="Whether a need can arise for the target group, why not, and on what that rests")
+class NeedApplicability:
+    status: ApplicabilityStatus
+    condition: NeedCondition | None = strawberry.field(
+        description="Why it is conditional or not applicable; null when it applies"
+    )
+    source: str | None = strawberry.field(description="The law and source of the rule, as the data give it")
+    illustrative: bool = strawberry.field(description="True when the rule is a plausible fill-in, not a sourced fact")
+
+
+@strawberry.enum(description="What a gap's population counts")
+class PopulationBasis(enum.Enum):
+    WHOLE_MUNICIPALITY = strawberry.enum_value(
+        "whole_municipality",
+        description="Every inhabitant of the municipality: the data hold no figures per target group",
+    )
+
+
+def condition_of(reason: NeedReason | None, language: Language) -> NeedCondition | None:
+    if reason is None:
+        return None
+    return NeedCondition(
+        code=NeedConditionCode(reason.code),
+        message=need_reason_message(reason, language),
+        residenceStatus=ResidenceStatus(reason.status) if reason.status is not None else None,
+        residenceStatuses=[ResidenceStatus(s) for s in reason.statuses],
+        age=reason.age,
+        minAge=reason.min_age,
+        maxAge=reason.max_age,
+    )
+
+
+def applicability_of(found: Applicability, language: Language) -> NeedApplicability:
+    return NeedApplicability(
+        status=ApplicabilityStatus(found.status),
+        condition=condition_of(found.reason, language),
+        source=found.source,
+        illustrative=found.illustrative,
+    )
 
 
 @strawberry.input(description="Who a coverage question is about: only offers that admit such a person count")
@@ -108,8 +191,13 @@ class CoveringOffer:
 @strawberry.type(description="How one need is covered in a municipality")
 class NeedCoverage:
     need: Need
-    level: Level | None = strawberry.field(description="The closest level with an offer; null is a gap")
+    level: Level | None = strawberry.field(
+        description="The closest level with an offer; null is a gap unless the need is not applicable to the target group"
+    )
     offers: list[CoveringOffer]
+    applicability: NeedApplicability = strawberry.field(
+        description="Whether the need can arise for the target group (without one: it applies)"
+    )
 
 
 @strawberry.type(description="The statutory responsibility for one legal domain in a municipality")
@@ -123,9 +211,15 @@ class Responsibility:
 @strawberry.type(description="A municipality without an offer for a need or a programme part")
 class CoverageGap:
     municipality: Municipality
-    population: int = strawberry.field(description="Inhabitants affected")
+    population: int = strawberry.field(description="Inhabitants of the municipality (see `populationBasis`)")
+    populationBasis: PopulationBasis = strawberry.field(
+        description="What `population` counts: the whole municipality, as no figures per target group exist"
+    )
     need: Need | None
     programme: Programme | None = strawberry.field(description="The programme part, for programme gaps")
+    condition: NeedCondition | None = strawberry.field(
+        description="Set for a possible gap: the need arises for the target group only under this condition"
+    )
 
 
 @strawberry.type(description="A need still covered, but from another level than before")
@@ -157,15 +251,17 @@ class DuplicateStructure:
     )
 
 
-def gap_of(catalogue: Catalogue, gap: rules.Gap, day: dt.date) -> CoverageGap:
+def gap_of(catalogue: Catalogue, gap: rules.Gap, day: dt.date, language: Language = "en") -> CoverageGap:
     municipality = catalogue.geography.municipalities[gap.municipality]
     need = catalogue.needs.get(gap.need) if gap.need else None
     programme = catalogue.programmes.get(gap.programme) if gap.programme else None
     return CoverageGap(
         municipality=entity(municipality, day),
         population=gap.population,
+        populationBasis=PopulationBasis.WHOLE_MUNICIPALITY,
         need=entity(need, day) if need else None,
         programme=entity(programme, day) if programme else None,
+        condition=condition_of(gap.condition, language),
     )
 
 
@@ -207,6 +303,7 @@ class CoverQuery:
                 need=entity(catalogue.needs[c.need], day),
                 level=level_of(c.level),
                 offers=[CoveringOffer(offer=entity(o.node, day), level=Level(lv)) for o, lv in c.offers],
+                applicability=applicability_of(c.applicability, info.context.language),
             )
             for c in found
         ]
@@ -243,7 +340,7 @@ class CoverQuery:
             gaps = rules.programme_gaps(catalogue, to_key(programme), day, _keys(municipalities))
         else:
             gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
-        return [gap_of(catalogue, g, day) for g in gaps]
+        return [gap_of(catalogue, g, day, info.context.language) for g in gaps]
 
     @strawberry.field(
         description="Gaps that open or close between two days, needs that move to another level, offers that end or start"
@@ -271,8 +368,8 @@ class CoverQuery:
             later=later,
         )
         return CoverageChanges(
-            opened=[gap_of(catalogue, g, to) for g in found.opened],
-            closed=[gap_of(catalogue, g, from_) for g in found.closed],
+            opened=[gap_of(catalogue, g, to, info.context.language) for g in found.opened],
+            closed=[gap_of(catalogue, g, from_, info.context.language) for g in found.closed],
             moved=[
                 LevelChange(
                     municipality=entity(catalogue.geography.municipalities[c.municipality], to),

@@ -19,9 +19,11 @@ import strawberry
 from kimnet.graph.errors import ArgumentError, NotFoundError
 from kimnet.graph.readcache import reads
 from kimnet.graph.referral import Case, Referral, refer
-from kimnet.schema.cover import Level, ResidenceStatus, Responsibility, nodes_of, responsibility
+from kimnet.graph.referral import Reason as Reason_
+from kimnet.schema.cover import Level, ResidenceStatus, Responsibility, level_of, nodes_of, responsibility
 from kimnet.schema.entities import TYPES, entity
 from kimnet.schema.ids import BadIdError, to_key
+from kimnet.schema.wording import Language, reason_message
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -53,6 +55,78 @@ class ExclusionKind(enum.Enum):
     VALIDITY = "validity"
 
 
+@strawberry.enum(description="What a reason says; its other fields give the values it refers to")
+class ReasonCode(enum.Enum):
+    AVAILABLE = strawberry.enum_value("available", description="Available in `areaName` at `level`")
+    NOT_AVAILABLE = strawberry.enum_value("not_available", description="Not available in the municipality `areaName`")
+    AGE_WITHIN = strawberry.enum_value("age_within", description="`age` lies within `minAge`..`maxAge`")
+    AGE_BELOW = strawberry.enum_value("age_below", description="`age` is below `minAge`")
+    AGE_ABOVE = strawberry.enum_value("age_above", description="`age` is above `maxAge`")
+    AGE_UNKNOWN = strawberry.enum_value(
+        "age_unknown", description="The case gives no age: eligible only if it lies within `minAge`..`maxAge`"
+    )
+    STATUS_ELIGIBLE = strawberry.enum_value("status_eligible", description="`residenceStatus` is among `residenceStatuses`")
+    STATUS_NOT_ELIGIBLE = strawberry.enum_value(
+        "status_not_eligible", description="`residenceStatus` is not among `residenceStatuses`"
+    )
+    STATUS_UNKNOWN = strawberry.enum_value(
+        "status_unknown", description="The case gives no residence status: eligible only with one of `residenceStatuses`"
+    )
+    LANGUAGES = strawberry.enum_value("languages", description="Offered in `languages`, which the person speaks")
+    NOT_VALID = strawberry.enum_value("not_valid", description="Not valid on `date`; valid `validFrom`..`validTo`")
+
+
+@strawberry.type(description="Why an offer fits a case or does not: a code, the values it refers to, and a message")
+class Reason:
+    code: ReasonCode
+    message: str = strawberry.field(description="The reason in words, in the language of `Accept-Language` (de or en)")
+    conditional: bool = strawberry.field(
+        description="True when it rests on something the case did not give (age, status): the offer fits only if it holds"
+    )
+    illustrative: bool = strawberry.field(
+        description="True when it rests on a plausible fill-in of the data (an offer's limits, the region it serves)"
+    )
+    area: strawberry.ID | None = strawberry.field(description="Key of the municipality or region the reason names")
+    areaName: str | None = strawberry.field(description="Name of that municipality or region")
+    level: Level | None = strawberry.field(description="How close the area is to the case's municipality")
+    age: int | None = strawberry.field(description="The case's age")
+    minAge: int | None = strawberry.field(description="The offer's youngest eligible age")
+    maxAge: int | None = strawberry.field(description="The offer's oldest eligible age")
+    residenceStatus: ResidenceStatus | None = strawberry.field(description="The case's residence status")
+    residenceStatuses: list[ResidenceStatus] = strawberry.field(description="The residence statuses the offer admits")
+    date: dt.date | None = strawberry.field(description="The day of the referral")
+    validFrom: dt.date | None = strawberry.field(description="The offer's first valid day")
+    validTo: dt.date | None = strawberry.field(description="The offer's last valid day")
+    languages: list[str] = strawberry.field(description="Languages of the offer that the person speaks (ISO 639-1)")
+
+
+@strawberry.type(description="One reason an offer does not fit")
+class ExclusionReason(Reason):
+    kind: ExclusionKind = strawberry.field(description="Which rule the offer breaks")
+
+
+def _reason_fields(reason: Reason_, language: Language) -> dict[str, Any]:
+    """The GraphQL fields of one reason of the rules."""
+    return {
+        "code": ReasonCode(reason.code),
+        "message": reason_message(reason, language),
+        "conditional": reason.conditional,
+        "illustrative": reason.illustrative,
+        "area": reason.area,
+        "areaName": reason.area_name,
+        "level": level_of(reason.level),
+        "age": reason.age,
+        "minAge": reason.min_age,
+        "maxAge": reason.max_age,
+        "residenceStatus": ResidenceStatus(reason.status) if reason.status is not None else None,
+        "residenceStatuses": [ResidenceStatus(s) for s in reason.statuses],
+        "date": reason.day,
+        "validFrom": reason.valid_from,
+        "validTo": reason.valid_to,
+        "languages": list(reason.languages),
+    }
+
+
 @strawberry.type(description="An offer the person is eligible for")
 class OfferMatch:
     offer: Service
@@ -60,7 +134,11 @@ class OfferMatch:
     legalDomains: list[LegalDomain]
     level: Level
     languageMatch: bool
-    reasons: list[str] = strawberry.field(description="Why it matched")
+    reasons: list[Reason] = strawberry.field(description="Why it matched")
+    conditional: bool = strawberry.field(
+        description="True when the person is eligible only if what the case did not give fits (see the conditional reasons)"
+    )
+    illustrative: bool = strawberry.field(description="True when some reason rests on a plausible fill-in of the data")
 
 
 @strawberry.type(description="The eligible offers for one need, best first")
@@ -69,17 +147,12 @@ class NeedReferral:
     offers: list[OfferMatch]
 
 
-@strawberry.type(description="One reason an offer does not fit")
-class ExclusionReason:
-    kind: ExclusionKind
-    message: str
-
-
 @strawberry.type(description="An offer for one of the needs that does not fit, with every reason")
 class ExcludedOffer:
     offer: Service
     need: Need
     reasons: list[ExclusionReason]
+    illustrative: bool = strawberry.field(description="True when some reason rests on a plausible fill-in of the data")
 
 
 @strawberry.type(description="A case-manager post responsible for the municipality")
@@ -117,7 +190,7 @@ class ReferralResult:
     conference: Conference
 
 
-def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: dt.date) -> ReferralResult:
+def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: dt.date, language: Language) -> ReferralResult:
     def orgs(ids: Any) -> list[Any]:
         return [entity(network_orgs[i], day) for i in ids if i in network_orgs] or nodes_of(catalogue, ids, day)
 
@@ -143,7 +216,9 @@ def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: 
                         legalDomains=nodes_of(catalogue, m.offer.legal_domains, day),
                         level=Level(m.level),
                         languageMatch=m.language_match,
-                        reasons=list(m.reasons),
+                        reasons=[Reason(**_reason_fields(r, language)) for r in m.reasons],
+                        conditional=m.conditional,
+                        illustrative=m.illustrative,
                     )
                     for m in matches
                 ],
@@ -154,7 +229,8 @@ def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: 
             ExcludedOffer(
                 offer=entity(e.offer.node, day),
                 need=entity(catalogue.needs[e.need], day),
-                reasons=[ExclusionReason(kind=ExclusionKind(r.kind), message=r.message) for r in e.reasons],
+                reasons=[ExclusionReason(kind=ExclusionKind(r.kind or ""), **_reason_fields(r, language)) for r in e.reasons],
+                illustrative=e.illustrative,
             )
             for e in found.excluded
         ],
@@ -214,4 +290,4 @@ class ReferQuery:
             posts,
             network,
         )
-        return _result(found, catalogue, organisations, day)
+        return _result(found, catalogue, organisations, day, info.context.language)
