@@ -79,6 +79,12 @@ async def _shoot(url: str) -> None:
         await page.click("#search-form button[type=submit]")
         await page.locator("#search-results button", has_text="Caritasverband für den Kreis Coesfeld").first.click()
         await page.wait_for_selector("#node-table tr[data-key='org:ki-coesfeld']")
+        # Three more neighbourhoods, as a coordinator follows ties: the laid-out network, not one star.
+        for key in ("org:ki-coesfeld", "org:jobcenter-kreis-coesfeld", "org:geba"):
+            row = page.locator(f"#node-table tr[data-key='{key}'] button", has_text="einblenden")
+            if await row.count():
+                await row.click()
+                await page.wait_for_selector(f"#node-table tr[data-key='{key}'] td:has-text('eingeblendet')")
         await page.screenshot(path=str(OUT / "explorer-network.png"))
 
         await _sign_in(page, url, "versorgung", Role.VIEWER)

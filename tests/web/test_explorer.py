@@ -58,6 +58,50 @@ async def test_search_shows_the_neighbourhood_which_filters_and_expands(page: Pa
     await screenshot(page, "explorer-network")
 
 
+async def test_search_covers_every_kind_with_counts_and_more(page: Page, explorer_url: str) -> None:
+    await sign_in(page, explorer_url, "netzwerk", Role.VIEWER)
+    await page.fill("#search-q", "Coesfeld")
+    await page.fill("#search-asof", "2021-07-01")
+    await page.click("#search-form button[type=submit]")
+    organisations = page.locator("#search-results .group[data-kind='Organisation']")
+    await organisations.wait_for()
+    heading = await organisations.locator("h3").inner_text()
+    total = int(heading.removeprefix("Organisationen (").removesuffix(")"))
+    assert total > 8
+    assert await organisations.locator("li").count() == 8
+    more = organisations.locator("button.more")
+    assert await more.inner_text() == f"mehr ({total - 8} weitere)"
+    while await more.count():
+        await more.click()
+        await page.wait_for_function(
+            "n => document.querySelectorAll(\"#search-results .group[data-kind='Organisation'] li\").length > n", arg=8
+        )
+        if await organisations.locator("li").count() == total:
+            break
+    await page.wait_for_function(
+        "n => document.querySelectorAll(\"#search-results .group[data-kind='Organisation'] li\").length === n", arg=total
+    )
+    names = await organisations.locator("li").all_inner_texts()
+    assert "Kommunales Integrationszentrum Kreis Coesfeld" in names
+    assert any(name.startswith("Jobcenter") for name in names)
+    # Regions (the county) can be found too.
+    assert await page.locator("#search-results .group[data-kind='Region'] li").count() >= 1
+    await accessible(page, "search results for every kind")
+
+    # At 1024 px nothing scrolls sideways, in any view, and the graph refits to its new box.
+    await page.locator(
+        "#search-results .group[data-kind='Organisation'] button", has_text="Kommunales Integrationszentrum"
+    ).click()
+    await page.wait_for_selector("#node-table tr[data-key='cm:kim-cm-1']")
+    await page.set_viewport_size({"width": 1024, "height": 800})
+    for view in ("netzwerk", "versorgung", "fallberatung"):
+        await page.goto(f"{explorer_url}/#{view}")
+        await page.wait_for_timeout(300)
+        widths = await page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], f"{view} scrolls sideways at 1024 px: {widths}"
+    await page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 async def test_the_coverage_matrix_highlights_gaps_and_what_changes_by_a_second_day(page: Page, explorer_url: str) -> None:
     await sign_in(page, explorer_url, "versorgung", Role.VIEWER)
     await accessible(page, "the coverage view before a question")
@@ -123,7 +167,10 @@ async def test_the_referral_form_shows_offers_exclusions_responsibilities_and_a_
     excluded = await page.inner_text("#excluded-table")
     assert "Durchstarten: Coaching (DRK)" in excluded
     # Which region a coaching post serves is a fill-in of the seed, and the explorer says so.
-    assert "Gebiet: nicht verfügbar in Olfen\nergänzte Daten" in excluded or "Gebiet: nicht verfügbar in Olfenergänzte Daten" in excluded
+    assert (
+        "Gebiet: nicht verfügbar in Olfen\nergänzte Daten" in excluded
+        or "Gebiet: nicht verfügbar in Olfenergänzte Daten" in excluded
+    )
     responsible = await page.inner_text("#responsibilities-table")
     assert (
         "SGB VIII – Sozialgesetzbuch Achtes Buch – Kinder- und Jugendhilfe\tJugendamt des Kreises Coesfeld (Kreisjugendamt)"

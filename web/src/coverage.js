@@ -175,12 +175,14 @@ export function createCoverageView(section, { guarded }) {
     ]);
     const applies = first.applicability;
     const inGaps = (data, need) => municipalities.filter((m) => !data.cells[m.key][need.key]?.level).reduce((sum, m) => sum + m.population, 0);
-    const footer = (need) => {
+    const footer = (data) => (need) => {
       const status = applies[need.key]?.status;
       if (status === "NOT_APPLICABLE") return h("td", { class: "number" }, "n. z.");
-      const value = number(inGaps(second ? later : first, need));
+      const value = number(inGaps(data, need));
       return h("td", { class: "number", title: status === "CONDITIONAL" ? "nur mögliche Lücken" : null }, status === "CONDITIONAL" ? `(${value})` : value);
     };
+    // One row per day, each saying its day: the first is the day of the headline and the gap list.
+    const footRow = (data, date) => h("tr", {}, h("th", { scope: "row", colspan: 2 }, `Einwohner in Lücken am ${germanDate(date)}`), needs.map(footer(data)));
     const matrix = h(
       "table",
       { id: "coverage-matrix", class: "matrix" },
@@ -208,7 +210,8 @@ export function createCoverageView(section, { guarded }) {
       h(
         "tfoot",
         {},
-        h("tr", {}, h("th", { scope: "row", colspan: 2 }, `Einwohner in Lücken am ${germanDate(second ?? day)}`), needs.map(footer)),
+        footRow(first, day),
+        second ? footRow(later, second) : null,
       ),
     );
     const definite = lists.gaps.filter((g) => !g.condition);
