@@ -53,7 +53,8 @@ function graphStyle() {
       selector: "node",
       style: {
         label: "data(label)",
-        // Readable at 100 %: wrapped over lines, on a white ground, hidden when zoomed out too far to read.
+        // Readable or not drawn: wrapped over lines on a white ground, and left out while zoomed out so far
+        // that they would shrink below 9 px and pile up (zoom in, hover or use the table to read them).
         "font-size": 12,
         "text-wrap": "wrap",
         "text-max-width": 150,
@@ -62,7 +63,7 @@ function graphStyle() {
         "text-background-color": "#ffffff",
         "text-background-opacity": 0.85,
         "text-background-padding": 1,
-        "min-zoomed-font-size": 7,
+        "min-zoomed-font-size": 9,
         color: "#1d1d1f",
         width: 20,
         height: 20,
@@ -73,8 +74,10 @@ function graphStyle() {
       selector: `node[kind = "${kind}"]`,
       style: { "background-color": colour },
     })),
-    { selector: "node.centre", style: { width: 32, height: 32, "border-width": 3, "border-color": "#222", "font-weight": "bold", "font-size": 13 } },
-    { selector: "node.expanded", style: { "border-width": 2, "border-color": "#555" } },
+    // The nodes a coordinator chose keep their names longest: larger type, drawn at smaller zooms.
+    { selector: "node.expanded", style: { "border-width": 2, "border-color": "#555", "font-size": 17, "font-weight": "bold", "z-index": 10 } },
+    { selector: "node.centre", style: { width: 32, height: 32, "border-width": 3, "border-color": "#222", "font-size": 19 } },
+    { selector: "node.hover, node:selected", style: { "font-size": 17, "min-zoomed-font-size": 0, "z-index": 20 } },
     { selector: "node:selected", style: { "overlay-opacity": 0.15, "overlay-color": "#000" } },
     { selector: "edge", style: { width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.7 } },
     ...Object.entries(RELATIONSHIPS).map(([type, { colour }]) => ({
@@ -139,8 +142,9 @@ export function createNetworkView(section, { guarded }) {
   const form = h(
     "form",
     { id: "search-form", class: "search", onSubmit: (event) => (event.preventDefault(), guarded(search)) },
-    h("label", { for: "search-q" }, "Suche in allen Arten (Organisation, Angebot, Programm, Gremium, Kommune, Region, Case Management, Rechtskreis, Handlungsfeld)"),
+    h("label", { for: "search-q" }, "Suche in allen Arten"),
     query,
+    h("p", { class: "hint small", id: "search-kinds" }, "Organisationen, Angebote, Programme, Gremien, Kommunen, Regionen, Case-Management-Stellen, Rechtskreise, Handlungsfelder"),
     h("label", { for: "search-asof" }, "Stichtag"),
     asOf,
     h("button", { type: "submit" }, "Suchen"),
@@ -163,6 +167,10 @@ export function createNetworkView(section, { guarded }) {
 
   const cy = cytoscape({ container, style: graphStyle(), minZoom: 0.2, maxZoom: 3 });
   cy.on("tap", "node", (event) => select(event.target.id()));
+  cy.on("mouseover", "node", (event) => event.target.addClass("hover"));
+  // The chosen nodes' names stay 13 px on screen however far the graph is zoomed out to fit.
+  cy.on("zoom", () => keepChosenLabelsReadable());
+  cy.on("mouseout", "node", (event) => event.target.removeClass("hover"));
   cy.on("dbltap", "node", (event) => guarded(() => expand(event.target.id())));
   // The canvas follows its box: after a resize (window, sidebar) the graph is fitted again.
   let refit = null;
@@ -308,16 +316,21 @@ export function createNetworkView(section, { guarded }) {
             name: "fcose",
             quality: "proof",
             randomize: true,
-            nodeSeparation: 90,
-            nodeRepulsion: () => 20000,
-            idealEdgeLength: () => 110,
-            edgeElasticity: () => 0.3,
-            gravity: 0.15,
-            gravityRangeCompound: 1.5,
-            numIter: 3000,
+            nodeSeparation: 150,
+            nodeRepulsion: () => 120000,
+            idealEdgeLength: (edge) => (edge.source().hasClass("expanded") && edge.target().hasClass("expanded") ? 260 : 120),
+            edgeElasticity: () => 0.2,
+            gravity: 0.05,
+            numIter: 5000,
             packComponents: true,
           };
     shown.layout({ ...options, animate: false, fit: true, padding: 30 }).run();
+    keepChosenLabelsReadable();
+  }
+
+  function keepChosenLabelsReadable() {
+    const size = Math.max(13, 13 / cy.zoom());
+    cy.style().selector("node.expanded").style({ "font-size": size }).selector("node.centre").style({ "font-size": size * 1.1 }).update();
   }
 
   function select(key) {
