@@ -53,13 +53,21 @@ Programme = TYPES["Programme"]
 
 @strawberry.enum(description="How close an offer is to a municipality")
 class Level(enum.Enum):
-    MUNICIPALITY = "municipality"
-    REGION = "region"
-    COUNTY = "county"
+    MUNICIPALITY = strawberry.enum_value("municipality", description="Available in the municipality itself")
+    REGION = strawberry.enum_value("region", description="Available in a region the municipality lies in")
+    COUNTY = strawberry.enum_value("county", description="Available county-wide")
 
 
+_STATUS_DOCS = {
+    "deutsch": "German citizen (by birth or naturalised)",
+    "eu": "EU citizen with freedom of movement (FreizügG/EU)",
+    "niederlassungserlaubnis": "Settlement permit (§ 9 AufenthG)",
+    "aufenthaltserlaubnis": "Residence permit (§ 7 AufenthG), protection statuses included",
+    "gestattung": "Aufenthaltsgestattung (§ 55 AsylG): the asylum procedure is pending",
+    "duldung": "Duldung (§ 60a AufenthG): deportation suspended, no residence title",
+}
 ResidenceStatus = strawberry.enum(  # type: ignore[call-overload]
-    enum.Enum("ResidenceStatus", {s.upper(): s for s in RESIDENCE_STATUSES}),
+    enum.Enum("ResidenceStatus", {s.upper(): strawberry.enum_value(s, description=_STATUS_DOCS[s]) for s in RESIDENCE_STATUSES}),
     description="Residence status as offers' eligibility names it",
 )
 
@@ -97,7 +105,7 @@ class NeedConditionCode(enum.Enum):
 
 @strawberry.type(description="Why a need is conditional or not applicable for a target group, as data and in words")
 class NeedCondition:
-    code: NeedConditionCode
+    code: NeedConditionCode = strawberry.field(description="What the condition is; the other fields give its values")
     message: str = strawberry.field(description="The condition in words, in the language of `Accept-Language` (de or en)")
     residenceStatus: ResidenceStatus | None = strawberry.field(description="The group's residence status")
     residenceStatuses: list[ResidenceStatus] = strawberry.field(
@@ -110,7 +118,7 @@ class NeedCondition:
 
 @strawberry.type(description="Whether a need can arise for the target group, why not, and on what that rests")
 class NeedApplicability:
-    status: ApplicabilityStatus
+    status: ApplicabilityStatus = strawberry.field(description="Applies, conditional or not applicable")
     condition: NeedCondition | None = strawberry.field(
         description="Why it is conditional or not applicable; null when it applies"
     )
@@ -151,8 +159,8 @@ def applicability_of(found: Applicability, language: Language) -> NeedApplicabil
 
 @strawberry.input(description="Who a coverage question is about: only offers that admit such a person count")
 class TargetGroupInput:
-    age: int | None = None
-    residenceStatus: ResidenceStatus | None = None
+    age: int | None = strawberry.field(default=None, description="The people's age in years")
+    residenceStatus: ResidenceStatus | None = strawberry.field(default=None, description="The people's residence status")
 
     def target(self) -> TargetGroup:
         status = (self.residenceStatus.value,) if self.residenceStatus is not None else ()
@@ -184,17 +192,19 @@ def _offers(offers: Any, day: dt.date) -> list[Any]:
 
 @strawberry.type(description="An offer that covers a need in a municipality, and from how close")
 class CoveringOffer:
-    offer: Service
-    level: Level
+    offer: Service = strawberry.field(description="The offer")
+    level: Level = strawberry.field(description="How close it is to the municipality")
 
 
 @strawberry.type(description="How one need is covered in a municipality")
 class NeedCoverage:
-    need: Need
+    need: Need = strawberry.field(description="The need")
     level: Level | None = strawberry.field(
         description="The closest level with an offer; null is a gap unless the need is not applicable to the target group"
     )
-    offers: list[CoveringOffer]
+    offers: list[CoveringOffer] = strawberry.field(
+        description="The valid offers for the need that reach the municipality, closest first"
+    )
     applicability: NeedApplicability = strawberry.field(
         description="Whether the need can arise for the target group (without one: it applies)"
     )
@@ -202,20 +212,20 @@ class NeedCoverage:
 
 @strawberry.type(description="The statutory responsibility for one legal domain in a municipality")
 class Responsibility:
-    legalDomain: LegalDomain
-    level: Level
-    offers: list[Service]
-    organisations: list[Organisation]
+    legalDomain: LegalDomain = strawberry.field(description="The legal domain")
+    level: Level = strawberry.field(description="How close the responsible body is (closer bodies supersede farther ones)")
+    offers: list[Service] = strawberry.field(description="The statutory offers of the domain that reach the municipality")
+    organisations: list[Organisation] = strawberry.field(description="The bodies that provide them")
 
 
 @strawberry.type(description="A municipality without an offer for a need or a programme part")
 class CoverageGap:
-    municipality: Municipality
+    municipality: Municipality = strawberry.field(description="The municipality without an offer")
     population: int = strawberry.field(description="Inhabitants of the municipality (see `populationBasis`)")
     populationBasis: PopulationBasis = strawberry.field(
         description="What `population` counts: the whole municipality, as no figures per target group exist"
     )
-    need: Need | None
+    need: Need | None = strawberry.field(description="The need without an offer, for need gaps")
     programme: Programme | None = strawberry.field(description="The programme part, for programme gaps")
     condition: NeedCondition | None = strawberry.field(
         description="Set for a possible gap: the need arises for the target group only under this condition"
@@ -224,11 +234,11 @@ class CoverageGap:
 
 @strawberry.type(description="A need still covered, but from another level than before")
 class LevelChange:
-    municipality: Municipality
-    population: int
-    need: Need
-    before: Level
-    after: Level
+    municipality: Municipality = strawberry.field(description="The municipality")
+    population: int = strawberry.field(description="Inhabitants of the municipality")
+    need: Need = strawberry.field(description="The need")
+    before: Level = strawberry.field(description="The closest level on the first day")
+    after: Level = strawberry.field(description="The closest level on the second day")
 
 
 @strawberry.type(description="What changes in coverage between two days")
@@ -242,10 +252,10 @@ class CoverageChanges:
 
 @strawberry.type(description="Several providers offering the same need to overlapping target groups in one place")
 class DuplicateStructure:
-    municipality: Municipality
-    need: Need
-    offers: list[Service]
-    providers: list[Organisation]
+    municipality: Municipality = strawberry.field(description="The municipality")
+    need: Need = strawberry.field(description="The need served several times")
+    offers: list[Service] = strawberry.field(description="The offers that serve it")
+    providers: list[Organisation] = strawberry.field(description="Their providers")
     sharedProgrammes: list[Programme] = strawberry.field(
         description="Programmes funding all of them: parallel posts of one programme may be intended"
     )
@@ -291,9 +301,11 @@ class CoverQuery:
     async def coverage(
         self,
         info: strawberry.Info[Context, None],
-        municipality: strawberry.ID,
-        asOf: dt.date | None = None,
-        target: TargetGroupInput | None = None,
+        municipality: Annotated[strawberry.ID, strawberry.argument(description="The municipality (key or id)")],
+        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
+        target: Annotated[
+            TargetGroupInput | None, strawberry.argument(description="Only offers for these people, and only needs they can have")
+        ] = None,
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
         [catalogue] = await _catalogues(info, target, day)
@@ -310,7 +322,10 @@ class CoverQuery:
 
     @strawberry.field(description="Who is responsible in a municipality, per legal domain (e.g. which youth office)")
     async def responsibilities(
-        self, info: strawberry.Info[Context, None], municipality: strawberry.ID, asOf: dt.date | None = None
+        self,
+        info: strawberry.Info[Context, None],
+        municipality: Annotated[strawberry.ID, strawberry.argument(description="The municipality (key or id)")],
+        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
     ) -> list[Responsibility]:
         day = asOf or info.context.today
         catalogue = (await reads(info.context.store)).catalogue(day)
@@ -326,11 +341,20 @@ class CoverQuery:
     async def coverageGaps(
         self,
         info: strawberry.Info[Context, None],
-        asOf: dt.date | None = None,
-        needs: list[strawberry.ID] | None = None,
-        municipalities: list[strawberry.ID] | None = None,
-        programme: strawberry.ID | None = None,
-        target: TargetGroupInput | None = None,
+        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
+        needs: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Only these needs (keys or ids; default all)")
+        ] = None,
+        municipalities: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Only these municipalities (keys or ids; default all)")
+        ] = None,
+        programme: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Gaps in the parts of this programme instead of in needs (key or id)"),
+        ] = None,
+        target: Annotated[
+            TargetGroupInput | None, strawberry.argument(description="Only offers for these people, and only needs they can have")
+        ] = None,
     ) -> list[CoverageGap]:
         day = asOf or info.context.today
         [catalogue] = await _catalogues(info, target, day)
@@ -348,12 +372,21 @@ class CoverQuery:
     async def coverageChanges(
         self,
         info: strawberry.Info[Context, None],
-        from_: Annotated[dt.date, strawberry.argument(name="from")],
-        to: dt.date,
-        needs: list[strawberry.ID] | None = None,
-        municipalities: list[strawberry.ID] | None = None,
-        programme: strawberry.ID | None = None,
-        target: TargetGroupInput | None = None,
+        from_: Annotated[dt.date, strawberry.argument(name="from", description="The first day")],
+        to: Annotated[dt.date, strawberry.argument(description="The second day")],
+        needs: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Only these needs (keys or ids; default all)")
+        ] = None,
+        municipalities: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Only these municipalities (keys or ids; default all)")
+        ] = None,
+        programme: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Changes in the parts of this programme instead of in needs (key or id)"),
+        ] = None,
+        target: Annotated[
+            TargetGroupInput | None, strawberry.argument(description="Only offers for these people, and only needs they can have")
+        ] = None,
     ) -> CoverageChanges:
         if programme is not None and needs is not None:
             raise ArgumentError("give either needs or programme, not both")
@@ -388,9 +421,16 @@ class CoverQuery:
     async def duplicates(
         self,
         info: strawberry.Info[Context, None],
-        asOf: dt.date | None = None,
-        needs: list[strawberry.ID] | None = None,
-        municipalities: list[strawberry.ID] | None = None,
+        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
+        needs: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Only these needs (keys or ids; default all)")
+        ] = None,
+        municipalities: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(
+                description="Only these municipalities (keys or ids; default all; give some for a state-sized network)"
+            ),
+        ] = None,
     ) -> list[DuplicateStructure]:
         day = asOf or info.context.today
         catalogue = (await reads(info.context.store)).catalogue(day)

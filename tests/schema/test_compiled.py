@@ -58,8 +58,8 @@ EVERY_KIND = [
 
 SHAPES = [
     # Paging, ordering and asOf on relationship fields; aliases; fragments; directives.
-    """query($day: Date, $no: Boolean!) { organisations(first: 7, orderBy: [{field: name, direction: DESC}], asOf: $day) {
-         nodes { ...Org alias: provides(first: 2, orderBy: [{field: name}]) { totalCount pageInfo { hasNextPage endCursor }
+    """query($day: Date, $no: Boolean!) { organisations(first: 7, orderBy: [{field: NAME, direction: DESC}], asOf: $day) {
+         nodes { ...Org alias: provides(first: 2, orderBy: [{field: NAME}]) { totalCount pageInfo { hasNextPage endCursor }
                  nodes { key name } }
                  hidden: memberOf @skip(if: true) { totalCount }
                  shown: memberOf @include(if: $no) { edges { role since node { key } } }

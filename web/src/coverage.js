@@ -9,7 +9,7 @@ import { CONDITION_FIELDS, needCondition } from "./reasons.js";
 const BASICS = `
 query Grundlagen($asOf: Date) {
   municipalities(first: 500, asOf: $asOf) { nodes { key name population } }
-  needs(first: 500, asOf: $asOf, orderBy: [{field: name}]) { nodes { key name } }
+  needs(first: 500, asOf: $asOf, orderBy: [{field: NAME}]) { nodes { key name } }
 }`;
 
 const GAP_FIELDS = `municipality { key name } need { key name } population populationBasis condition { ${CONDITION_FIELDS} }`;

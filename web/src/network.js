@@ -27,7 +27,7 @@ const SEARCH_GROUPS = [
 ];
 
 const page = (field, where) =>
-  `${field}(first: $first, after: $after, asOf: $asOf, where: ${where}, orderBy: [{field: name}]) {
+  `${field}(first: $first, after: $after, asOf: $asOf, where: ${where}, orderBy: [{field: NAME}]) {
     totalCount pageInfo { hasNextPage endCursor } nodes { key name } }`;
 
 const SEARCH = `

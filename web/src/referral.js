@@ -8,8 +8,8 @@ import { REASON_FIELDS, offerReason } from "./reasons.js";
 
 const CHOICES = `
 query Auswahl {
-  municipalities(first: 500, orderBy: [{field: name}]) { nodes { key name } }
-  needs(first: 500, orderBy: [{field: name}]) { nodes { key name } }
+  municipalities(first: 500, orderBy: [{field: NAME}]) { nodes { key name } }
+  needs(first: 500, orderBy: [{field: NAME}]) { nodes { key name } }
 }`;
 
 const REFERRAL = `
