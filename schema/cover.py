@@ -16,7 +16,7 @@ import strawberry
 
 from kimnet.graph import coverage as rules
 from kimnet.graph.applicability import Applicability, NeedReason
-from kimnet.graph.availability import TargetGroup, for_target_group
+from kimnet.graph.availability import TargetGroup, closest_area, for_target_group
 from kimnet.graph.catalogue import Catalogue
 from kimnet.graph.duplicates import duplicates as find_duplicates
 from kimnet.graph.errors import ArgumentError, NotFoundError
@@ -194,6 +194,9 @@ def _offers(offers: Any, day: dt.date) -> list[Any]:
 class CoveringOffer:
     offer: Service = strawberry.field(description="The offer")
     level: Level = strawberry.field(description="How close it is to the municipality")
+    illustrative: bool = strawberry.field(
+        description="True when the offer, or the area through which it reaches the municipality, is a plausible fill-in"
+    )
 
 
 @strawberry.type(description="How one need is covered in a municipality")
@@ -309,12 +312,21 @@ class CoverQuery:
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
         [catalogue] = await _catalogues(info, target, day)
-        found = rules.coverage(_municipality(catalogue, municipality), catalogue, day)
+        key = _municipality(catalogue, municipality)
+        found = rules.coverage(key, catalogue, day)
+        areas = catalogue.geography.areas_of(key)
         return [
             NeedCoverage(
                 need=entity(catalogue.needs[c.need], day),
                 level=level_of(c.level),
-                offers=[CoveringOffer(offer=entity(o.node, day), level=Level(lv)) for o, lv in c.offers],
+                offers=[
+                    CoveringOffer(
+                        offer=entity(o.node, day),
+                        level=Level(lv),
+                        illustrative=o.illustrative or closest_area(o, areas) in o.illustrative_areas,
+                    )
+                    for o, lv in c.offers
+                ],
                 applicability=applicability_of(c.applicability, info.context.language),
             )
             for c in found

@@ -97,3 +97,13 @@ async def test_exclusions_resting_on_illustrative_data_say_so_in_german_with_ger
     assert validity["date"] == "2023-01-05"
     assert validity["message"].startswith("am 05.01.2023 nicht gültig (gültig vom ")
     assert "bis 31.12.2022)" in validity["message"]
+
+
+async def test_coverage_says_which_offers_rest_on_illustrative_data(gql: Run) -> None:
+    query = """{ coverage(municipality: "mun:olfen", asOf: "2021-07-01") {
+      need { key } offers { offer { key illustrative } illustrative } } }"""
+    offers = {o["offer"]["key"]: o for c in (await gql(query))["coverage"] for o in c["offers"]}
+    # The Caritas coaching reaches Olfen through the case-management region Süd, a fill-in of the seed.
+    assert offers["svc:ds-coaching-cv"]["illustrative"] is True
+    assert any(o["illustrative"] is False for o in offers.values())
+    assert all(o["illustrative"] for o in offers.values() if o["offer"]["illustrative"])

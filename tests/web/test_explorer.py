@@ -127,6 +127,10 @@ async def test_the_coverage_matrix_highlights_gaps_and_what_changes_by_a_second_
     assert "Einbürgerung (nicht zutreffend bei Duldung)" in note
     assert "Interkulturelle Öffnung von Institutionen (Bedarf von Einrichtungen, nicht von einzelnen Menschen)" in note
     assert "Zahlen für die Zielgruppe liegen nicht vor" in await page.inner_text("#coverage-weight")
+    # Cells covered only by offers (or areas) that the seed fills in without a source are marked "*".
+    marked = page.locator("#coverage-matrix tbody td", has_text="*")
+    assert await marked.count() > 0
+    assert "(ergänzte Daten)" in (await marked.first.get_attribute("title") or "")
     olfen = page.locator("#coverage-matrix tr[data-key='mun:olfen'] td").nth(
         heads.index("Geschlechterverständnis und Gleichstellung") - 1
     )

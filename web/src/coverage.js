@@ -48,12 +48,19 @@ async function levels(municipalities, day, target) {
       .map((m, i) => {
         variables[`m${i}`] = m.key;
         return `m${i}: coverage(municipality: $m${i}, asOf: $day, target: $target) {
-          need { key } level offers { offer { name } } applicability { status condition { ${CONDITION_FIELDS} } } }`;
+          need { key } level offers { offer { name } level illustrative } applicability { status condition { ${CONDITION_FIELDS} } } }`;
       })
       .join("\n");
     const data = await graphql(`query Matrix($day: Date!, $target: TargetGroupInput, ${declarations}) {\n${fields}\n}`, variables);
     chunk.forEach((m, i) => {
-      result[m.key] = Object.fromEntries(data[`m${i}`].map((c) => [c.need.key, { level: c.level, offers: c.offers.map((o) => o.offer.name) }]));
+      result[m.key] = Object.fromEntries(
+        data[`m${i}`].map((c) => {
+          // The cell rests on illustrative data when every offer at its closest level does.
+          const closest = c.offers.filter((o) => o.level === c.level);
+          const illustrative = closest.length > 0 && closest.every((o) => o.illustrative);
+          return [c.need.key, { level: c.level, offers: c.offers.map((o) => o.offer.name + (o.illustrative ? " (ergänzte Daten)" : "")), illustrative }];
+        }),
+      );
       for (const c of data[`m${i}`]) applicability[c.need.key] = c.applicability;
     });
   }
@@ -82,7 +89,8 @@ function cell(first, second, applies) {
   const possible = applies?.status === "CONDITIONAL";
   const gapText = possible ? "Lücke?" : "Lücke";
   const gapClass = possible ? "possible-gap" : "gap";
-  const levelText = (c) => (c.level ? LEVELS[c.level].short : gapText);
+  // "*": the cell rests only on offers (or areas) the seed fills in without a source.
+  const levelText = (c) => (c.level ? `${LEVELS[c.level].short}${c.illustrative ? "*" : ""}` : gapText);
   const condition = possible ? ` (mögliche Lücke: ${needCondition(applies.condition)})` : "";
   const title = (c, day) => `${germanDate(day.date)}: ${c.level ? `${LEVELS[c.level].label} – ${c.offers.join(", ")}` : `kein Angebot${condition}`}`;
   if (!second) {
@@ -256,6 +264,7 @@ function legend(compared, targeted) {
     ["gap", "Lücke: kein Angebot"],
   ];
   if (targeted) items.push(["possible-gap", "Lücke?: nur unter einer Bedingung"], ["not-applicable", "n. z.: für die Zielgruppe nicht zutreffend"]);
+  items.push([null, "*: beruht nur auf ergänzten, nicht belegten Daten"]);
   if (compared) items.push(["change-opened gap", "Lücke entsteht"], ["change-closed", "Lücke schließt sich"], ["change-moved", "andere Ebene"]);
-  return h("ul", { class: "matrix-legend" }, items.map(([cls, text]) => h("li", {}, h("span", { class: `swatch ${cls}` }), text)));
+  return h("ul", { class: "matrix-legend" }, items.map(([cls, text]) => h("li", {}, cls ? h("span", { class: `swatch ${cls}` }) : null, text)));
 }
