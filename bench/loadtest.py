@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "coesfeld"
 SECRET = "load-test-secret-" + "x" * 32
 
-LIST = """query($m: String!) { services(first: 20, where: {availableIn: {some: {key: {eq: $m}}}}, orderBy: [{field: name}]) {
+LIST = """query($m: String!) { services(first: 20, where: {availableIn: {some: {key: {eq: $m}}}}, orderBy: [{field: NAME}]) {
   totalCount edges { cursor node { key name providedBy { nodes { name } } addresses { nodes { key } } } } } }"""
 NODE = "query($id: ID!) { node(id: $id) { id ... on Organisation { name provides(first: 10) { nodes { name } } } } }"
 COVERAGE = 'query($m: ID!) { coverage(municipality: $m, asOf: "2021-07-01") { need { key } level offers { offer { key } } } }'

@@ -109,7 +109,8 @@ def for_target_group(catalogue: Catalogue, target: TargetGroup) -> Catalogue:
     """Return a copy of ``catalogue`` with only the offers that admit someone of ``target``.
 
     Coverage questions for a group ("which gaps open for 18- to 27-year-olds with a
-    Duldung when Durchstarten ends?") are the plain questions on this copy.
+    Duldung when Durchstarten ends?") are the plain questions on this copy, which
+    also keeps ``target``, so that needs the group cannot have are left out.
     """
     offers = {i: o for i, o in catalogue.offers.items() if TargetGroup.of(o).overlaps(target)}
-    return replace(catalogue, offers=offers)
+    return replace(catalogue, offers=offers, target=target)

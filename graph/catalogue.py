@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from kimnet.graph.model import Node
 from kimnet.graph.validity import valid_on
+
+if TYPE_CHECKING:
+    from kimnet.graph.availability import TargetGroup
 
 __all__ = ["LEVELS", "Catalogue", "Geography", "Level", "Offer"]
 
@@ -45,6 +48,13 @@ class Offer:
     legal_domains: tuple[str, ...] = ()
     areas: tuple[str, ...] = ()
     programmes: tuple[str, ...] = ()
+    #: The areas whose AVAILABLE_IN link is a plausible fill-in (``illustrative``), not a sourced fact.
+    illustrative_areas: frozenset[str] = frozenset()
+
+    @property
+    def illustrative(self) -> bool:
+        """Whether the offer itself (its ages, statuses, dates) is a plausible fill-in."""
+        return bool(self.node.props.get("illustrative", False))
 
     @property
     def id(self) -> str:
@@ -110,3 +120,6 @@ class Catalogue:
     programmes: dict[str, Node] = field(default_factory=dict)
     #: Programme id -> its parent programmes (PART_OF).
     programme_parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The target group the offers were narrowed to (``availability.for_target_group``); None: everyone.
+    #: Coverage asks it which needs can arise at all (``graph.applicability``).
+    target: TargetGroup | None = None

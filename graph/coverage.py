@@ -3,7 +3,10 @@
 A municipality is covered for a need on a day when some offer (statutory or
 not) that addresses the need, is valid that day and is available to the
 municipality exists; otherwise the pair is a *gap*. Gaps are weighted by the
-municipality's population. The same holds for the parts of a programme, an
+municipality's whole population (the graph has no figures per target group).
+For a target group, a need the group cannot have (``graph.applicability``) is
+never a gap, and a gap in a need that applies only under a condition carries
+it. The same holds for the parts of a programme, an
 offer covering a part when it is FUNDED_BY it. A *duplicate* is one need in one
 place served for overlapping target groups by several providers. The
 statutory bodies responsible in a municipality, per legal domain, come from the
@@ -24,7 +27,7 @@ same offers (``responsibilities``).
 >>> [(c.need, c.level) for c in coverage("mun:olfen", catalogue, dt.date(2021, 6, 1))]
 [('need:sprache', 'municipality')]
 >>> coverage_gaps(catalogue, dt.date(2021, 6, 1))
-(Gap(municipality='mun:senden', population=20600, need='need:sprache', programme=None),)
+(Gap(municipality='mun:senden', population=20600, need='need:sprache', programme=None, condition=None),)
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from kimnet.graph.applicability import APPLIES, Applicability, NeedReason, applicability
 from kimnet.graph.availability import int_prop, offers_by_area, reachable
 from kimnet.graph.catalogue import LEVELS, Catalogue, Level, Offer
 from kimnet.graph.errors import NotFoundError
@@ -48,6 +52,7 @@ __all__ = [
     "coverage",
     "coverage_changes",
     "coverage_gaps",
+    "need_applicability",
     "programme_gaps",
     "responsibilities",
 ]
@@ -61,6 +66,13 @@ class NeedCoverage:
     level: Level | None
     #: Valid offers addressing the need, with their closest level, by level then name.
     offers: tuple[tuple[Offer, Level], ...]
+    #: Whether the need can arise for the catalogue's target group; a missing offer is a gap only if so.
+    applicability: Applicability = APPLIES
+
+    @property
+    def gap(self) -> bool:
+        """No offer, and the need is not one the target group cannot have."""
+        return self.level is None and not self.applicability.not_applicable
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +87,18 @@ class Responsibility:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A municipality without any valid offer for a need, or for a programme part (exactly one is set)."""
+    """A municipality without any valid offer for a need, or for a programme part (exactly one is set).
+
+    ``condition`` is set when the need applies to the target group only if it
+    holds (a status not given, a child in the household): a possible gap.
+    ``population`` is the municipality's whole population.
+    """
 
     municipality: str
     population: int
     need: str | None = None
     programme: str | None = None
+    condition: NeedReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +143,16 @@ def _population(catalogue: Catalogue, municipality: str) -> int:
     return int_prop(catalogue.geography.municipalities[municipality].props, "population") or 0
 
 
+def need_applicability(catalogue: Catalogue, needs: Sequence[str]) -> dict[str, Applicability]:
+    """Whether each need can arise for the catalogue's target group (all apply without one)."""
+    return {need: applicability(catalogue.needs[need], catalogue.target) for need in needs}
+
+
+def _applicable(catalogue: Catalogue, needs: Sequence[str]) -> dict[str, Applicability]:
+    """The needs of ``needs`` that the target group can have, with how."""
+    return {n: a for n, a in need_applicability(catalogue, needs).items() if not a.not_applicable}
+
+
 def coverage(municipality: str, catalogue: Catalogue, as_of: dt.date) -> tuple[NeedCoverage, ...]:
     """Tell, for every need of the catalogue (by id), how it is covered in ``municipality`` on ``as_of``.
 
@@ -134,9 +162,9 @@ def coverage(municipality: str, catalogue: Catalogue, as_of: dt.date) -> tuple[N
     index = offers_by_area(o for o in catalogue.offers.values() if o.valid_on(as_of))
     found = reachable(catalogue.geography.areas_of(municipality), index)
     result = []
-    for need in sorted(catalogue.needs):
+    for need, applies in need_applicability(catalogue, sorted(catalogue.needs)).items():
         offers = tuple(pair for pair in found if need in pair[0].needs_served)
-        result.append(NeedCoverage(need, offers[0][1] if offers else None, offers))
+        result.append(NeedCoverage(need, offers[0][1] if offers else None, offers, applies))
     return tuple(result)
 
 
@@ -198,19 +226,29 @@ def _covered_areas(
 
 
 def _gaps(
-    catalogue: Catalogue, areas: Mapping[str, frozenset[str]], covered: Mapping[str, set[str]], *, programme: bool
+    catalogue: Catalogue,
+    areas: Mapping[str, frozenset[str]],
+    covered: Mapping[str, set[str]],
+    *,
+    programme: bool,
+    conditions: Mapping[str, NeedReason | None] | None = None,
 ) -> tuple[Gap, ...]:
     """Pair every municipality with every thing whose covered areas miss all of the municipality's areas.
 
     This is ``availability.closest_area``'s rule (an offer reaches a municipality
-    through one of its areas) applied to all offers of a thing at once.
+    through one of its areas) applied to all offers of a thing at once. A need's
+    gap carries its condition from ``conditions``.
     """
     gaps = []
     for municipality, own in areas.items():
         population = _population(catalogue, municipality)
         for thing, where in covered.items():
             if where.isdisjoint(own):
-                gaps.append(Gap(municipality, population, None, thing) if programme else Gap(municipality, population, thing))
+                if programme:
+                    gaps.append(Gap(municipality, population, None, thing))
+                else:
+                    condition = conditions.get(thing) if conditions is not None else None
+                    gaps.append(Gap(municipality, population, thing, condition=condition))
     return _rank(gaps)
 
 
@@ -220,12 +258,18 @@ def coverage_gaps(
     """Return the (municipality, need) pairs with no valid offer available on ``as_of``.
 
     ``needs`` and ``municipalities`` narrow the question (default: all of the
-    catalogue). Gaps come ranked by population (largest first), then
-    municipality id, then need id. Raises NotFoundError for an unknown id.
+    catalogue). Needs the catalogue's target group cannot have are left out;
+    a gap in a conditional one carries the condition. Gaps come ranked by
+    population (largest first), then municipality id, then need id. Raises
+    NotFoundError for an unknown id.
     """
-    wanted = _known(needs, catalogue.needs, "need")
+    applies = _applicable(catalogue, _known(needs, catalogue.needs, "need"))
     return _gaps(
-        catalogue, _areas_by_municipality(catalogue, municipalities), _covered_areas(catalogue, as_of, wanted), programme=False
+        catalogue,
+        _areas_by_municipality(catalogue, municipalities),
+        _covered_areas(catalogue, as_of, list(applies)),
+        programme=False,
+        conditions={n: a.reason for n, a in applies.items()},
     )
 
 
@@ -315,12 +359,13 @@ def coverage_changes(
             ended=tuple(o for o in ended if in_programme & set(o.programmes)),
             started=tuple(o for o in started if in_programme & set(o.programmes)),
         )
-    wanted = _known(needs, catalogue.needs, "need")
+    applies = _applicable(catalogue, _known(needs, catalogue.needs, "need"))
+    wanted = list(applies)
     was = _levels(catalogue, start, wanted, municipalities)
     now = _levels(after_catalogue, end, wanted, municipalities)
 
     def gap(municipality: str, need: str) -> Gap:
-        return Gap(municipality, _population(catalogue, municipality), need)
+        return Gap(municipality, _population(catalogue, municipality), need, condition=applies[need].reason)
 
     moved = [
         LevelChange(m, _population(catalogue, m), need, earlier, later_level)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
 from kimnet.graph import coverage as rules
+from kimnet.graph.applicability import APPLIES, Applicability
 from kimnet.graph.availability import int_prop
 from kimnet.graph.catalogue import Catalogue, Level
 
@@ -60,14 +61,25 @@ class CoverageMatrix:
     levels_compared: dict[tuple[str, str], Level | None] = field(default_factory=dict)
     gaps_compared: tuple[rules.Gap, ...] = ()
     changes: rules.Changes | None = None
+    #: Whether each need can arise for the target group the catalogue was narrowed to (all apply without one).
+    applicability: dict[str, Applicability] = field(default_factory=dict)
+
+    def applies(self, need: str) -> Applicability:
+        """Whether ``need`` can arise for the matrix's target group."""
+        return self.applicability.get(need, APPLIES)
 
     def level(self, municipality: str, need: str, *, compared: bool = False) -> Level | None:
         """The closest level covering ``need`` in ``municipality`` on ``day`` (or on ``compare``)."""
         return (self.levels_compared if compared else self.levels)[(municipality, need)]
 
     def population_in_gaps(self, need: str, *, compared: bool = False) -> int:
-        """Inhabitants of the municipalities without an offer for ``need``."""
-        return sum(g.population for g in (self.gaps_compared if compared else self.gaps) if g.need == need)
+        """Inhabitants (all of them: no figures per group exist) of the municipalities without an offer for ``need``.
+
+        Only gaps in a need that applies to the target group count; possible gaps
+        (a conditional need) and needs the group cannot have do not.
+        """
+        gaps = self.gaps_compared if compared else self.gaps
+        return sum(g.population for g in gaps if g.need == need and g.condition is None)
 
     def change(self, municipality: str, need: str) -> Change:
         """What happens to the cell from ``day`` to ``compare``.
@@ -109,6 +121,7 @@ def coverage_matrix(
         levels=_levels(catalogue, day, municipalities),
         gaps=rules.coverage_gaps(catalogue, day),
         populations=populations,
+        applicability=rules.need_applicability(catalogue, needs),
     )
     if compare is None:
         return matrix

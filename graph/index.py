@@ -116,8 +116,8 @@ class GraphIndex:
         links = self.dated.get(offer_id)
         if links is None or day is None:
             return offer
-        held = (tuple(other for other, props in found if valid_on(props, day)) for found in links)
-        return Offer(offer.node, *held)
+        held = [tuple(other for other, props in found if valid_on(props, day)) for found in links]
+        return _offer(offer.node, held, offer.illustrative_areas)
 
     def available_in(self, areas: Collection[str], day: dt.date | None) -> set[str]:
         """The ids of the offers AVAILABLE_IN one of ``areas`` through a link that holds on ``day`` (any, if None)."""
@@ -166,6 +166,12 @@ class GraphIndex:
         return result
 
 
+def _offer(node: Node, links: Sequence[tuple[str, ...]], illustrative_areas: frozenset[str]) -> Offer:
+    """An offer with its links in ``_OFFER_LINKS``' order."""
+    providers, needs, legal_domains, areas, programmes = links
+    return Offer(node, providers, needs, legal_domains, areas, programmes, illustrative_areas)
+
+
 def _offers(
     services: dict[str, Node], by_id: dict[str, Node], edges: Mapping[str, Sequence[Edge]]
 ) -> tuple[dict[str, Offer], _Dated, dict[str, tuple[str, ...]]]:
@@ -177,6 +183,7 @@ def _offers(
     ends: list[dict[str, list[str]]] = []
     dated: set[str] = set()
     available: dict[str, list[str]] = {}
+    illustrative: dict[str, set[str]] = {}
     for rel_type, outgoing in _OFFER_LINKS:
         found: dict[str, list[str]] = {}
         for e in edges.get(rel_type, ()):
@@ -192,10 +199,15 @@ def _offers(
                 dated.add(offer)
             if rel_type == "AVAILABLE_IN":
                 available.setdefault(other.id, []).append(offer)
+                if e.props and e.props.get("illustrative"):
+                    illustrative.setdefault(offer, set()).add(other.id)
         ends.append(found)
     none: tuple[str, ...] = ()
     sorted_ends = [{i: tuple(v) if len(v) == 1 else tuple(sorted(v)) for i, v in found.items()} for found in ends]
-    offers = {sid: Offer(node, *(links.get(sid, none) for links in sorted_ends)) for sid, node in services.items()}
+    offers = {
+        sid: _offer(node, [links.get(sid, none) for links in sorted_ends], frozenset(illustrative.get(sid, ())))
+        for sid, node in services.items()
+    }
     links: dict[str, list[dict[str, Mapping[str, Value]]]] = {sid: [{} for _ in _OFFER_LINKS] for sid in dated}
     for position, (rel_type, outgoing) in enumerate(_OFFER_LINKS):
         for e in edges.get(rel_type, ()):

@@ -222,6 +222,9 @@ RESIDENCE_STATUSES = (
     "duldung",  # tolerated stay: deportation suspended
 )
 
+#: Whom a need concerns (``graph.applicability``).
+NEED_AUDIENCES = ("person", "household", "organisation")
+
 ORGANISATION_KINDS = (
     "authority",  # county, municipal and state offices
     "welfare",  # welfare associations (Wohlfahrtsverbände)
@@ -353,7 +356,26 @@ NODE_KINDS = (
         "Need",
         "need",
         "A field of life or of action (Lebensbereich, Handlungsfeld): language, school, work",
-        _COMMON,
+        (
+            *_COMMON,
+            _p(
+                "audience",
+                TEXT,
+                "Whom the need concerns: a person; a household, through a child of the need's ages; or organisations, "
+                "never a case (default person)",
+                choices=NEED_AUDIENCES,
+            ),
+            _p("minAge", WHOLE, "Youngest age of the person the need is for (for a household need: of the child)"),
+            _p("maxAge", WHOLE, "Oldest age of the person the need is for (for a household need: of the child)"),
+            _p(
+                "notForStatuses",
+                TEXTS,
+                "Residence statuses under which the need cannot arise (naturalisation under a Duldung)",
+                choices=RESIDENCE_STATUSES,
+            ),
+            _p("applicabilitySource", TEXT, "The law and source behind audience, ages and notForStatuses"),
+            _p("applicabilityIllustrative", FLAG, "True when whom the need concerns is a plausible fill-in, not sourced"),
+        ),
     ),
 )
 

@@ -20,10 +20,10 @@ request only.
 >>> catalogue = Catalogue(geo, {o.id: o for o in (offer("svc:bvb", minAge=16, maxAge=25), offer("svc:eq", maxAge=21))})
 >>> case = Case("mun:olfen", dt.date(2021, 6, 1), age=22, needs=("need:ausbildung",))
 >>> result = refer(case, catalogue, [], nx.Graph())
->>> [(m.offer.id, m.reasons) for m in result.per_need["need:ausbildung"]]
-[('svc:bvb', ('available in Olfen (municipality)', 'age 22 within 16–25'))]
->>> [(e.offer.id, [r.message for r in e.reasons]) for e in result.excluded]
-[('svc:eq', ['age 22 above maximum 21'])]
+>>> [(m.offer.id, [r.code for r in m.reasons]) for m in result.per_need["need:ausbildung"]]
+[('svc:bvb', ['available', 'age_within'])]
+>>> [(e.offer.id, [(r.code, r.age, r.max_age) for r in e.reasons]) for e in result.excluded]
+[('svc:eq', [('age_above', 22, 21)])]
 >>> result.conference.organisations, result.conference.uncovered
 (('org:bvb',), ())
 >>> case
@@ -58,8 +58,9 @@ __all__ = [
     "Conference",
     "Exclusion",
     "ExclusionKind",
-    "ExclusionReason",
     "Match",
+    "Reason",
+    "ReasonCode",
     "Referral",
     "Responsibility",
     "refer",
@@ -67,6 +68,32 @@ __all__ = [
 
 #: Why an offer may be excluded.
 ExclusionKind: TypeAlias = Literal["age", "residence_status", "area", "validity"]
+
+#: What a reason says. Matches: available (where, how close), age_within, status_eligible,
+#: languages; and, where the case did not say, age_unknown and status_unknown (eligible only
+#: if the age or status fits). Exclusions: not_valid, not_available, age_below, age_above,
+#: status_not_eligible.
+ReasonCode: TypeAlias = Literal[
+    "available",
+    "not_available",
+    "age_within",
+    "age_below",
+    "age_above",
+    "age_unknown",
+    "status_eligible",
+    "status_not_eligible",
+    "status_unknown",
+    "languages",
+    "not_valid",
+]
+
+_KINDS: dict[ReasonCode, ExclusionKind] = {
+    "not_valid": "validity",
+    "not_available": "area",
+    "age_below": "age",
+    "age_above": "age",
+    "status_not_eligible": "residence_status",
+}
 
 #: The exact set-cover search gives up for greedy beyond this many combinations.
 EXACT_COVER_LIMIT = 200_000
@@ -99,6 +126,38 @@ class CaseManagerPost:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an offer fits or does not, as data: a code and the values it refers to (clients word it).
+
+    ``conditional``: the case did not give what this rests on (age, status), so
+    the offer fits only if that holds. ``illustrative``: it rests on a plausible
+    fill-in of the data (an offer's age limits, the region a post serves), not a
+    sourced fact.
+    """
+
+    code: ReasonCode
+    area: str | None = None
+    area_name: str | None = None
+    level: Level | None = None
+    age: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    status: str | None = None
+    statuses: tuple[str, ...] = ()
+    day: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    languages: tuple[str, ...] = ()
+    conditional: bool = False
+    illustrative: bool = False
+
+    @property
+    def kind(self) -> ExclusionKind | None:
+        """Which rule an exclusion's reason breaks; None for a match's reason."""
+        return _KINDS.get(self.code)
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """An offer the person is eligible for, for one need, at its closest level, with the reasons."""
 
@@ -106,15 +165,17 @@ class Match:
     need: str
     level: Level
     language_match: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
+    @property
+    def conditional(self) -> bool:
+        """Eligible only if what the case did not give fits (see the conditional reasons)."""
+        return any(r.conditional for r in self.reasons)
 
-@dataclass(frozen=True, slots=True)
-class ExclusionReason:
-    """One reason an offer does not fit the case."""
-
-    kind: ExclusionKind
-    message: str
+    @property
+    def illustrative(self) -> bool:
+        """Some reason rests on a plausible fill-in of the data."""
+        return any(r.illustrative for r in self.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +184,12 @@ class Exclusion:
 
     offer: Offer
     need: str
-    reasons: tuple[ExclusionReason, ...]
+    reasons: tuple[Reason, ...]
+
+    @property
+    def illustrative(self) -> bool:
+        """Some failing reason rests on a plausible fill-in of the data."""
+        return any(r.illustrative for r in self.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,51 +223,79 @@ def _name(geography: Geography, area: str) -> str:
     return node.name if node else area
 
 
-def _validity_span(props: Mapping[str, Value]) -> str:
-    start, end = props.get("validFrom"), props.get("validTo")
-    if start is not None and end is not None:
-        return f"valid {start} to {end}"
-    return f"valid from {start}" if start is not None else f"valid until {end}"
-
-
-def _age_range(low: int | None, high: int | None) -> str:
-    if low is not None and high is not None:
-        return f"within {low}–{high}"
-    return f"at least {low}" if low is not None else f"at most {high}"
+def _day(props: Mapping[str, Value], name: str) -> dt.date | None:
+    value = props.get(name)
+    return value if isinstance(value, dt.date) else None
 
 
 def _assess(offer: Offer, need: str, case: Case, areas: Mapping[str, Level], geography: Geography) -> Match | Exclusion:
-    """Judge ``offer`` for ``need``: the match with its reasons, or the exclusion with every failing reason."""
-    reasons: list[str] = []
-    failed: list[ExclusionReason] = []
+    """Judge ``offer`` for ``need``: the match with its reasons, or the exclusion with every failing reason.
+
+    An age or status the case does not give excludes nothing, but the match then
+    says that it holds only if they fit the offer's limits.
+    """
+    reasons: list[Reason] = []
+    failed: list[Reason] = []
+    props, made_up = offer.node.props, offer.illustrative
     if not offer.valid_on(case.as_of):
-        failed.append(ExclusionReason("validity", f"not valid on {case.as_of} ({_validity_span(offer.node.props)})"))
+        failed.append(
+            Reason(
+                "not_valid",
+                day=case.as_of,
+                valid_from=_day(props, "validFrom"),
+                valid_to=_day(props, "validTo"),
+                illustrative=made_up,
+            )
+        )
     area = closest_area(offer, areas)
     if area is None:
-        failed.append(ExclusionReason("area", f"not available in {_name(geography, case.municipality)}"))
-    else:
-        reasons.append(f"available in {_name(geography, area)} ({areas[area]})")
-    group, age = TargetGroup.of(offer), case.age
-    if age is not None and (group.min_age is not None or group.max_age is not None):
-        if group.min_age is not None and age < group.min_age:
-            failed.append(ExclusionReason("age", f"age {age} below minimum {group.min_age}"))
-        if group.max_age is not None and age > group.max_age:
-            failed.append(ExclusionReason("age", f"age {age} above maximum {group.max_age}"))
-        reasons.append(f"age {age} {_age_range(group.min_age, group.max_age)}")
-    status = case.residence_status
-    if status is not None and group.residence_statuses:
-        if status in group.residence_statuses:
-            reasons.append(f"residence status {status} eligible")
-        else:
-            failed.append(
-                ExclusionReason("residence_status", f"residence status {status} not among {', '.join(group.residence_statuses)}")
+        # Which areas an offer serves may be a fill-in (the region of a coaching post).
+        failed.append(
+            Reason(
+                "not_available",
+                area=case.municipality,
+                area_name=_name(geography, case.municipality),
+                illustrative=bool(offer.illustrative_areas),
             )
+        )
+    else:
+        reasons.append(
+            Reason(
+                "available",
+                area=area,
+                area_name=_name(geography, area),
+                level=areas[area],
+                illustrative=area in offer.illustrative_areas,
+            )
+        )
+    group, age = TargetGroup.of(offer), case.age
+
+    def ages(code: ReasonCode) -> Reason:
+        return Reason(code, age=age, min_age=group.min_age, max_age=group.max_age, conditional=age is None, illustrative=made_up)
+
+    if group.min_age is not None or group.max_age is not None:
+        if age is None:
+            reasons.append(ages("age_unknown"))
+        elif group.min_age is not None and age < group.min_age:
+            failed.append(ages("age_below"))
+        elif group.max_age is not None and age > group.max_age:
+            failed.append(ages("age_above"))
+        else:
+            reasons.append(ages("age_within"))
+    status = case.residence_status
+    if group.residence_statuses:
+        if status is None:
+            reasons.append(Reason("status_unknown", statuses=group.residence_statuses, conditional=True, illustrative=made_up))
+        elif status in group.residence_statuses:
+            reasons.append(Reason("status_eligible", status=status, statuses=group.residence_statuses, illustrative=made_up))
+        else:
+            failed.append(Reason("status_not_eligible", status=status, statuses=group.residence_statuses, illustrative=made_up))
     if failed or area is None:
         return Exclusion(offer, need, tuple(failed))
-    offered = offer.node.props.get("languages")
-    common = [lang for lang in case.languages if isinstance(offered, tuple) and lang in offered]
+    offered = props.get("languages")
+    common = tuple(lang for lang in case.languages if isinstance(offered, tuple) and lang in offered)
     if common:
-        reasons.append(f"offered in {', '.join(common)}")
+        reasons.append(Reason("languages", languages=common))
     return Match(offer, need, areas[area], bool(common), tuple(reasons))
 
 
@@ -301,7 +395,8 @@ def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerP
     For each need (in the case's order) the non-statutory offers addressing it
     are eligible when valid on the day, available to the municipality, and
     admitting the age and residence status (an unknown age or status excludes
-    nothing). Matches are ranked by level, then language match, then capacity
+    nothing, but the match then carries a conditional reason: eligible only if
+    it fits). Matches are ranked by level, then language match, then capacity
     (largest first, unknown last), name and id. The conference covers the needs
     that an eligible offer or a responsibility addresses, the legal domains of
     each need's top match, and the domains of responsibilities addressing a

@@ -201,6 +201,10 @@ def check_operation(document: DocumentNode, operation_name: str | None, principa
 
 def _check(name: str, needed: Role, principal: Principal, *, reading: bool) -> None:
     if not principal.may(needed, reading=reading):
-        who = "anonymous callers are" if not principal.authenticated else f"your role is {principal.role.label}"
+        who = (
+            f"anonymous callers have the role {principal.role.label}"
+            if not principal.authenticated
+            else f"your role is {principal.role.label}"
+        )
         hint = "send a bearer token with that role" if not principal.authenticated else "ask an admin for a token with that role"
         raise ForbiddenError(f"forbidden: {name} needs the role {needed.label} and {who}; {hint}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -33,16 +33,16 @@ ORDERING = "auditTrail"
 
 @strawberry.enum(description="What a change did")
 class AuditAction(enum.Enum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    LINK = "link"
-    UNLINK = "unlink"
+    CREATE = strawberry.enum_value("create", description="An entity was created")
+    UPDATE = strawberry.enum_value("update", description="An entity's properties were changed")
+    DELETE = strawberry.enum_value("delete", description="An entity was deleted, with its relationships")
+    LINK = strawberry.enum_value("link", description="A relationship was created")
+    UNLINK = strawberry.enum_value("unlink", description="A relationship was removed")
 
 
 @strawberry.type(description="One change of an audited write, with the state before and after")
 class AuditChange:
-    action: AuditAction
+    action: AuditAction = strawberry.field(description="What was done")
     target: str = strawberry.field(description="The entity's key, or 'TYPE source -> target' for a relationship")
     before: JSON | None = strawberry.field(description="The state before (null for a create or link)")
     after: JSON | None = strawberry.field(description="The state after (null for a delete or unlink)")
@@ -50,13 +50,15 @@ class AuditChange:
 
 @strawberry.type(description="One acknowledged write: who, when, through which mutation, and what changed")
 class AuditEntry:
-    id: str
-    at: dt.datetime
+    id: str = strawberry.field(description="The entry's id")
+    at: dt.datetime = strawberry.field(description="When the change was made (UTC)")
     subject: str = strawberry.field(description="The token's subject (anonymous writes cannot happen)")
-    role: str
+    role: str = strawberry.field(description="The role the token carried")
     operation: str = strawberry.field(description="The mutation, e.g. createService")
-    requestId: str | None
-    changes: list[AuditChange]
+    requestId: str | None = strawberry.field(description="The request's id (X-Request-ID), to find it in the logs")
+    changes: list[AuditChange] = strawberry.field(
+        description="Each entity or relationship changed, with the states before and after"
+    )
 
     @classmethod
     def of(cls, entry: Entry) -> AuditEntry:
@@ -76,14 +78,14 @@ class AuditEntry:
 
 @strawberry.type(description="An audit entry in a list, with a cursor")
 class AuditEdge:
-    cursor: str
-    node: AuditEntry
+    cursor: str = strawberry.field(description="Where this entry is, for `after`")
+    node: AuditEntry = strawberry.field(description="The audit entry")
 
 
 @strawberry.type(description="A page of the audit trail, newest first")
 class AuditConnection:
-    edges: list[AuditEdge]
-    pageInfo: relay.PageInfo
+    edges: list[AuditEdge] = strawberry.field(description="The entries of this page, newest first, each with its cursor")
+    pageInfo: relay.PageInfo = strawberry.field(description="Whether more pages exist, and the cursor to reach the next")
 
     @strawberry.field(description="The entries of this page, without cursors")
     def nodes(self) -> list[AuditEntry]:
@@ -107,7 +109,17 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 class AuditQueryType:
     @strawberry.field(description="Who changed what and when, newest first (admins only)")
     async def auditTrail(
-        self, info: strawberry.Info[Context, None], first: int = 50, after: str | None = None, where: AuditFilter | None = None
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[
+            int, strawberry.argument(description="How many entries (at most KIMNET_MAX_PAGE_SIZE; default 50)")
+        ] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor (endCursor of the previous page)")
+        ] = None,
+        where: Annotated[
+            AuditFilter | None, strawberry.argument(description="Only the entries that meet these conditions")
+        ] = None,
     ) -> AuditConnection:
         if not 0 <= first <= info.context.policy.limits.max_page_size:
             raise CursorError(f"first must be between 0 and {info.context.policy.limits.max_page_size}, not {first}")

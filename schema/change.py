@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -40,46 +40,52 @@ T = TypeVar("T")
 
 @strawberry.enum(description="What sort of problem a user error is")
 class UserErrorCode(enum.Enum):
-    INVALID = "INVALID"
-    NOT_FOUND = "NOT_FOUND"
-    DUPLICATE = "DUPLICATE"
-    STALE_VERSION = "STALE_VERSION"
+    INVALID = strawberry.enum_value("INVALID", description="A value breaks a rule of the model (type, range, choices)")
+    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="An entity the input names does not exist")
+    DUPLICATE = strawberry.enum_value("DUPLICATE", description="The key or the relationship exists already, with other content")
+    STALE_VERSION = strawberry.enum_value(
+        "STALE_VERSION", description="The entity changed since the version given; read it again and retry"
+    )
 
 
 @strawberry.type(description="A problem with the input of a mutation; nothing was written")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault, if one is")
-    message: str
-    code: UserErrorCode
+    message: str = strawberry.field(description="What is wrong and what to do about it")
+    code: UserErrorCode = strawberry.field(description="What kind of problem it is")
 
 
 @strawberry.type(description="What a create or update did: the entity, or the errors")
 class EntityPayload(Generic[T]):
-    entity: T | None
-    errors: list[UserError]
+    entity: T | None = strawberry.field(description="The entity as written; null when nothing was written")
+    errors: list[UserError] = strawberry.field(description="Problems with the input; nothing was written when there are any")
 
 
 @strawberry.type(description="What a delete did: the key of the deleted entity, or the errors")
 class DeletePayload:
-    deletedKey: str | None
-    errors: list[UserError]
+    deletedKey: str | None = strawberry.field(description="The key of the deleted entity; null when nothing was deleted")
+    errors: list[UserError] = strawberry.field(description="Problems with the input; nothing was deleted when there are any")
 
 
 @strawberry.type(description="What a link or unlink did: the relationship, or the errors")
 class LinkPayload:
-    relationship: Relationship | None
-    errors: list[UserError]
+    relationship: Relationship | None = strawberry.field(
+        description="The relationship as written or removed; null when nothing changed"
+    )
+    errors: list[UserError] = strawberry.field(description="Problems with the input; nothing was written when there are any")
 
 
 @strawberry.input(description="Properties of a relationship; each kind uses some of them")
 class LinkPropertiesInput:
-    role: str | None = None
-    kind: str | None = None
-    since: dt.date | None = None
-    validFrom: dt.date | None = None
-    validTo: dt.date | None = None
-    source: str | None = None
-    illustrative: bool | None = None
+    role: str | None = strawberry.field(default=None, description="Role in a working group (MEMBER_OF)")
+    kind: str | None = strawberry.field(default=None, description="What the cooperation is (COOPERATES_WITH)")
+    since: dt.date | None = strawberry.field(default=None, description="Since when (MEMBER_OF, COOPERATES_WITH)")
+    validFrom: dt.date | None = strawberry.field(default=None, description="First day on which the relationship holds")
+    validTo: dt.date | None = strawberry.field(default=None, description="Last day on which the relationship holds")
+    source: str | None = strawberry.field(default=None, description="Where the fact comes from")
+    illustrative: bool | None = strawberry.field(
+        default=None, description="True when the relationship is a plausible fill-in, not a sourced fact"
+    )
 
 
 def user_errors(exc: KimnetError) -> list[UserError]:
@@ -134,6 +140,13 @@ def _input_namespace(label: str, *, create: bool) -> dict[str, Any]:
     return namespace
 
 
+_ID = Annotated[strawberry.ID, strawberry.argument(description="The entity (key or global id)")]
+
+
+def _input(input_type: type) -> Any:
+    return Annotated[input_type, strawberry.argument(description="The properties, and for a create the relationships")]
+
+
 def _create_resolver(label: str, input_type: type) -> Callable[..., Any]:
     kind = MODEL.node(label)
 
@@ -154,7 +167,7 @@ def _create_resolver(label: str, input_type: type) -> Callable[..., Any]:
         results, errors = await _write(info, changes)
         return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
 
-    resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": EntityPayload[TYPES[label]]}
+    resolve.__annotations__ = {"info": strawberry.Info, "input": _input(input_type), "return": EntityPayload[TYPES[label]]}
     return resolve
 
 
@@ -178,9 +191,9 @@ def _update_resolver(label: str, input_type: type) -> Callable[..., Any]:
 
     resolve.__annotations__ = {
         "info": strawberry.Info,
-        "id": strawberry.ID,
-        "version": int,
-        "input": input_type,
+        "id": _ID,
+        "version": Annotated[int, strawberry.argument(description="The version read last; a newer one means STALE_VERSION")],
+        "input": _input(input_type),
         "return": EntityPayload[TYPES[label]],
     }
     return resolve
@@ -195,7 +208,14 @@ def _delete_resolver(label: str) -> Callable[..., Any]:
         results, errors = await _write(info, [DeleteNode(key, version)])
         return DeletePayload(deletedKey=key if results else None, errors=errors)
 
-    resolve.__annotations__ = {"info": strawberry.Info, "id": strawberry.ID, "version": int | None, "return": DeletePayload}
+    resolve.__annotations__ = {
+        "info": strawberry.Info,
+        "id": _ID,
+        "version": Annotated[
+            int | None, strawberry.argument(description="The version read last; without it the entity is deleted as it is")
+        ],
+        "return": DeletePayload,
+    }
     return resolve
 
 
@@ -245,10 +265,12 @@ class ChangeMutation:
     async def link(
         self,
         info: strawberry.Info[Context, None],
-        relationship: RelationshipType,
-        source: strawberry.ID,
-        target: strawberry.ID,
-        properties: LinkPropertiesInput | None = None,
+        relationship: Annotated[RelationshipType, strawberry.argument(description="The kind of relationship")],
+        source: Annotated[strawberry.ID, strawberry.argument(description="The entity it starts at (key or id)")],
+        target: Annotated[strawberry.ID, strawberry.argument(description="The entity it ends at (key or id)")],
+        properties: Annotated[
+            LinkPropertiesInput | None, strawberry.argument(description="The relationship's properties")
+        ] = None,
     ) -> LinkPayload:
         try:
             edge = Edge(relationship.value, to_key(source), to_key(target), _link_props(properties))
@@ -261,9 +283,9 @@ class ChangeMutation:
     async def unlink(
         self,
         info: strawberry.Info[Context, None],
-        relationship: RelationshipType,
-        source: strawberry.ID,
-        target: strawberry.ID,
+        relationship: Annotated[RelationshipType, strawberry.argument(description="The kind of relationship")],
+        source: Annotated[strawberry.ID, strawberry.argument(description="The entity it starts at (key or id)")],
+        target: Annotated[strawberry.ID, strawberry.argument(description="The entity it ends at (key or id)")],
     ) -> LinkPayload:
         try:
             change = Unlink(relationship.value, to_key(source), to_key(target))

@@ -11,6 +11,7 @@ from kimnet.graph.store import Store
 from kimnet.schema.access import ANONYMOUS, Principal
 from kimnet.schema.guard import DEVELOPMENT, Policy
 from kimnet.schema.loaders import Loaders
+from kimnet.schema.wording import Language
 
 __all__ = ["Context"]
 
@@ -29,6 +30,8 @@ class Context:
     policy: Policy = DEVELOPMENT
     #: The request's id, for the audit trail and the logs.
     request_id: str | None = None
+    #: The language the request prefers (``Accept-Language``) for the messages that come with reasons.
+    language: Language = "en"
     #: The code of every error the request got (filled by the Guard), for metrics.
     error_codes: list[str] = field(default_factory=list)
     #: Seconds the request's questions may take in all (KIMNET_REQUEST_TIMEOUT), from ``started``.

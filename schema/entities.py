@@ -36,8 +36,8 @@ T = TypeVar("T")
 
 @strawberry.type(description="A link to an entity in a list, with a cursor")
 class Edge_(Generic[T]):  # noqa: N801 (strawberry names it <Type>Edge)
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Where this entry is, for `after` and `before`")
+    node: T = strawberry.field(description="The entity")
 
 
 @strawberry.type(description="A page of a list, with the total count of matching entities")
@@ -46,9 +46,13 @@ class Connection(Generic[T]):
     # and page info (cursors) are made only when a query selects them.
     _page: strawberry.Private[Page[Any]]
     _day: strawberry.Private[dt.date | None]
-    edges: list[Edge_[T]] = strawberry.field(resolver=lambda root: root._make_edges())
-    pageInfo: relay.PageInfo = strawberry.field(resolver=lambda root: _page_info(root._page))
-    totalCount: int
+    edges: list[Edge_[T]] = strawberry.field(
+        resolver=lambda root: root._make_edges(), description="The entities of this page, each with its cursor"
+    )
+    pageInfo: relay.PageInfo = strawberry.field(
+        resolver=lambda root: _page_info(root._page), description="Whether more pages exist, and the cursors to reach them"
+    )
+    totalCount: int = strawberry.field(description="How many entities match, on all pages")
     nodes: list[T] = strawberry.field(description="The entities of this page, without cursors")
 
     def _make_edges(self) -> list[Any]:
@@ -57,8 +61,8 @@ class Connection(Generic[T]):
 
 @strawberry.type(description="A relationship to an entity, with the relationship's properties")
 class LinkEdge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Where this entry is, for `after` and `before`")
+    node: T = strawberry.field(description="The related entity")
     role: str | None = strawberry.field(description="Role in a working group (memberships)")
     since: dt.date | None = strawberry.field(description="Since when (memberships, cooperations)")
     kind: str | None = strawberry.field(description="What the cooperation is (cooperations)")
@@ -73,9 +77,13 @@ class LinkConnection(Generic[T]):
     # Made by ``connection``, like Connection.
     _page: strawberry.Private[Page[Any]]
     _day: strawberry.Private[dt.date | None]
-    edges: list[LinkEdge[T]] = strawberry.field(resolver=lambda root: root._make_edges())
-    pageInfo: relay.PageInfo = strawberry.field(resolver=lambda root: _page_info(root._page))
-    totalCount: int
+    edges: list[LinkEdge[T]] = strawberry.field(
+        resolver=lambda root: root._make_edges(), description="The related entities of this page, with the relationships"
+    )
+    pageInfo: relay.PageInfo = strawberry.field(
+        resolver=lambda root: _page_info(root._page), description="Whether more pages exist, and the cursors to reach them"
+    )
+    totalCount: int = strawberry.field(description="How many related entities match, on all pages")
     nodes: list[T] = strawberry.field(description="The related entities of this page, without cursors")
 
     def _make_edges(self) -> list[Any]:
@@ -197,12 +205,29 @@ async def links(
 #: The arguments every list and relationship field shares (strawberry reads them from annotations).
 PAGE_ARGUMENTS: dict[str, Any] = {
     "info": strawberry.Info,
-    "first": int | None,
-    "after": str | None,
-    "last": int | None,
-    "before": str | None,
-    "asOf": dt.date | None,
+    "first": Annotated[
+        int | None, strawberry.argument(description="Return the first n entries (at most KIMNET_MAX_PAGE_SIZE, 500)")
+    ],
+    "after": Annotated[str | None, strawberry.argument(description="Start after this cursor (an edge's cursor, or endCursor)")],
+    "last": Annotated[int | None, strawberry.argument(description="Return the last n entries (at most KIMNET_MAX_PAGE_SIZE)")],
+    "before": Annotated[str | None, strawberry.argument(description="End before this cursor (startCursor)")],
+    "asOf": Annotated[
+        dt.date | None, strawberry.argument(description="Only what is valid on this day, the relationships too (default today)")
+    ],
 }
+
+
+def where_argument(where_type: Any) -> Any:
+    """The ``where`` argument of a list or relationship field, described."""
+    return Annotated[where_type | None, strawberry.argument(description="Only the entities that meet these conditions")]
+
+
+def order_argument(order_type: Any) -> Any:
+    """The ``orderBy`` argument, described."""
+    return Annotated[
+        list[order_type] | None,
+        strawberry.argument(description="Sort keys, first to last; the key breaks the remaining ties (default: by key)"),
+    ]
 
 
 def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..., Any]:
@@ -227,11 +252,11 @@ def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..
     annotations: dict[str, Any] = {
         "root": Any,
         **PAGE_ARGUMENTS,
-        "where": where_type | None,
+        "where": where_argument(where_type),
         "return": f"LinkConnection[{target}]",
     }
     if len(targets) == 1:
-        annotations["orderBy"] = list[ORDER[targets[0]]] | None
+        annotations["orderBy"] = order_argument(ORDER[targets[0]])
     else:
         resolve = _without_order(resolve)
     resolve.__annotations__ = annotations

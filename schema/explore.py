@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -17,7 +17,17 @@ from strawberry import relay
 from kimnet.graph.errors import ArgumentError
 from kimnet.graph.model import MODEL, Edge
 from kimnet.graph.neighbourhood import neighbourhood as walk
-from kimnet.schema.entities import PAGE_ARGUMENTS, TYPES, Connection, connection, entity, page_of, unread
+from kimnet.schema.entities import (
+    PAGE_ARGUMENTS,
+    TYPES,
+    Connection,
+    connection,
+    entity,
+    order_argument,
+    page_of,
+    unread,
+    where_argument,
+)
 from kimnet.schema.filters import ORDER, WHERE, candidates, matching, to_predicate
 from kimnet.schema.ids import to_key
 
@@ -27,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["LIST_FIELDS", "ExploreQuery", "Relationship", "RelationshipType"]
 
 RelationshipType = strawberry.enum(  # type: ignore[call-overload]
-    enum.Enum("RelationshipType", {t: t for t in MODEL.rels}),
+    enum.Enum("RelationshipType", {t: strawberry.enum_value(t, description=rel.doc) for t, rel in MODEL.rels.items()}),
     description="The kinds of relationship in the network",
 )
 
@@ -65,8 +75,8 @@ def _list_resolver(label: str) -> Callable[..., Any]:
 
     resolve.__annotations__ = {
         **PAGE_ARGUMENTS,
-        "where": WHERE[label] | None,
-        "orderBy": list[ORDER[label]] | None,
+        "where": where_argument(WHERE[label]),
+        "orderBy": order_argument(ORDER[label]),
         "return": Connection[TYPES[label]],
     }
     return resolve
@@ -85,14 +95,14 @@ LIST_FIELDS = {
 
 @strawberry.type(description="A relationship between two entities, with its properties")
 class Relationship:
-    type: RelationshipType
+    type: RelationshipType = strawberry.field(description="The kind of relationship")
     source: str = strawberry.field(description="Key of the source entity")
     target: str = strawberry.field(description="Key of the target entity")
-    role: str | None = None
-    kind: str | None = None
-    since: dt.date | None = None
-    validFrom: dt.date | None = None
-    validTo: dt.date | None = None
+    role: str | None = strawberry.field(default=None, description="Role in a working group (memberships)")
+    kind: str | None = strawberry.field(default=None, description="What the cooperation is (cooperations)")
+    since: dt.date | None = strawberry.field(default=None, description="Since when (memberships, cooperations)")
+    validFrom: dt.date | None = strawberry.field(default=None, description="First day on which the relationship holds")
+    validTo: dt.date | None = strawberry.field(default=None, description="Last day on which the relationship holds")
 
     @classmethod
     def of(cls, edge: Edge) -> Relationship:
@@ -111,21 +121,25 @@ class Relationship:
 
 @strawberry.type(description="An entity in a neighbourhood, with its distance from the centre")
 class NeighbourhoodEntity:
-    distance: int
-    entity: relay.Node
+    distance: int = strawberry.field(description="Steps from the centre (0 for the centre itself)")
+    entity: relay.Node = strawberry.field(description="The entity")
 
 
 @strawberry.type(description="Everything within some steps of an entity")
 class Neighbourhood:
-    centre: str
-    entities: list[NeighbourhoodEntity]
-    links: list[Relationship]
+    centre: str = strawberry.field(description="Key of the entity the neighbourhood is around")
+    entities: list[NeighbourhoodEntity] = strawberry.field(description="The entities reached, nearest first")
+    links: list[Relationship] = strawberry.field(description="The relationships between them")
 
 
 @strawberry.type
 class ExploreQuery:
     @strawberry.field(description="The entity with this global id or key, or null")
-    async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: strawberry.Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id or a key (org:…)")],
+    ) -> relay.Node | None:
         key = to_key(id)
         kind = MODEL.kind_of(key)
         assert kind is not None  # to_key refuses unknown prefixes
@@ -133,7 +147,11 @@ class ExploreQuery:
         return cast("relay.Node", unread(kind.label, key, info.context.today))
 
     @strawberry.field(description="The entities with these global ids or keys, in order (null where none exists)")
-    async def nodes(self, info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: strawberry.Info[Context, None],
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids or keys, at most 500")],
+    ) -> list[relay.Node | None]:
         if len(ids) > 500:
             raise ArgumentError(f"at most 500 ids at once, not {len(ids)}")
         found = await info.context.loaders.nodes.load_many([to_key(i) for i in ids])
@@ -145,10 +163,14 @@ class ExploreQuery:
     async def neighbourhood(
         self,
         info: strawberry.Info[Context, None],
-        id: strawberry.ID,
-        depth: int = 1,
-        relationships: list[RelationshipType] | None = None,
-        asOf: dt.date | None = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The entity at the centre (key or global id)")],
+        depth: Annotated[int, strawberry.argument(description="How many steps (1 to 4)")] = 1,
+        relationships: Annotated[
+            list[RelationshipType] | None, strawberry.argument(description="Only these kinds of relationship (default: all)")
+        ] = None,
+        asOf: Annotated[
+            dt.date | None, strawberry.argument(description="Entities and relationships valid on this day (default today)")
+        ] = None,
     ) -> Neighbourhood:
         day = asOf or info.context.today
         types = [r.value for r in relationships] if relationships is not None else None  # type: ignore[attr-defined]

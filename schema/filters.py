@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional  # noqa: F401 (Optional: in generated annotations)
 
@@ -33,73 +34,75 @@ __all__ = ["ORDER", "WHERE", "SortDirection", "candidates", "matching", "order_v
 
 @strawberry.enum(description="Sort direction")
 class SortDirection(enum.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Smallest first (A to Z, oldest first); missing values last")
+    DESC = strawberry.enum_value("DESC", description="Largest first (Z to A, newest first)")
 
 
 @strawberry.input(description="Conditions on a stable id")
 class IdFilter:
-    eq: str | None = None
-    in_: list[str] | None = strawberry.field(name="in", default=None)
-    startsWith: str | None = None
+    eq: str | None = strawberry.field(default=None, description="This key or global id")
+    in_: list[str] | None = strawberry.field(name="in", default=None, description="Equal to one of these values")
+    startsWith: str | None = strawberry.field(default=None, description="Starts with this text, ignoring case")
 
 
 @strawberry.input(description="Conditions on a text; contains and startsWith ignore case")
 class StringFilter:
-    eq: str | None = None
-    ne: str | None = None
-    in_: list[str] | None = strawberry.field(name="in", default=None)
-    notIn: list[str] | None = None
-    contains: str | None = None
-    startsWith: str | None = None
-    isNull: bool | None = None
+    eq: str | None = strawberry.field(default=None, description="Equal to this value")
+    ne: str | None = strawberry.field(default=None, description="Not equal to this value")
+    in_: list[str] | None = strawberry.field(name="in", default=None, description="Equal to one of these values")
+    notIn: list[str] | None = strawberry.field(default=None, description="Equal to none of these values")
+    contains: str | None = strawberry.field(default=None, description="Contains this text, ignoring case")
+    startsWith: str | None = strawberry.field(default=None, description="Starts with this text, ignoring case")
+    isNull: bool | None = strawberry.field(default=None, description="true: has no value; false: has one")
 
 
 @strawberry.input(description="Conditions on a whole number")
 class IntFilter:
-    eq: int | None = None
-    ne: int | None = None
-    in_: list[int] | None = strawberry.field(name="in", default=None)
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
-    isNull: bool | None = None
+    eq: int | None = strawberry.field(default=None, description="Equal to this value")
+    ne: int | None = strawberry.field(default=None, description="Not equal to this value")
+    in_: list[int] | None = strawberry.field(name="in", default=None, description="Equal to one of these values")
+    gt: int | None = strawberry.field(default=None, description="Greater than this value")
+    gte: int | None = strawberry.field(default=None, description="Greater than or equal to this value")
+    lt: int | None = strawberry.field(default=None, description="Less than this value")
+    lte: int | None = strawberry.field(default=None, description="Less than or equal to this value")
+    isNull: bool | None = strawberry.field(default=None, description="true: has no value; false: has one")
 
 
 @strawberry.input(description="Conditions on a number")
 class FloatFilter:
-    eq: float | None = None
-    ne: float | None = None
-    gt: float | None = None
-    gte: float | None = None
-    lt: float | None = None
-    lte: float | None = None
-    isNull: bool | None = None
+    eq: float | None = strawberry.field(default=None, description="Equal to this value")
+    ne: float | None = strawberry.field(default=None, description="Not equal to this value")
+    gt: float | None = strawberry.field(default=None, description="Greater than this value")
+    gte: float | None = strawberry.field(default=None, description="Greater than or equal to this value")
+    lt: float | None = strawberry.field(default=None, description="Less than this value")
+    lte: float | None = strawberry.field(default=None, description="Less than or equal to this value")
+    isNull: bool | None = strawberry.field(default=None, description="true: has no value; false: has one")
 
 
 @strawberry.input(description="Conditions on a date")
 class DateFilter:
-    eq: dt.date | None = None
-    ne: dt.date | None = None
-    gt: dt.date | None = None
-    gte: dt.date | None = None
-    lt: dt.date | None = None
-    lte: dt.date | None = None
-    isNull: bool | None = None
+    eq: dt.date | None = strawberry.field(default=None, description="Equal to this value")
+    ne: dt.date | None = strawberry.field(default=None, description="Not equal to this value")
+    gt: dt.date | None = strawberry.field(default=None, description="Greater than this value")
+    gte: dt.date | None = strawberry.field(default=None, description="Greater than or equal to this value")
+    lt: dt.date | None = strawberry.field(default=None, description="Less than this value")
+    lte: dt.date | None = strawberry.field(default=None, description="Less than or equal to this value")
+    isNull: bool | None = strawberry.field(default=None, description="true: has no value; false: has one")
 
 
 @strawberry.input(description="Conditions on a yes/no value")
 class BooleanFilter:
-    eq: bool | None = None
-    isNull: bool | None = None
+    eq: bool | None = strawberry.field(default=None, description="Equal to this value")
+    isNull: bool | None = strawberry.field(default=None, description="true: has no value; false: has one")
 
 
 @strawberry.input(description="Conditions on a list of texts")
 class StringListFilter:
-    includes: str | None = None
-    includesAny: list[str] | None = None
-    isEmpty: bool | None = None
+    includes: str | None = strawberry.field(default=None, description="The list holds this text")
+    includesAny: list[str] | None = strawberry.field(default=None, description="The list holds at least one of these texts")
+    isEmpty: bool | None = strawberry.field(
+        default=None, description="true: the list is empty (or missing); false: it holds something"
+    )
 
 
 _FILTER_FOR: dict[PropType, type] = {
@@ -174,9 +177,18 @@ def _make_link_filter(labels: tuple[str, ...]) -> type:
     return made
 
 
+def enum_name(name: str) -> str:
+    """A property's name as a GraphQL enum value: validFrom -> VALID_FROM (the GraphQL convention)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+
+
 def _make_order(label: str) -> type:
-    sortable = [p.name for p in MODEL.node(label).props if p.type is not PropType.STRINGS]
-    members = {"key": "id", **{name: name for name in sortable}}
+    sortable = [p for p in MODEL.node(label).props if p.type is not PropType.STRINGS]
+    # Each value sorts by the property of its name; the value is the property, the name is in capitals.
+    members = {
+        "KEY": strawberry.enum_value("id", description="The stable key"),
+        **{enum_name(p.name): strawberry.enum_value(p.name, description=p.doc) for p in sortable},
+    }
     field_enum = strawberry.enum(enum.Enum(f"{label}OrderField", members), description=f"What {label} lists can be sorted by")  # type: ignore[call-overload]
     cls = type(
         f"{label}Order",
@@ -184,7 +196,8 @@ def _make_order(label: str) -> type:
         {
             "__annotations__": {"field": field_enum, "direction": SortDirection},
             "__module__": __name__,
-            "direction": strawberry.field(default=SortDirection.ASC),
+            "field": strawberry.field(description="The property to sort by"),
+            "direction": strawberry.field(default=SortDirection.ASC, description="Ascending (default) or descending"),
         },
     )
     made = strawberry.input(cls, description=f"One sort key for {label} lists; later keys break ties, the id breaks the rest")

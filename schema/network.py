@@ -36,19 +36,19 @@ LegalDomain = TYPES["LegalDomain"]
 
 @strawberry.type(description="An organisation and how much it brokers between others")
 class Broker:
-    organisation: Organisation
+    organisation: Organisation = strawberry.field(description="The organisation")
     betweenness: float = strawberry.field(description="Normalised betweenness centrality in the cooperation network")
 
 
 @strawberry.type(description="Two legal domains whose organisations have no cooperation tie")
 class LegalDomainPair:
-    first: LegalDomain
-    second: LegalDomain
+    first: LegalDomain = strawberry.field(description="One legal domain")
+    second: LegalDomain = strawberry.field(description="The other legal domain")
 
 
 @strawberry.type(description="What the network loses if one organisation leaves")
 class LeavingImpact:
-    organisation: Organisation
+    organisation: Organisation = strawberry.field(description="The organisation that would leave")
     offersLost: list[Service] = strawberry.field(description="Valid offers that only this organisation provides")
     offersShared: list[Service] = strawberry.field(description="Valid offers it provides with others")
     gapsOpened: list[CoverageGap] = strawberry.field(description="Coverage gaps that losing its offers opens")
@@ -72,9 +72,11 @@ class NetworkQuery:
     async def cooperationPath(
         self,
         info: strawberry.Info[Context, None],
-        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
-        to: strawberry.ID,
-        asOf: dt.date | None = None,
+        from_: Annotated[
+            strawberry.ID, strawberry.argument(name="from", description="The organisation the tie starts at (key or id)")
+        ],
+        to: Annotated[strawberry.ID, strawberry.argument(description="The organisation the tie ends at (key or id)")],
+        asOf: Annotated[dt.date | None, strawberry.argument(description="Ties valid on this day (default today)")] = None,
     ) -> list[Organisation] | None:
         day = asOf or info.context.today
         start, end = _organisation(from_), _organisation(to)
@@ -91,7 +93,12 @@ class NetworkQuery:
         description="The organisations that broker most between others (betweenness centrality; estimated from a "
         "seeded sample of sources in a network of thousands, see the API guide)"
     )
-    async def brokers(self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, top: int = 10) -> list[Broker]:
+    async def brokers(
+        self,
+        info: strawberry.Info[Context, None],
+        asOf: Annotated[dt.date | None, strawberry.argument(description="Ties valid on this day (default today)")] = None,
+        top: Annotated[int, strawberry.argument(description="How many organisations, highest betweenness first (1 to 500)")] = 10,
+    ) -> list[Broker]:
         if not 1 <= top <= 500:
             raise ArgumentError(f"top must be between 1 and 500, not {top}")
         day = asOf or info.context.today
@@ -107,7 +114,14 @@ class NetworkQuery:
 
     @strawberry.field(description="Pairs of legal domains with no cooperation tie between their organisations")
     async def missingTies(
-        self, info: strawberry.Info[Context, None], asOf: dt.date | None = None, countWorkingGroups: bool = False
+        self,
+        info: strawberry.Info[Context, None],
+        asOf: Annotated[
+            dt.date | None, strawberry.argument(description="Ties and offers valid on this day (default today)")
+        ] = None,
+        countWorkingGroups: Annotated[
+            bool, strawberry.argument(description="Count sitting in one working group as a tie, too")
+        ] = False,
     ) -> list[LegalDomainPair]:
         day = asOf or info.context.today
         cached = await reads(info.context.store)
@@ -130,7 +144,10 @@ class NetworkQuery:
 
     @strawberry.field(description="What is lost if one organisation leaves: offers, coverage, ties")
     async def impactOfLeaving(
-        self, info: strawberry.Info[Context, None], organisation: strawberry.ID, asOf: dt.date | None = None
+        self,
+        info: strawberry.Info[Context, None],
+        organisation: Annotated[strawberry.ID, strawberry.argument(description="The organisation that would leave (key or id)")],
+        asOf: Annotated[dt.date | None, strawberry.argument(description="On this day (default today)")] = None,
     ) -> LeavingImpact:
         day = asOf or info.context.today
         key = _organisation(organisation)

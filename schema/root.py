@@ -9,7 +9,6 @@ applied by one extension, ``schema.guard.Guard``, from each request's policy.
 from __future__ import annotations
 
 import strawberry
-from strawberry.tools import merge_types
 
 from kimnet.schema import fastpath
 from kimnet.schema.audit import AuditQueryType
@@ -26,11 +25,18 @@ __all__ = ["schema"]
 
 ListQuery = strawberry.type(type("ListQuery", (), {"__module__": __name__, **LIST_FIELDS}))
 
-Query = merge_types("Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery, AuditQueryType))
+# As strawberry's merge_types does, with a description for the documentation.
+Query = strawberry.type(
+    type("Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery, AuditQueryType), {}),
+    description="Read the network: lists and entities, referrals, coverage and gaps, network analysis, the audit trail",
+)
 
 EntityMutation = strawberry.type(type("EntityMutation", (), {"__module__": __name__, **MUTATION_FIELDS}))
 
-Mutation = merge_types("Mutation", (ChangeMutation, EntityMutation))
+Mutation = strawberry.type(
+    type("Mutation", (ChangeMutation, EntityMutation), {}),
+    description="Change the network: create, update and delete entities, link and unlink them (each one transaction)",
+)
 
 
 schema = GuardedSchema(

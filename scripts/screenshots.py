@@ -70,6 +70,8 @@ async def _shoot(url: str) -> None:
         browser = await playwright.chromium.launch_persistent_context(
             tempfile.mkdtemp(prefix="kimnet-chromium-"), executable_path=CHROMIUM, headless=True, args=FLAGS,
             viewport={"width": 1400, "height": 980}, locale="de-DE",
+            # Date fields take their format from the process's locale, not from --lang: 01.07.2021, not 07/01/2021.
+            env={**os.environ, "LANG": "de_DE.UTF-8", "LANGUAGE": "de", "LC_ALL": "de_DE.UTF-8"},
         )  # fmt: skip
         page = await browser.new_page()
 
@@ -79,6 +81,14 @@ async def _shoot(url: str) -> None:
         await page.click("#search-form button[type=submit]")
         await page.locator("#search-results button", has_text="Caritasverband für den Kreis Coesfeld").first.click()
         await page.wait_for_selector("#node-table tr[data-key='org:ki-coesfeld']")
+        # Three more neighbourhoods, as a coordinator follows ties: the laid-out network, not one star.
+        for key in ("org:ki-coesfeld", "org:jobcenter-kreis-coesfeld", "org:geba"):
+            row = page.locator(f"#node-table tr[data-key='{key}'] button", has_text="einblenden")
+            if await row.count():
+                await row.click()
+                await page.wait_for_selector(f"#node-table tr[data-key='{key}'] td:has-text('eingeblendet')")
+        await page.evaluate("() => window.scrollTo(0, 0)")  # the buttons clicked lie far down the table
+        await page.wait_for_timeout(300)
         await page.screenshot(path=str(OUT / "explorer-network.png"))
 
         await _sign_in(page, url, "versorgung", Role.VIEWER)

@@ -24,6 +24,7 @@ from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
 from kimnet.schema.guard import Policy
 from kimnet.schema.root import schema
+from kimnet.schema.wording import preferred_language
 from kimnet.service.auth import Authenticator
 from kimnet.service.config import Settings
 from kimnet.service.downloads import download_routes
@@ -48,6 +49,7 @@ def _context(request: Request) -> Context:
         policy=request.app.state.policy,
         request_id=request_id.get(),
         timeout=request.app.state.request_timeout,
+        language=preferred_language(request.headers.get("accept-language")),
     )
     request.state.graphql_context = context  # the Gate counts its error codes
     return context

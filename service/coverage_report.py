@@ -3,9 +3,12 @@
 ``kimnet report coverage --as-of DATE [--compare DATE] --out FILE`` runs
 ``write_coverage_report``. The matrix is ``graph.coverage_matrix``'s; this
 module only draws it (matplotlib, without pyplot's global state) and writes
-PNG, PDF (the figure, then the lists) or one self-contained HTML page (the
-figure as SVG, then the lists as tables). The text is German: the report is
-for the coordinators.
+PNG, PDF (A4: each map with its bars on a landscape page, then the lists on
+portrait pages) or one self-contained HTML page (the figure as SVG, then the
+lists as tables). The text is German: the report is for the coordinators. For
+a target group, needs the group cannot have are shown as "n. z." (nicht
+zutreffend) and never counted as gaps; gaps in needs that apply only under a
+condition are possible gaps ("?"), listed with the condition and not weighted.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ import html
 import io
 import os
 import tempfile
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING
 
 from kimnet.graph.availability import TargetGroup, for_target_group
 from kimnet.graph.catalogue import Catalogue
@@ -28,6 +32,7 @@ from kimnet.graph.coverage_matrix import Change, CoverageMatrix, coverage_matrix
 from kimnet.graph.formats.hsds import RESIDENCE_STATUS_NAMES
 from kimnet.graph.readcache import reads
 from kimnet.graph.store import Store
+from kimnet.schema.wording import german_date, need_reason_message
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,6 +44,10 @@ REPORT_SUFFIXES = (".png", ".pdf", ".html")
 
 LEVEL_NAMES = {"municipality": "in der Kommune", "region": "in einer Region", "county": "kreisweit", None: "Lücke"}
 LEVEL_COLOURS = {"municipality": "#1a9850", "region": "#91cf60", "county": "#d9ef8b", None: "#d73027"}
+#: Cells of needs the target group cannot have, and possible gaps (the need applies only under a condition).
+NOT_APPLICABLE_COLOUR, POSSIBLE_GAP_COLOUR = "#d9d9d9", "#fdae61"
+#: A4 in inches: maps on landscape pages, lists on portrait ones.
+A4_LANDSCAPE, A4_PORTRAIT = (11.69, 8.27), (8.27, 11.69)
 CHANGE_NAMES: dict[Change, str] = {
     "opened": "Lücke entsteht",
     "closed": "Lücke schließt sich",
@@ -62,7 +71,17 @@ class NothingToReportError(ValueError):
 
 def german(day: dt.date) -> str:
     """A day as Germans write it: 01.07.2021."""
-    return day.strftime("%d.%m.%Y")
+    return german_date(day)
+
+
+def _number(value: int) -> str:
+    """A whole number as Germans write it: 47.312."""
+    return f"{value:,}".replace(",", ".")
+
+
+def _in(county: str) -> str:
+    """ "im Kreis Coesfeld", "in Münster": the preposition a German place name takes."""
+    return f"im {county}" if county.startswith("Kreis ") else f"in {county}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,35 +99,39 @@ class _Names:
         )
 
 
-def _thousands(population: int) -> str:
-    return f"{population / 1000:.0f} T" if population >= 1000 else str(population)
+def _need_labels(names: _Names, needs: Iterable[str]) -> list[str]:
+    """Need names wrapped over two lines where long, so that the rotated labels leave room for the charts."""
+    return [textwrap.fill(names.needs[n], 24) for n in needs]
+
+
+def _cell(matrix: CoverageMatrix, municipality: str, need: str, *, changes: bool) -> tuple[str, str, str]:
+    """A cell's colour, mark and mark colour."""
+    applies = matrix.applies(need)
+    if applies.not_applicable:
+        return NOT_APPLICABLE_COLOUR, "n. z.", "#333333"
+    if changes:
+        change = matrix.change(municipality, need)
+        if not applies.applies and change in ("gap", "opened"):
+            return POSSIBLE_GAP_COLOUR, f"{CHANGE_MARKS[change]}?", "black"
+        return CHANGE_COLOURS[change], CHANGE_MARKS[change], "white" if change in ("opened", "closed") else "black"
+    level = matrix.level(municipality, need)
+    if level is None and not applies.applies:
+        return POSSIBLE_GAP_COLOUR, "?", "black"
+    return LEVEL_COLOURS[level], "" if level is not None else _number(matrix.populations[municipality]), "white"
 
 
 def _heatmap(ax: Axes, matrix: CoverageMatrix, names: _Names, *, changes: bool) -> None:
     from matplotlib.colors import to_rgb
 
     rows, columns = matrix.municipalities, matrix.needs
-    colours = []
-    for m in rows:
-        line = []
-        for n in columns:
-            line.append(to_rgb(CHANGE_COLOURS[matrix.change(m, n)] if changes else LEVEL_COLOURS[matrix.level(m, n)]))
-        colours.append(line)
-    ax.imshow(colours, aspect="auto", interpolation="nearest")
-    for i, m in enumerate(rows):
-        for j, n in enumerate(columns):
-            if changes:
-                mark = CHANGE_MARKS[matrix.change(m, n)]
-                colour = "white" if matrix.change(m, n) in ("opened", "closed") else "black"
-            else:
-                mark = _thousands(matrix.populations[m]) if matrix.level(m, n) is None else ""
-                colour = "white"
+    cells = [[_cell(matrix, m, n, changes=changes) for n in columns] for m in rows]
+    ax.imshow([[to_rgb(c[0]) for c in line] for line in cells], aspect="auto", interpolation="nearest")
+    for i, line in enumerate(cells):
+        for j, (_, mark, colour) in enumerate(line):
             if mark:
-                ax.text(j, i, mark, ha="center", va="center", fontsize=7, color=colour, fontweight="bold")
-    ax.set_xticks(range(len(columns)), [names.needs[n] for n in columns], rotation=55, ha="right", fontsize=8)
-    ax.set_yticks(
-        range(len(rows)), [f"{names.municipalities[m]} ({_thousands(matrix.populations[m])})" for m in rows], fontsize=8
-    )
+                ax.text(j, i, mark, ha="center", va="center", fontsize=6, color=colour, fontweight="bold")
+    ax.set_xticks(range(len(columns)), _need_labels(names, columns), rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), [f"{names.municipalities[m]} ({_number(matrix.populations[m])})" for m in rows], fontsize=8)
     ax.set_xticks([x - 0.5 for x in range(1, len(columns))], minor=True)
     ax.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
     ax.grid(which="minor", color="white", linewidth=1.2)
@@ -121,6 +144,7 @@ def _bars(ax: Axes, matrix: CoverageMatrix, names: _Names, *, changes: bool) -> 
     xs = range(len(columns))
 
     def thousands(kind: Change | None) -> list[float]:
+        # Only needs that apply to the group weigh: a possible gap's condition may not hold anywhere.
         return [
             sum(
                 matrix.populations[m]
@@ -128,6 +152,8 @@ def _bars(ax: Axes, matrix: CoverageMatrix, names: _Names, *, changes: bool) -> 
                 if (matrix.change(m, n) == kind if kind else matrix.level(m, n) is None)
             )
             / 1000
+            if matrix.applies(n).applies
+            else 0.0
             for n in columns
         ]
 
@@ -137,21 +163,34 @@ def _bars(ax: Axes, matrix: CoverageMatrix, names: _Names, *, changes: bool) -> 
         ax.bar(xs, opened, bottom=both, color=CHANGE_COLOURS["opened"])
         ax.bar(xs, [-c for c in closed], color=CHANGE_COLOURS["closed"])
         ax.axhline(0, color="#555", linewidth=0.8)
+        low, high = -max(closed, default=0), max((b + o for b, o in zip(both, opened, strict=True)), default=0)
     else:
-        ax.bar(xs, thousands(None), color=LEVEL_COLOURS[None])
-    ax.set_xticks(list(xs), [names.needs[n] for n in columns], rotation=55, ha="right", fontsize=8)
-    ax.set_ylabel("Einwohner in Lücken\n(Tausend)", fontsize=8)
+        values = thousands(None)
+        ax.bar(xs, values, color=LEVEL_COLOURS[None])
+        low, high = 0.0, max(values, default=0)
+    if low == high == 0:
+        # Nothing to draw: an axis of its own (−0.04 to 0.04) would suggest numbers that are not there.
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "keine Lücken", transform=ax.transAxes, ha="center", va="center", fontsize=10, color="#555")
+    else:
+        ax.set_ylim(low * 1.15, high * 1.15 if high > 0 else abs(low) * 0.15)
+    for x, n in zip(xs, columns, strict=True):
+        if not matrix.applies(n).applies:
+            mark = "n. z." if matrix.applies(n).not_applicable else "bedingt"
+            ax.text(x, 0, mark, ha="center", va="bottom", fontsize=7, color="#333", rotation=90)
+    ax.set_xticks(list(xs), _need_labels(names, columns), rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("Einwohner in Lücken\n(in Tausend)", fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
 
 
-_LegendPlace: TypeAlias = Literal["outside lower left", "outside lower center", "outside lower right"]
-
-
-def _legend(fig: Figure, entries: Iterable[tuple[str, str]], where: _LegendPlace) -> None:
+def _legend(ax: Axes, entries: Sequence[tuple[str, str]]) -> None:
+    """A legend in an axes of its own below the charts, so that the layout keeps it clear of the footer."""
     from matplotlib.patches import Patch
 
+    ax.axis("off")
     handles = [Patch(color=colour, label=label) for label, colour in entries]
-    fig.legend(handles=handles, loc=where, ncol=len(handles), fontsize=8, frameon=False)
+    ax.legend(handles=handles, loc="center", ncol=min(len(handles), 4), fontsize=8, frameon=False)
 
 
 def target_text(target: TargetGroup) -> str:
@@ -161,20 +200,59 @@ def target_text(target: TargetGroup) -> str:
     return f"für {who} mit {statuses}" if statuses else f"für {who}"
 
 
-def render(matrix: CoverageMatrix, names: _Names, target: TargetGroup | None = None) -> Figure:
-    """Draw the heatmap (and, with a second day, the changes) above the population in gaps per need."""
-    from matplotlib.figure import Figure
-
-    wide = matrix.compare is not None
-    fig = Figure(figsize=(20 if wide else 11, 10.5), layout="constrained")
-    grid = fig.add_gridspec(2, 2 if wide else 1, height_ratios=[2.2, 1])
-    title = f"Versorgung in {names.county} am {german(matrix.day)}"
+def report_title(matrix: CoverageMatrix, names: _Names, target: TargetGroup | None) -> str:
+    """The headline: "Versorgung im Kreis Coesfeld am 01.06.2022 für 22-Jährige mit Duldung, Veränderungen bis …"."""
+    title = f"Versorgung {_in(names.county)} am {german(matrix.day)}"
     if target is not None:
         title += " " + target_text(target)
     if matrix.compare is not None:
         title += f", Veränderungen bis {german(matrix.compare)}"
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    for column, changes in enumerate((False, True) if wide else (False,)):
+    return title
+
+
+def footer_text(matrix: CoverageMatrix, target: TargetGroup | None) -> str:
+    """What every page says at its foot: the day(s) of the data and what the weights count."""
+    days = german(matrix.day) + (f" und {german(matrix.compare)}" if matrix.compare is not None else "")
+    weight = (
+        "Gewichtet mit der Einwohnerzahl der ganzen Kommune: Zahlen für die Zielgruppe liegen nicht vor."
+        if target is not None
+        else "Gewichtet mit der Einwohnerzahl der Kommune."
+    )
+    return f"Stand der Angebote: {days}. {weight} n. z.: für die Zielgruppe nicht zutreffend, keine Lücke; ?: mögliche Lücke."
+
+
+def render(
+    matrix: CoverageMatrix,
+    names: _Names,
+    target: TargetGroup | None = None,
+    *,
+    panels: tuple[bool, ...] | None = None,
+    size: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw the heatmap (and, with a second day, the changes) above the population in gaps per need.
+
+    ``panels`` chooses them (False: the day, True: the changes; default: both
+    when there is a second day) and ``size`` the figure's size in inches.
+    """
+    from matplotlib.figure import Figure
+
+    chosen = panels if panels is not None else ((False, True) if matrix.compare is not None else (False,))
+    wide = len(chosen) > 1
+    fig = Figure(figsize=size or (20 if wide else 11, 10.5), layout="constrained")
+    # The bottom strip is kept free for the footer: the layout places everything else above it.
+    fig.get_layout_engine().set(rect=(0, 0.025, 1, 0.975))  # type: ignore[call-arg, union-attr]
+    grid = fig.add_gridspec(3, len(chosen), height_ratios=[2.2, 1, 0.16])
+    fig.suptitle(report_title(matrix, names, target), fontsize=12, fontweight="bold")
+    levels = [(f"Angebot {LEVEL_NAMES[k]}", c) for k, c in LEVEL_COLOURS.items() if k] + [
+        ("Lücke (Einwohner)", LEVEL_COLOURS[None])
+    ]
+    if target is not None:
+        levels += [("? mögliche Lücke", POSSIBLE_GAP_COLOUR), ("n. z. nicht zutreffend", NOT_APPLICABLE_COLOUR)]
+    changed = [(f"{CHANGE_MARKS[k]} {v}".strip(), CHANGE_COLOURS[k]) for k, v in CHANGE_NAMES.items()]
+    if target is not None:
+        changed += [("? mögliche Lücke", POSSIBLE_GAP_COLOUR), ("n. z. nicht zutreffend", NOT_APPLICABLE_COLOUR)]
+    for column, changes in enumerate(chosen):
+        _legend(fig.add_subplot(grid[2, column]), changed if changes else levels)
         heat = fig.add_subplot(grid[0, column])
         bars = fig.add_subplot(grid[1, column], sharex=heat)
         _heatmap(heat, matrix, names, changes=changes)
@@ -186,14 +264,7 @@ def render(matrix: CoverageMatrix, names: _Names, target: TargetGroup | None = N
         else:
             heat.set_title(f"Nächstes Angebot je Kommune und Handlungsfeld am {german(matrix.day)}", fontsize=10)
             bars.set_title("Lücken gewichtet nach Einwohnern, je Handlungsfeld", fontsize=9)
-    levels = [(f"Angebot {LEVEL_NAMES[k]}", c) for k, c in LEVEL_COLOURS.items() if k] + [
-        ("Lücke (Einwohner)", LEVEL_COLOURS[None])
-    ]
-    _legend(fig, levels, "outside lower left" if wide else "outside lower center")
-    if wide:
-        _legend(
-            fig, [(f"{CHANGE_MARKS[k]} {v}".strip(), CHANGE_COLOURS[k]) for k, v in CHANGE_NAMES.items()], "outside lower right"
-        )
+    fig.text(0.5, 0.003, footer_text(matrix, target), ha="center", va="bottom", fontsize=7, color="#444")
     return fig
 
 
@@ -202,11 +273,16 @@ def _lists(matrix: CoverageMatrix, names: _Names) -> list[tuple[str, list[str], 
 
     def gap_rows(gaps: Iterable[Gap]) -> list[list[str]]:
         return [
-            [names.municipalities[g.municipality], names.needs.get(g.need or "", ""), f"{g.population:,}".replace(",", ".")]
+            [
+                names.municipalities[g.municipality],
+                names.needs.get(g.need or "", ""),
+                _number(g.population),
+                f"mögliche Lücke: {need_reason_message(g.condition, 'de')}" if g.condition else "Lücke",
+            ]
             for g in gaps
         ]
 
-    heads = ["Kommune", "Handlungsfeld", "Einwohner"]
+    heads = ["Kommune", "Handlungsfeld", "Einwohner (ganze Kommune)", "Art"]
     lists = [(f"Lücken am {german(matrix.day)}, nach Einwohnern", heads, gap_rows(matrix.gaps))]
     if matrix.compare is not None and matrix.changes is not None:
         changes = matrix.changes
@@ -259,19 +335,43 @@ def _html(fig: Figure, lists: list[tuple[str, list[str], list[list[str]]]], titl
     )
 
 
-def _pdf(fig: Figure, lists: list[tuple[str, list[str], list[list[str]]]], out: Path) -> None:
+def _pages(lines: list[str], per_page: int) -> list[list[str]]:
+    """Split lines into as few pages as needed, evenly, so that no last page holds a line or two."""
+    count = max(1, -(-len(lines) // per_page))
+    size = -(-len(lines) // count)
+    return [lines[start : start + size] for start in range(0, len(lines), size)] or [[]]
+
+
+def _pdf(
+    matrix: CoverageMatrix,
+    names: _Names,
+    target: TargetGroup | None,
+    lists: list[tuple[str, list[str], list[list[str]]]],
+    out: Path,
+) -> None:
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     lines: list[str] = []
     for heading, _, rows in lists:
         lines += [f"{heading} ({len(rows)})", *(" · ".join(r) for r in rows), ""]
-    per_page = 60
+    while lines and not lines[-1]:
+        lines.pop()
+    panels = (False, True) if matrix.compare is not None else (False,)
+    pages = _pages(lines, 70)
+    total = len(panels) + len(pages)
+    title, footer = report_title(matrix, names, target), footer_text(matrix, target)
     with PdfPages(out) as pdf:
-        pdf.savefig(fig)
-        for start in range(0, len(lines), per_page):
-            page = Figure(figsize=(8.27, 11.69))  # A4
-            page.text(0.06, 0.96, "\n".join(lines[start : start + per_page]), va="top", fontsize=7, family="DejaVu Sans")
+        for number, changes in enumerate(panels, start=1):
+            page = render(matrix, names, target, panels=(changes,), size=A4_LANDSCAPE)
+            page.text(0.995, 0.003, f"Seite {number} von {total}", ha="right", va="bottom", fontsize=7, color="#444")
+            pdf.savefig(page)
+        for number, chunk in enumerate(pages, start=len(panels) + 1):
+            page = Figure(figsize=A4_PORTRAIT)
+            page.text(0.07, 0.965, title, va="top", fontsize=9, fontweight="bold", wrap=True)
+            page.text(0.07, 0.93, "\n".join(chunk), va="top", fontsize=7, family="DejaVu Sans")
+            page.text(0.07, 0.025, footer, va="bottom", fontsize=6, color="#444", wrap=True)
+            page.text(0.93, 0.012, f"Seite {number} von {total}", ha="right", va="bottom", fontsize=7, color="#444")
             pdf.savefig(page)
 
 
@@ -285,19 +385,18 @@ def write_report(matrix: CoverageMatrix, catalogue: Catalogue, out: Path, target
     if suffix not in REPORT_SUFFIXES:
         raise ValueError(f"the report is written as {', '.join(REPORT_SUFFIXES)}; {out.name} has none of them")
     names = _Names.of(catalogue)
-    fig = render(matrix, names, target)
     lists = _lists(matrix, names)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=suffix)
     os.close(handle)
     try:
         if suffix == ".png":
-            fig.savefig(temporary, dpi=110)
+            render(matrix, names, target).savefig(temporary, dpi=110)
         elif suffix == ".pdf":
-            _pdf(fig, lists, Path(temporary))
+            _pdf(matrix, names, target, lists, Path(temporary))
         else:
-            title = str(fig.get_suptitle())
-            Path(temporary).write_text(_html(fig, lists, title), encoding="utf-8")
+            fig = render(matrix, names, target)
+            Path(temporary).write_text(_html(fig, lists, report_title(matrix, names, target)), encoding="utf-8")
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -14,8 +14,9 @@ keeps its file and line, so every problem can name the row it comes from.
 >>> from kimnet.graph.model import Node
 >>> data = GraphData(nodes={"need:sprache": Node("Need", "need:sprache", {"name": "Sprache"})})
 >>> tables = to_tables(data)
->>> tables["Need.csv"]
-[['id', 'name', 'description', 'validFrom', 'validTo', 'source', 'illustrative'], ['need:sprache', 'Sprache', '', '', '', '', '']]
+>>> header, row = tables["Need.csv"]
+>>> header[:7], row[:3]
+(['id', 'name', 'description', 'validFrom', 'validTo', 'source', 'illustrative'], ['need:sprache', 'Sprache', ''])
 >>> tables["ADDRESSES.csv"]
 [['from', 'to', 'validFrom', 'validTo', 'source', 'illustrative']]
 """

@@ -118,7 +118,8 @@ def test_unknown_and_missing_columns_are_named_in_the_header(tmp_path: Path) -> 
     problems = [str(p) for p in read_tables(tmp_path).problems]
     assert problems == [
         "Need.csv line 1, field id: the header has no column id",
-        "Need.csv line 1, field colour: is not a column here; known: id, name, description, validFrom, validTo, source, illustrative",
+        "Need.csv line 1, field colour: is not a column here; known: id, name, description, validFrom, validTo, source, "
+        "illustrative, audience, minAge, maxAge, notForStatuses, applicabilitySource, applicabilityIllustrative",
     ]
 
 

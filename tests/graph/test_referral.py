@@ -11,7 +11,7 @@ from kimnet.graph import referral
 from kimnet.graph.catalogue import Catalogue, Offer
 from kimnet.graph.errors import NotFoundError
 from kimnet.graph.model import Node, Value
-from kimnet.graph.referral import Case, CaseManagerPost, ExclusionReason, refer
+from kimnet.graph.referral import Case, CaseManagerPost, Reason, refer
 from tests.graph.places import geography
 
 DAY = dt.date(2021, 6, 1)
@@ -51,11 +51,13 @@ def test_eligible_offer_says_why_it_matched() -> None:
     assert match.offer is kurs
     assert (match.need, match.level, match.language_match) == (TRAINING, "municipality", True)
     assert match.reasons == (
-        "available in Olfen (municipality)",
-        "age 22 within 18–27",
-        "residence status duldung eligible",
-        "offered in ar",
+        Reason("available", area="mun:olfen", area_name="Olfen", level="municipality"),
+        Reason("age_within", age=22, min_age=18, max_age=27),
+        Reason("status_eligible", status="duldung", statuses=("duldung", "gestattung")),
+        Reason("languages", languages=("ar",)),
     )
+    assert not match.conditional
+    assert not match.illustrative
     assert result.excluded == ()
 
 
@@ -74,36 +76,59 @@ def test_excluded_offer_lists_every_failing_reason() -> None:
     (exclusion,) = result.excluded
     assert (exclusion.offer, exclusion.need) == (kurs, TRAINING)
     assert exclusion.reasons == (
-        ExclusionReason("validity", "not valid on 2021-06-01 (valid 2019-05-01 to 2020-12-31)"),
-        ExclusionReason("area", "not available in Olfen"),
-        ExclusionReason("age", "age 22 above maximum 21"),
-        ExclusionReason("residence_status", "residence status duldung not among aufenthaltserlaubnis, niederlassungserlaubnis"),
+        Reason("not_valid", day=DAY, valid_from=dt.date(2019, 5, 1), valid_to=dt.date(2020, 12, 31)),
+        Reason("not_available", area="mun:olfen", area_name="Olfen"),
+        Reason("age_above", age=22, max_age=21),
+        Reason("status_not_eligible", status="duldung", statuses=("aufenthaltserlaubnis", "niederlassungserlaubnis")),
     )
+    assert [r.kind for r in exclusion.reasons] == ["validity", "area", "age", "residence_status"]
 
 
 def test_offer_not_yet_started_names_its_start() -> None:
     kurs = offer("svc:kurs", "org:vhs", validFrom=dt.date(2022, 1, 1))
     (exclusion,) = refer(case(), catalogue(kurs), [], nx.Graph()).excluded
-    assert exclusion.reasons == (ExclusionReason("validity", "not valid on 2021-06-01 (valid from 2022-01-01)"),)
+    assert exclusion.reasons == (Reason("not_valid", day=DAY, valid_from=dt.date(2022, 1, 1)),)
 
 
 def test_young_person_is_excluded_below_minimum_age() -> None:
     kurs = offer("svc:kurs", "org:vhs", minAge=25)
     (exclusion,) = refer(case(age=22), catalogue(kurs), [], nx.Graph()).excluded
-    assert exclusion.reasons == (ExclusionReason("age", "age 22 below minimum 25"),)
+    assert exclusion.reasons == (Reason("age_below", age=22, min_age=25),)
 
 
-def test_unknown_age_and_status_exclude_nothing() -> None:
+def test_unknown_age_and_status_exclude_nothing_but_make_the_match_conditional() -> None:
     kurs = offer("svc:kurs", "org:vhs", minAge=18, maxAge=21, residenceStatuses=("aufenthaltserlaubnis",))
     (match,) = refer(case(), catalogue(kurs), [], nx.Graph()).per_need[TRAINING]
-    assert match.reasons == ("available in Olfen (municipality)",)
+    assert match.reasons == (
+        Reason("available", area="mun:olfen", area_name="Olfen", level="municipality"),
+        Reason("age_unknown", min_age=18, max_age=21, conditional=True),
+        Reason("status_unknown", statuses=("aufenthaltserlaubnis",), conditional=True),
+    )
+    assert match.conditional
+
+
+def test_an_offer_without_limits_is_not_conditional_when_the_case_says_nothing() -> None:
+    (match,) = refer(case(), catalogue(offer("svc:kurs", "org:vhs")), [], nx.Graph()).per_need[TRAINING]
+    assert not match.conditional
+
+
+def test_reasons_resting_on_illustrative_data_say_so() -> None:
+    node = Node("Service", "svc:coaching", {"name": "Coaching", "illustrative": True, "maxAge": 21})
+    coaching = Offer(node, ("org:drk",), (TRAINING,), (), ("reg:mitte",), (), frozenset({"reg:mitte"}))
+    local = Offer(Node("Service", "svc:local", {"name": "Local"}), ("org:vhs",), (TRAINING,), (), ("reg:sued",), (), frozenset())
+    result = refer(case(age=22), catalogue(coaching, local), [], nx.Graph())
+    (exclusion,) = result.excluded
+    assert [(r.code, r.illustrative) for r in exclusion.reasons] == [("not_available", True), ("age_above", True)]
+    assert exclusion.illustrative
+    (match,) = result.per_need[TRAINING]
+    assert not match.illustrative
 
 
 def test_offer_reached_through_a_region_names_the_region() -> None:
     kurs = offer("svc:kurs", "org:vhs", areas=("reg:kreis", "reg:sued"))
     (match,) = refer(case(), catalogue(kurs), [], nx.Graph()).per_need[TRAINING]
     assert match.level == "region"
-    assert match.reasons == ("available in CM-Region Süd (region)",)
+    assert match.reasons == (Reason("available", area="reg:sued", area_name="CM-Region Süd", level="region"),)
 
 
 def test_ranking_puts_municipality_before_region_before_county() -> None:
@@ -267,7 +292,7 @@ def test_conference_falls_back_to_greedy_beyond_the_limit(monkeypatch: pytest.Mo
 def test_case_is_never_shown_in_reprs_or_errors() -> None:
     secret = case(age=22, residence_status="duldung")
     result = refer(secret, catalogue(offer("svc:a", "org:a", maxAge=18)), [], nx.Graph())
-    assert result.excluded[0].reasons[0].message == "age 22 above maximum 18"  # the answer itself does say it
+    assert result.excluded[0].reasons[0] == Reason("age_above", age=22, max_age=18)  # the answer itself does say it
     for shown in (repr(secret), repr(result)):
         assert "duldung" not in shown
         assert "22" not in shown

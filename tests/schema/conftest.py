@@ -12,6 +12,7 @@ from kimnet.graph.store import Store
 from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
 from kimnet.schema.root import schema
+from kimnet.schema.wording import Language
 
 Run = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -21,9 +22,14 @@ ADMIN = Principal("test-admin", Role.ADMIN)
 
 def make_runner(store: Store, principal: Principal = ADMIN) -> Run:
     async def run(
-        query: str, variables: dict[str, Any] | None = None, *, errors: bool = False, today: dt.date | None = None
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        errors: bool = False,
+        today: dt.date | None = None,
+        language: Language = "en",
     ) -> dict[str, Any]:
-        context = Context(store, principal=principal)
+        context = Context(store, principal=principal, language=language)
         if today is not None:
             context.today = today
         result = await schema.execute(query, variable_values=variables, context_value=context)

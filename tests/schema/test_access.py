@@ -93,7 +93,8 @@ async def test_the_anonymous_reader_is_told_to_send_a_token(seeded: Store) -> No
     result = await schema.execute(CREATE, context_value=Context(seeded))
     assert result.errors is not None
     assert result.errors[0].message == (
-        "forbidden: createNeed needs the role coordinator and anonymous callers are; send a bearer token with that role"
+        "forbidden: createNeed needs the role coordinator and anonymous callers have the role viewer; "
+        "send a bearer token with that role"
     )
     assert result.errors[0].extensions == {"code": "FORBIDDEN"}
 

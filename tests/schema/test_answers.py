@@ -6,7 +6,7 @@ from .conftest import Run
 
 OLFEN_CASE = """query($age: Int, $status: ResidenceStatus, $day: Date) {
   referral(case: {municipality: "mun:olfen", age: $age, residenceStatus: $status, needs: ["need:ausbildung"], asOf: $day}) {
-    needs { need { key } offers { offer { key } organisations { key } level reasons } }
+    needs { need { key } offers { offer { key } organisations { key } level reasons { code message } } }
     excluded { offer { key } reasons { kind message } }
     responsibilities { legalDomain { key } organisations { key } }
     caseManagers { post { key } employer { key } supervisor { key } }
@@ -28,7 +28,7 @@ async def test_q1_a_22_year_old_with_duldung_in_olfen_seeking_training(gql: Run)
     # The coaching of the Caritas serves the case-management region Süd, which Olfen lies in: closest first.
     assert offers[0]["offer"]["key"] == "svc:ds-coaching-cv"
     assert offers[0]["level"] == "REGION"
-    assert {"age 22 within 18–27", "residence status duldung eligible"} <= set(offers[0]["reasons"])
+    assert {"age 22 within 18–27", "residence status duldung eligible"} <= {r["message"] for r in offers[0]["reasons"]}
     keys = [o["offer"]["key"] for o in offers]
     assert {"svc:ds-qualifizierung-geba", "svc:ds-hauptschulabschluss-vhs-lh", "svc:ds-berufsvorbereitung-geba-hbs"} <= set(keys)
     assert [o["level"] for o in offers] == sorted((o["level"] for o in offers), key=["MUNICIPALITY", "REGION", "COUNTY"].index)

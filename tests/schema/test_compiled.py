@@ -58,8 +58,8 @@ EVERY_KIND = [
 
 SHAPES = [
     # Paging, ordering and asOf on relationship fields; aliases; fragments; directives.
-    """query($day: Date, $no: Boolean!) { organisations(first: 7, orderBy: [{field: name, direction: DESC}], asOf: $day) {
-         nodes { ...Org alias: provides(first: 2, orderBy: [{field: name}]) { totalCount pageInfo { hasNextPage endCursor }
+    """query($day: Date, $no: Boolean!) { organisations(first: 7, orderBy: [{field: NAME, direction: DESC}], asOf: $day) {
+         nodes { ...Org alias: provides(first: 2, orderBy: [{field: NAME}]) { totalCount pageInfo { hasNextPage endCursor }
                  nodes { key name } }
                  hidden: memberOf @skip(if: true) { totalCount }
                  shown: memberOf @include(if: $no) { edges { role since node { key } } }
@@ -78,14 +78,18 @@ PLAIN = [
     """query($day: Date) { referral(case: {municipality: "mun:olfen", age: 22, residenceStatus: DULDUNG,
          needs: ["need:ausbildung", "need:sprache"], languages: ["ar"], asOf: $day}) { __typename asOf
        needs { need { key name } offers { offer { id key name validTo } organisations { key } legalDomains { key }
-               level languageMatch reasons } }
-       excluded { offer { key } need { key } reasons { kind message } }
+               level languageMatch conditional illustrative reasons { code message conditional illustrative area areaName
+               level age minAge maxAge residenceStatus residenceStatuses date validFrom validTo languages } } }
+       excluded { offer { key } need { key } illustrative reasons { kind code message } }
        responsibilities { legalDomain { key } level offers { key } organisations { key name } }
        caseManagers { post { key fte } employer { key name } supervisor { key name } }
        conference { anchor { key } members { organisation { key name } needs { key } legalDomains { key }
                     cooperationPath { key } } uncoveredNeeds { key } uncoveredLegalDomains { key } } } }""",
-    """query($day: Date) { coverageGaps(asOf: $day) { municipality { key name } population need { key } programme { key } } }""",
-    """query($day: Date) { coverage(municipality: "mun:olfen", asOf: $day) { need { key } level offers { offer { key } level } }
+    """query($day: Date) { coverageGaps(asOf: $day, target: {age: 22, residenceStatus: DULDUNG}) { municipality { key name }
+       population populationBasis need { key } programme { key } condition { code message minAge maxAge residenceStatuses } } }""",
+    """query($day: Date) { coverage(municipality: "mun:olfen", asOf: $day, target: {residenceStatus: GESTATTUNG}) {
+       need { key } level offers { offer { key } level }
+       applicability { status condition { code message residenceStatus residenceStatuses } source illustrative } }
        responsibilities(municipality: "mun:nottuln", asOf: $day) { legalDomain { key } level offers { key } organisations { key } } }""",
     """query { coverageChanges(from: "2022-06-01", to: "2023-06-01") { opened { municipality { key } need { key } }
        closed { municipality { key } need { key } } moved { municipality { key } need { key } before after }

@@ -97,7 +97,7 @@ async def test_backward_pagination(synthetic: Run) -> None:
 
 async def test_order_by_several_keys_and_direction(synthetic: Run) -> None:
     data = await synthetic(
-        "{ organisations(first: 3, orderBy: [{field: kind, direction: DESC}, {field: name, direction: DESC}]) { nodes { key kind } } }"
+        "{ organisations(first: 3, orderBy: [{field: KIND, direction: DESC}, {field: NAME, direction: DESC}]) { nodes { key kind } } }"
     )
     assert data["organisations"]["nodes"] == [
         {"key": "org:o119", "kind": "welfare"},
@@ -182,9 +182,9 @@ async def test_neighbourhood_walks_chosen_relationships(synthetic: Run) -> None:
 
 
 async def test_a_cursor_is_refused_under_another_ordering(synthetic: Run) -> None:
-    page = await synthetic("{ organisations(first: 2, orderBy: [{field: name}]) { pageInfo { endCursor } } }")
+    page = await synthetic("{ organisations(first: 2, orderBy: [{field: NAME}]) { pageInfo { endCursor } } }")
     cursor = page["organisations"]["pageInfo"]["endCursor"]
-    query = "query($c: String) { organisations(first: 2, after: $c, orderBy: [{field: name, direction: DESC}]) { totalCount } }"
+    query = "query($c: String) { organisations(first: 2, after: $c, orderBy: [{field: NAME, direction: DESC}]) { totalCount } }"
     result = await synthetic(query, {"c": cursor}, errors=True)
     assert any("the cursor belongs to another ordering" in e for e in result["errors"])
 

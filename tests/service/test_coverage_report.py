@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from kimnet.graph.availability import TargetGroup
 from kimnet.graph.changes import CreateNode, Link
+from kimnet.graph.coverage_matrix import coverage_matrix
 from kimnet.graph.model import Edge, Node
+from kimnet.graph.readcache import reads
 from kimnet.graph.store import Store
 from kimnet.service.coverage_report import write_coverage_report
 from tests.conftest import SEED
@@ -20,13 +25,21 @@ TOLERATED_22 = TargetGroup(22, 22, ("duldung",))
 
 async def test_the_report_shows_the_gaps_by_population_and_what_changes(seeded: Store, tmp_path: Path) -> None:
     matrix = await write_coverage_report(seeded, SPRING, WINTER, tmp_path / "report.html", TOLERATED_22)
-    assert len(matrix.gaps) == 32
+    # Naturalisation (not under a Duldung) and intercultural opening (organisations) are no gaps for the group.
+    assert not {g.need for g in matrix.gaps} & {"need:einbuergerung", "need:interkulturelle-oeffnung"}
+    possible = [g for g in matrix.gaps if g.condition is not None]
+    assert {g.need for g in possible} == {"need:fruehkindliche-bildung"}
+    assert matrix.population_in_gaps("need:fruehkindliche-bildung") == 0
     assert matrix.gaps[0].municipality == "mun:duelmen"
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "Versorgung in Kreis Coesfeld am 01.06.2022 für 22-Jährige mit Duldung, Veränderungen bis 01.01.2023" in page
+    assert "Versorgung im Kreis Coesfeld am 01.06.2022 für 22-Jährige mit Duldung, Veränderungen bis 01.01.2023" in page
     assert "<svg" in page  # the heatmap, inline
-    assert "Lücken am 01.06.2022, nach Einwohnern (32)" in page
-    assert "<td>Dülmen</td><td>Einbürgerung</td><td>46.700</td>" in page
+    assert f"Lücken am 01.06.2022, nach Einwohnern ({len(matrix.gaps)})" in page
+    assert (
+        "<td>Dülmen</td><td>Frühkindliche Bildung</td><td>46.700</td>"
+        "<td>mögliche Lücke: nur für Familien mit einem Kind im Alter von 1 bis 5 Jahren</td>"
+    ) in page
+    assert "<td>Dülmen</td><td>Einbürgerung</td>" not in page
     assert "Weiter versorgt, aber von einer anderen Ebene (11)" in page
     assert "<td>Olfen</td><td>Aufenthalt</td><td>in einer Region</td><td>kreisweit</td>" in page
     assert "Durchstarten: Coaching (Caritasverband)</td><td>31.12.2022" in page
@@ -61,7 +74,40 @@ async def test_the_report_is_written_as_png_and_pdf(seeded: Store, tmp_path: Pat
     assert len(png) > 50_000
     pdf = (tmp_path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
-    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 2
+
+
+async def test_the_pdf_is_a4_throughout_and_says_whom_and_which_day_it_is_about(seeded: Store, tmp_path: Path) -> None:
+    await write_coverage_report(seeded, SPRING, WINTER, tmp_path / "report.pdf", TOLERATED_22)
+    reader = PdfReader(tmp_path / "report.pdf")
+    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
+    # A4 is 595 × 842 points: the two maps landscape, the lists portrait.
+    assert sizes[:2] == [(842, 595), (842, 595)]
+    assert set(sizes[2:]) == {(595, 842)}
+    texts = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+    assert all("im Kreis Coesfeld am 01.06.2022" in t for t in texts)
+    assert not any("in Kreis Coesfeld" in t for t in texts)
+    assert all("Stand der Angebote: 01.06.2022 und 01.01.2023" in t for t in texts)  # the headline's days
+    assert all("Zahlen für die Zielgruppe liegen nicht vor" in t for t in texts)
+    assert all(f"Seite {n} von {len(texts)}" in t for n, t in enumerate(texts, start=1))
+    assert "47 T" not in " ".join(texts)
+    assert "46.700" in texts[0]  # Dülmen's inhabitants, written out
+    assert "n. z." in texts[0]
+    # The lists fill their pages evenly: the last one is not a leftover line.
+    lines = [p.extract_text() or "" for p in reader.pages[2:]]
+    assert min(len(t.splitlines()) for t in lines) > 10
+
+
+async def test_a_report_without_gaps_draws_no_empty_axis(seeded: Store, tmp_path: Path) -> None:
+    from kimnet.service.coverage_report import _Names, render
+
+    graph = await reads(seeded)
+    catalogue = graph.catalogue(SPRING)
+    matrix = coverage_matrix(catalogue, SPRING)
+    gapless = replace(matrix, levels=dict.fromkeys(matrix.levels, "county"), gaps=())
+    figure = render(gapless, _Names.of(catalogue))
+    [bars] = [ax for ax in figure.axes if ax.get_ylabel().startswith("Einwohner in Lücken")]
+    assert bars.get_ylim() == (0.0, 1.0)
+    assert [t.get_text() for t in bars.texts] == ["keine Lücken"]
 
 
 def test_the_report_on_the_command_line(tmp_path: Path) -> None:
@@ -75,7 +121,8 @@ def test_the_report_on_the_command_line(tmp_path: Path) -> None:
     assert json.loads(done.stdout) == {
         "out": str(tmp_path / "gaps.png"),
         "asOf": "2022-06-01",
-        "gaps": 32,
+        "gaps": 10,
+        "possibleGaps": 11,
         "compare": "2023-01-01",
         "opened": 0,
         "closed": 0,

@@ -5,7 +5,9 @@ with tokens required, on an embedded store holding the Coesfeld seed plus one
 short-lived offer from ``fixtures/`` (imported with ``kimnet import csv``'s
 code) so that the coverage view has a gap that opens. Chromium is driven by
 Playwright, with the system's browser: Playwright's own download is not used.
-Each test saves a screenshot to ``.cache/screenshots/``.
+Each test saves a screenshot to ``.cache/screenshots/``, and checks every state
+it reaches with axe-core (from ``web/node_modules``, pinned by the lockfile)
+against WCAG 2.1 AA, the level BITV 2.0 asks of public bodies.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from kimnet.service.exchange import import_tables
 from tests.conftest import ROOT, SEED
 
 CHROMIUM = Path(os.environ.get("KIMNET_CHROMIUM", "/usr/bin/chromium"))
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+#: The rules of WCAG 2.0 and 2.1, levels A and AA (BITV 2.0), and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 SCREENSHOTS = ROOT / ".cache" / "screenshots"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECRET = "end-to-end-tests-only-0123456789abcdef"
@@ -165,3 +170,23 @@ async def sign_in(page: Page, url: str, view: str, role: Role) -> None:
     await page.fill("#token-input", token(role))
     await page.click("#token-form button[type=submit]")
     await page.wait_for_selector("#token-state:has-text('Token gesetzt')")
+
+
+async def accessible(page: Page, state: str) -> None:
+    """Fail with every axe-core violation of WCAG 2.1 AA (and best practice) on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: scripts/web-build installs web/'s locked packages", pytrace=False)
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol: the page's Content-Security-Policy (script-src 'self')
+        # rightly refuses an injected <script>, and must stay on for the test.
+        await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    found = await page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+            return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}; ` +
+                v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " " + (n.failureSummary || "").replace(/\\s+/g, " ")).join(" | ") +
+                (v.nodes.length > 5 ? ` and ${v.nodes.length - 5} more` : ""));
+        }""",
+        AXE_TAGS,
+    )
+    assert found == [], f"axe-core finds violations in {state}:\n" + "\n".join(found)

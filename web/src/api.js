@@ -21,13 +21,39 @@ const ACCESS_MESSAGES = {
   429: "Zu viele Anfragen in kurzer Zeit. Bitte einen Moment warten und erneut versuchen.",
 };
 
+const ROLES = { viewer: "Lesen", caseworker: "Fallberatung", coordinator: "Koordination", admin: "Administration" };
+
+/** The service's FORBIDDEN message ("forbidden: referral needs the role caseworker and ...") in German. */
+function forbidden(message) {
+  const found = /needs the role (\w+) and (?:your role is (\w+)|anonymous callers have the role (\w+))/.exec(message);
+  if (!found) return ACCESS_MESSAGES[403];
+  const [, needed, yours, anonymous] = found;
+  const role = (name) => `„${ROLES[name] ?? name}“ (${name})`;
+  const who = yours ? `Ihr Zugangstoken hat die Rolle ${role(yours)}` : `ohne Zugangstoken gilt die Rolle ${role(anonymous)}`;
+  const what = yours ? "Bitte bei der Administration ein Zugangstoken mit dieser Rolle anfordern." : "Bitte oben ein Zugangstoken mit dieser Rolle eingeben.";
+  return `${ACCESS_MESSAGES[403]} Sie braucht die Rolle ${role(needed)}; ${who}. ${what}`;
+}
+
+const CODE_MESSAGES = {
+  LIMIT_EXCEEDED: "Die Abfrage ist zu groß für die Grenzen des Dienstes. Bitte weniger auf einmal abfragen.",
+  RATE_LIMITED: ACCESS_MESSAGES[429],
+  DATABASE_UNAVAILABLE: "Die Datenbank ist gerade nicht erreichbar. Bitte in einigen Sekunden erneut versuchen.",
+  DATABASE_TIMEOUT: "Die Datenbank hat zu lange gebraucht. Bitte weniger auf einmal abfragen oder später erneut versuchen.",
+  TIMEOUT: "Die Abfrage hat länger gedauert als erlaubt und wurde abgebrochen. Bitte eingrenzen (z. B. eine Kommune) oder später erneut versuchen.",
+  NOTHING_TO_REPORT: "Für diesen Bericht fehlen Daten: Es sind keine Kommunen oder keine Bedarfe gespeichert.",
+  INTERNAL: "Im Dienst ist ein interner Fehler aufgetreten. Bitte später erneut versuchen oder die Administration informieren.",
+};
+
 /** The German message for a service's errors (and the HTTP status they came with). */
 export function fromErrors(errors, status) {
   const codes = errors.map((e) => e.extensions?.code ?? "");
-  const said = `(Der Dienst meldet: ${errors.map((e) => e.message).join("; ")})`;
-  if (codes.includes("UNAUTHENTICATED")) return `${ACCESS_MESSAGES[401]} ${said}`;
-  if (codes.includes("FORBIDDEN")) return `${ACCESS_MESSAGES[403]} ${said}`;
-  if (ACCESS_MESSAGES[status]) return `${ACCESS_MESSAGES[status]} ${said}`;
+  if (codes.includes("UNAUTHENTICATED")) return ACCESS_MESSAGES[401];
+  const refused = errors.find((e) => e.extensions?.code === "FORBIDDEN");
+  if (refused) return forbidden(refused.message);
+  const known = codes.find((code) => CODE_MESSAGES[code]);
+  if (known) return CODE_MESSAGES[known];
+  if (ACCESS_MESSAGES[status]) return ACCESS_MESSAGES[status];
+  // Other messages (a bad argument, say) come from the service in its language; shown whole.
   return `Der Dienst meldet: ${errors.map((e) => e.message).join("; ")}`;
 }
 
@@ -36,6 +62,8 @@ export async function graphql(query, variables = {}) {
   const headers = {
     "Content-Type": "application/json",
     Accept: "application/graphql-response+json, application/json",
+    // The reasons' messages follow it; the explorer words most answers itself from their codes.
+    "Accept-Language": "de, en;q=0.5",
   };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;

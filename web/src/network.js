@@ -1,18 +1,42 @@
-// Search for an entity and explore its neighbourhood as a network graph (Cytoscape.js).
+// Search for an entity and explore its neighbourhood as a network graph (Cytoscape.js, laid out by fCoSE).
 // Everything within one step is fetched over every relationship kind; the kind filter hides
 // edges client-side, and entities that are left without a visible edge disappear with them.
+// The table below the graph lists the same nodes: it is the graph's accessible twin.
 import cytoscape from "cytoscape";
+import fcose from "cytoscape-fcose";
 import { graphql } from "./api.js";
-import { h, replace, today } from "./dom.js";
+import { h, number, replace, today } from "./dom.js";
 import { ENTITY_FIELDS, KINDS, RELATIONSHIPS } from "./labels.js";
 
+cytoscape.use(fcose);
+
+/** Results shown per kind at first, and added by each "mehr". */
+const PAGE = 8;
+
+// Every kind can be searched: by name, and organisations also by short name, legal domains by code.
+const SEARCH_GROUPS = [
+  ["organisations", "Organisation", "{OR: [{name: {contains: $q}}, {shortName: {contains: $q}}]}"],
+  ["services", "Service", "{name: {contains: $q}}"],
+  ["programmes", "Programme", "{name: {contains: $q}}"],
+  ["workingGroups", "WorkingGroup", "{name: {contains: $q}}"],
+  ["municipalities", "Municipality", "{name: {contains: $q}}"],
+  ["regions", "Region", "{name: {contains: $q}}"],
+  ["caseManagers", "CaseManager", "{name: {contains: $q}}"],
+  ["legalDomains", "LegalDomain", "{OR: [{name: {contains: $q}}, {code: {contains: $q}}]}"],
+  ["needs", "Need", "{name: {contains: $q}}"],
+];
+
+const page = (field, where) =>
+  `${field}(first: $first, after: $after, asOf: $asOf, where: ${where}, orderBy: [{field: NAME}]) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { key name } }`;
+
 const SEARCH = `
-query Suche($q: String!, $asOf: Date) {
-  organisations(first: 8, asOf: $asOf, where: {OR: [{name: {contains: $q}}, {shortName: {contains: $q}}]}) { nodes { key name } }
-  services(first: 8, asOf: $asOf, where: {name: {contains: $q}}) { nodes { key name } }
-  programmes(first: 8, asOf: $asOf, where: {name: {contains: $q}}) { nodes { key name } }
-  municipalities(first: 8, asOf: $asOf, where: {name: {contains: $q}}) { nodes { key name } }
+query Suche($q: String!, $asOf: Date, $first: Int = ${PAGE}, $after: String) {
+  ${SEARCH_GROUPS.map(([field, , where]) => page(field, where)).join("\n  ")}
 }`;
+
+/** The next page of one kind's results ("mehr"). */
+const more = (field, where) => `query Mehr($q: String!, $asOf: Date, $first: Int = ${PAGE}, $after: String) { ${page(field, where)} }`;
 
 const NEIGHBOURHOOD = `
 query Nachbarschaft($id: ID!, $asOf: Date) {
@@ -23,26 +47,26 @@ query Nachbarschaft($id: ID!, $asOf: Date) {
   }
 }`;
 
-const SEARCH_GROUPS = [
-  ["organisations", "Organisation"],
-  ["services", "Service"],
-  ["programmes", "Programme"],
-  ["municipalities", "Municipality"],
-];
-
 function graphStyle() {
   return [
     {
       selector: "node",
       style: {
         label: "data(label)",
-        "font-size": 9,
-        "text-wrap": "ellipsis",
-        "text-max-width": 130,
+        // Readable or not drawn: wrapped over lines on a white ground, and left out while zoomed out so far
+        // that they would shrink below 9 px and pile up (zoom in, hover or use the table to read them).
+        "font-size": 12,
+        "text-wrap": "wrap",
+        "text-max-width": 150,
         "text-valign": "bottom",
-        "text-margin-y": 3,
-        width: 18,
-        height: 18,
+        "text-margin-y": 4,
+        "text-background-color": "#ffffff",
+        "text-background-opacity": 0.85,
+        "text-background-padding": 1,
+        "min-zoomed-font-size": 9,
+        color: "#1d1d1f",
+        width: 20,
+        height: 20,
         "background-color": "#999",
       },
     },
@@ -50,8 +74,10 @@ function graphStyle() {
       selector: `node[kind = "${kind}"]`,
       style: { "background-color": colour },
     })),
-    { selector: "node.centre", style: { width: 30, height: 30, "border-width": 3, "border-color": "#222", "font-weight": "bold" } },
-    { selector: "node.expanded", style: { "border-width": 2, "border-color": "#555" } },
+    // The nodes a coordinator chose keep their names longest: larger type, drawn at smaller zooms.
+    { selector: "node.expanded", style: { "border-width": 2, "border-color": "#555", "font-size": 17, "font-weight": "bold", "z-index": 10 } },
+    { selector: "node.centre", style: { width: 32, height: 32, "border-width": 3, "border-color": "#222", "font-size": 19 } },
+    { selector: "node.hover, node:selected", style: { "font-size": 17, "min-zoomed-font-size": 0, "z-index": 20 } },
     { selector: "node:selected", style: { "overlay-opacity": 0.15, "overlay-color": "#000" } },
     { selector: "edge", style: { width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.7 } },
     ...Object.entries(RELATIONSHIPS).map(([type, { colour }]) => ({
@@ -102,15 +128,23 @@ export function createNetworkView(section, { guarded }) {
   const legend = h(
     "div",
     { class: "legend", id: "kind-legend" },
-    h("h3", {}, "Farben"),
+    h("h3", {}, "Legende: Arten"),
     Object.entries(KINDS).map(([, { label, colour }]) => h("div", {}, h("span", { class: "swatch", style: { background: colour } }), label)),
+  );
+  const marks = h(
+    "div",
+    { class: "legend", id: "mark-legend" },
+    h("p", {}, h("span", { class: "swatch ring thick" }), "Mittelpunkt der Suche"),
+    h("p", {}, h("span", { class: "swatch ring" }), "Nachbarn eingeblendet"),
+    h("p", { class: "hint" }, "Doppelklick auf einen Knoten blendet seine Nachbarn ein; die Farben der Linien stehen bei „Beziehungen zeigen“."),
   );
 
   const form = h(
     "form",
     { id: "search-form", class: "search", onSubmit: (event) => (event.preventDefault(), guarded(search)) },
-    h("label", { for: "search-q" }, "Suche nach Organisation, Angebot, Programm oder Kommune"),
+    h("label", { for: "search-q" }, "Suche in allen Arten"),
     query,
+    h("p", { class: "hint small", id: "search-kinds" }, "Organisationen, Angebote, Programme, Gremien, Kommunen, Regionen, Case-Management-Stellen, Rechtskreise, Handlungsfelder"),
     h("label", { for: "search-asof" }, "Stichtag"),
     asOf,
     h("button", { type: "submit" }, "Suchen"),
@@ -118,8 +152,9 @@ export function createNetworkView(section, { guarded }) {
 
   replace(
     section,
+    h("h2", {}, "Netzwerk: wer mit wem verbunden ist"),
     h("div", { class: "columns network" }, [
-      h("div", { class: "sidebar" }, form, results, filters, legend),
+      h("div", { class: "sidebar" }, form, results, filters, legend, marks),
       h(
         "div",
         { class: "canvas" },
@@ -132,40 +167,80 @@ export function createNetworkView(section, { guarded }) {
 
   const cy = cytoscape({ container, style: graphStyle(), minZoom: 0.2, maxZoom: 3 });
   cy.on("tap", "node", (event) => select(event.target.id()));
+  cy.on("mouseover", "node", (event) => event.target.addClass("hover"));
+  // The chosen nodes' names stay 13 px on screen however far the graph is zoomed out to fit.
+  cy.on("zoom", () => keepChosenLabelsReadable());
+  cy.on("mouseout", "node", (event) => event.target.removeClass("hover"));
   cy.on("dbltap", "node", (event) => guarded(() => expand(event.target.id())));
+  // The canvas follows its box: after a resize (window, sidebar) the graph is fitted again.
+  let refit = null;
+  new ResizeObserver(() => {
+    clearTimeout(refit);
+    refit = setTimeout(() => {
+      cy.resize();
+      const shown = cy.elements().filter((element) => !element.hasClass("filtered"));
+      if (shown.length) cy.fit(shown, 30);
+    }, 100);
+  }).observe(container);
 
   async function search() {
-    const data = await graphql(SEARCH, { q: query.value.trim(), asOf: asOf.value || null });
-    const groups = SEARCH_GROUPS.map(([field, kind]) => [kind, data[field].nodes]).filter(([, nodes]) => nodes.length);
+    const q = query.value.trim();
+    const variables = { q, asOf: asOf.value || null };
+    const data = await graphql(SEARCH, variables);
+    const groups = SEARCH_GROUPS.filter(([field]) => data[field].totalCount > 0);
     if (!groups.length) {
-      replace(results, h("p", { class: "empty" }, `Nichts gefunden für „${query.value.trim()}“.`));
+      replace(results, h("p", { class: "empty" }, `Nichts gefunden für „${q}“.`));
       return;
     }
+    const total = groups.reduce((sum, [field]) => sum + data[field].totalCount, 0);
     replace(
       results,
-      groups.map(([kind, nodes]) =>
-        h(
-          "div",
-          { class: "group" },
-          h("h3", {}, KINDS[kind].plural),
-          h(
-            "ul",
-            {},
-            nodes.map((node) =>
-              h(
-                "li",
-                {},
-                h(
-                  "button",
-                  { type: "button", class: "link", dataset: { key: node.key }, onClick: () => guarded(() => show(node.key)) },
-                  node.name,
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
+      h("p", { id: "search-total", class: "meta" }, `${number(total)} Treffer für „${q}“`),
+      groups.map(([field, kind, where]) => resultGroup(field, kind, where, data[field], variables)),
     );
+  }
+
+  /** One kind's results with its count, and "mehr" while more exist. */
+  function resultGroup(field, kind, where, found, variables) {
+    const list = h("ul", {});
+    const group = h(
+      "div",
+      { class: "group", dataset: { kind } },
+      h("h3", {}, `${KINDS[kind].plural} (${number(found.totalCount)})`),
+      list,
+    );
+    const addPage = (connection) => {
+      for (const node of connection.nodes) {
+        list.append(
+          h(
+            "li",
+            {},
+            h("button", { type: "button", class: "link", dataset: { key: node.key }, onClick: () => guarded(() => show(node.key)) }, node.name),
+          ),
+        );
+      }
+      group.querySelector("button.more")?.remove();
+      const left = found.totalCount - list.children.length;
+      if (connection.pageInfo.hasNextPage && left > 0) {
+        group.append(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "small more",
+              onClick: () =>
+                guarded(async () => {
+                  const next = await graphql(more(field, where), { ...variables, after: connection.pageInfo.endCursor });
+                  addPage(next[field]);
+                }),
+            },
+            `mehr (${number(left)} weitere)`,
+          ),
+        );
+      }
+    };
+    addPage(found);
+    return group;
   }
 
   async function fetchAround(key) {
@@ -232,12 +307,30 @@ export function createNetworkView(section, { guarded }) {
   function layout() {
     const shown = cy.elements().filter((element) => !element.hasClass("filtered"));
     if (!shown.length) return;
-    // One neighbourhood is a star: rings around the centre read best. Several are a network: force-directed.
+    // One neighbourhood is a star: rings around the centre read best. Several are a network: fCoSE
+    // (force-directed with spectral initialisation) pulls clusters apart instead of tangling them.
     const options =
       state.expanded.size <= 1
-        ? { name: "concentric", concentric: (node) => (node.id() === state.centre ? 2 : 1), levelWidth: () => 1, minNodeSpacing: 40 }
-        : { name: "cose", randomize: false, nodeRepulsion: () => 12000, idealEdgeLength: () => 80 };
+        ? { name: "concentric", concentric: (node) => (node.id() === state.centre ? 2 : 1), levelWidth: () => 1, minNodeSpacing: 50 }
+        : {
+            name: "fcose",
+            quality: "proof",
+            randomize: true,
+            nodeSeparation: 150,
+            nodeRepulsion: () => 120000,
+            idealEdgeLength: (edge) => (edge.source().hasClass("expanded") && edge.target().hasClass("expanded") ? 260 : 120),
+            edgeElasticity: () => 0.2,
+            gravity: 0.05,
+            numIter: 5000,
+            packComponents: true,
+          };
     shown.layout({ ...options, animate: false, fit: true, padding: 30 }).run();
+    keepChosenLabelsReadable();
+  }
+
+  function keepChosenLabelsReadable() {
+    const size = Math.max(13, 13 / cy.zoom());
+    cy.style().selector("node.expanded").style({ "font-size": size }).selector("node.centre").style({ "font-size": size * 1.1 }).update();
   }
 
   function select(key) {

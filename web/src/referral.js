@@ -4,11 +4,12 @@
 import { graphql } from "./api.js";
 import { h, replace, table, today } from "./dom.js";
 import { EXCLUSIONS, LEVELS, RESIDENCE_STATUSES } from "./labels.js";
+import { REASON_FIELDS, offerReason } from "./reasons.js";
 
 const CHOICES = `
 query Auswahl {
-  municipalities(first: 500, orderBy: [{field: name}]) { nodes { key name } }
-  needs(first: 500, orderBy: [{field: name}]) { nodes { key name } }
+  municipalities(first: 500, orderBy: [{field: NAME}]) { nodes { key name } }
+  needs(first: 500, orderBy: [{field: NAME}]) { nodes { key name } }
 }`;
 
 const REFERRAL = `
@@ -17,9 +18,12 @@ query Vermittlung($case: CaseInput!) {
     asOf
     needs {
       need { key name }
-      offers { offer { key name } organisations { name } legalDomains { code } level languageMatch reasons }
+      offers {
+        offer { key name } organisations { name } legalDomains { code } level languageMatch conditional illustrative
+        reasons { ${REASON_FIELDS} }
+      }
     }
-    excluded { offer { key name } need { name } reasons { kind message } }
+    excluded { offer { key name } need { name } illustrative reasons { kind ${REASON_FIELDS} } }
     responsibilities { legalDomain { code name } level organisations { name } }
     caseManagers { post { key name fte } employer { name } supervisor { name } }
     conference {
@@ -106,11 +110,33 @@ export function createReferralView(section, { guarded }) {
       asOf: asOf.value,
     };
     const { referral } = await graphql(REFERRAL, { case: caseInput });
-    replace(output, result(referral));
+    replace(output, result(referral, caseInput));
   }
 }
 
-function result(referral) {
+/** One reason as a list item; what rests on what the case did not say or on illustrative data is marked. */
+function reasonItem(reason, prefix = null) {
+  return h(
+    "li",
+    { class: reason.conditional ? "conditional" : null },
+    prefix ? h("strong", {}, `${prefix}: `) : null,
+    offerReason(reason),
+    reason.illustrative ? h("span", { class: "badge illustrative", title: "Diese Angabe ist in den Daten ergänzt, nicht belegt." }, "ergänzte Daten") : null,
+  );
+}
+
+/** What the answer rests on that the case did not give. */
+function missing(caseInput) {
+  const left = [caseInput.age === null ? "Alter" : null, caseInput.residenceStatus === null ? "Aufenthaltsstatus" : null].filter(Boolean);
+  if (!left.length) return null;
+  return h(
+    "p",
+    { id: "referral-missing", class: "notice" },
+    `${left.join(" und ")} nicht angegeben: Angebote mit Alters- oder Statusgrenzen sind nur unter Vorbehalt passend („nur wenn …“).`,
+  );
+}
+
+function result(referral, caseInput) {
   const offers = referral.needs.map((n) =>
     h(
       "section",
@@ -126,6 +152,7 @@ function result(referral) {
                 { dataset: { key: m.offer.key } },
                 h("strong", {}, m.offer.name),
                 ` – ${names(m.organisations)}`,
+                m.conditional ? h("span", { class: "badge conditional" }, "unter Vorbehalt") : null,
                 h(
                   "div",
                   { class: "meta" },
@@ -133,7 +160,7 @@ function result(referral) {
                   m.legalDomains.length ? ` · ${m.legalDomains.map((d) => d.code).join(", ")}` : "",
                   m.languageMatch ? " · Sprache passt" : "",
                 ),
-                h("div", { class: "reasons" }, m.reasons.join("; ")),
+                h("ul", { class: "reasons" }, m.reasons.map((r) => reasonItem(r))),
               ),
             ),
           )
@@ -142,6 +169,7 @@ function result(referral) {
   );
   const conference = referral.conference;
   return [
+    missing(caseInput),
     h("h3", { id: "offers-heading" }, "Passende Angebote, beste zuerst"),
     offers,
     table(
@@ -150,7 +178,7 @@ function result(referral) {
       referral.excluded.map((e) => [
         e.offer.name,
         e.need.name,
-        h("ul", { class: "reasons" }, e.reasons.map((r) => h("li", {}, h("strong", {}, `${EXCLUSIONS[r.kind] ?? r.kind}: `), r.message))),
+        h("ul", { class: "reasons" }, e.reasons.map((r) => reasonItem(r, EXCLUSIONS[r.kind] ?? r.kind))),
       ]),
       { id: "excluded-table" },
     ),
