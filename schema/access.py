@@ -3,6 +3,7 @@
 Roles are ordered; each may do everything the ones below it may::
 
     viewer       read the network
+    partner      + propose changes to their own organisations' entries, confirm them
     caseworker   + referrals (they carry a person's case)
     coordinator  + changes: create, update, link, unlink
     admin        + deletes, imports and the audit trail
@@ -12,6 +13,14 @@ missing there needs ``admin`` (closed by default), and a test fails until it is
 listed. The check runs once per operation, before anything executes, over the
 root fields it selects (through fragments too): an operation with one field the
 caller may not use is refused whole, so it changes nothing.
+
+Scoped tokens (see "Scoped writes" below): a partner's token names the
+organisations it speaks for (``orgs``); the writes listed in ``PROPOSED`` are
+open to it, and become proposals a coordinator decides. A coordinator's token
+may name a region, to which its writes are then limited. Which entities belong
+to an organisation or lie in a region is decided by ``graph.scope`` over the
+planned changes, before anything is written; so that a refusal is whole, a
+scoped token writes through one mutation per operation.
 
 >>> Role.CASEWORKER > Role.VIEWER
 True
@@ -39,16 +48,27 @@ from graphql import (
 from kimnet.graph.errors import ForbiddenError
 from kimnet.graph.model import MODEL
 
-__all__ = ["ANONYMOUS", "REQUIRED_ROLE", "Principal", "Role", "check_operation", "required_role", "root_fields"]
+__all__ = [
+    "ANONYMOUS",
+    "PROPOSED",
+    "REQUIRED_ROLE",
+    "Principal",
+    "Role",
+    "check_operation",
+    "check_scoped",
+    "required_role",
+    "root_fields",
+]
 
 
 class Role(enum.IntEnum):
     """What a caller may do; a higher role includes the lower ones."""
 
     VIEWER = 1
-    CASEWORKER = 2
-    COORDINATOR = 3
-    ADMIN = 4
+    PARTNER = 2
+    CASEWORKER = 3
+    COORDINATOR = 4
+    ADMIN = 5
 
     @property
     def label(self) -> str:
@@ -56,7 +76,7 @@ class Role(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: str) -> Role:
-        """Return the role named ``value`` (viewer, caseworker, coordinator, admin).
+        """Return the role named ``value`` (viewer, partner, caseworker, coordinator, admin).
 
         Raises:
             ValueError: no role has that name.
@@ -75,9 +95,18 @@ class Principal:
     subject: str
     role: Role
     authenticated: bool = True
+    #: The organisations a partner speaks for (organisation keys); empty for other roles.
+    orgs: frozenset[str] = frozenset()
+    #: The region a coordinator's writes are limited to (a region or municipality key), if any.
+    region: str | None = None
 
     def may(self, role: Role) -> bool:
         return self.role >= role
+
+    @property
+    def scoped(self) -> bool:
+        """Whether this caller's writes are limited to some organisations or a region."""
+        return self.role == Role.PARTNER or self.region is not None
 
 
 #: Development mode's caller without a token: may read, nothing more.
@@ -121,7 +150,30 @@ REQUIRED_ROLE: Mapping[tuple[str, str], Role] = {
     **{("Mutation", f"update{label}"): Role.COORDINATOR for label in MODEL.nodes},
     # Deleting takes an entity and all its relationships with it.
     **{("Mutation", f"delete{label}"): Role.ADMIN for label in MODEL.nodes},
+    # -- Scoped writes: proposals, decisions, freshness -----------------------------
+    # Partners see their own organisations' proposals; coordinators see the queue.
+    ("Query", "changeProposals"): Role.PARTNER,
+    ("Query", "staleEntries"): Role.VIEWER,
+    ("Mutation", "approveChange"): Role.COORDINATOR,
+    ("Mutation", "rejectChange"): Role.COORDINATOR,
+    # Only the proposal's author (checked by the resolver).
+    ("Mutation", "withdrawChange"): Role.PARTNER,
+    # A partner confirms their own organisations' entries; a coordinator any in their region.
+    ("Mutation", "verify"): Role.PARTNER,
 }
+
+#: The writes a partner may send although they need a higher role: each becomes a
+#: proposal (never a write) about the partner's own organisations' entries (``graph.scope``).
+PROPOSED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Mutation", "createService"),
+        ("Mutation", "updateService"),
+        ("Mutation", "deleteService"),
+        ("Mutation", "updateOrganisation"),
+        ("Mutation", "link"),
+        ("Mutation", "unlink"),
+    }
+)
 
 
 def required_role(type_name: str, field_name: str) -> Role:
@@ -166,11 +218,26 @@ def check_operation(document: DocumentNode, operation_name: str | None, principa
     The message names the field and the role it needs, and how to get it.
     """
     type_name, fields = root_fields(document, operation_name)
+    check_scoped(type_name, fields, principal)
     for name in fields:
         needed = required_role(type_name, name)
+        if principal.role == Role.PARTNER and (type_name, name) in PROPOSED:
+            continue
         if not principal.may(needed):
             who = "anonymous callers are" if not principal.authenticated else f"your role is {principal.role.label}"
             hint = (
                 "send a bearer token with that role" if not principal.authenticated else "ask an admin for a token with that role"
             )
             raise ForbiddenError(f"forbidden: {name} needs the role {needed.label} and {who}; {hint}")
+
+
+def check_scoped(type_name: str, fields: list[str], principal: Principal) -> None:
+    """Raise ForbiddenError for a scoped token's operation with more than one mutation.
+
+    A scoped write is checked against the graph when its resolver has planned it,
+    before it writes; one mutation per operation makes that refusal whole.
+    """
+    if principal.scoped and type_name == "Mutation" and len(fields) > 1:
+        raise ForbiddenError(
+            "forbidden: a token limited to organisations or a region sends one mutation per operation; send them one by one"
+        )

@@ -18,19 +18,23 @@ from kimnet.schema.compiled import CompiledReads
 from kimnet.schema.cover import CoverQuery
 from kimnet.schema.entities import all_types
 from kimnet.schema.explore import LIST_FIELDS, ExploreQuery
+from kimnet.schema.freshness import FreshnessMutation, FreshnessQuery
 from kimnet.schema.guard import Guard, GuardedSchema
 from kimnet.schema.network import NetworkQuery
+from kimnet.schema.proposals import ProposalMutation, ProposalQueryType
 from kimnet.schema.refer import ReferQuery
 
 __all__ = ["schema"]
 
 ListQuery = strawberry.type(type("ListQuery", (), {"__module__": __name__, **LIST_FIELDS}))
 
-Query = merge_types("Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery, AuditQueryType))
+Query = merge_types(
+    "Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery, AuditQueryType, ProposalQueryType, FreshnessQuery)
+)
 
 EntityMutation = strawberry.type(type("EntityMutation", (), {"__module__": __name__, **MUTATION_FIELDS}))
 
-Mutation = merge_types("Mutation", (ChangeMutation, EntityMutation))
+Mutation = merge_types("Mutation", (ChangeMutation, EntityMutation, ProposalMutation, FreshnessMutation))
 
 
 schema = GuardedSchema(
