@@ -38,6 +38,12 @@ class AuditAction(enum.Enum):
     DELETE = "delete"
     LINK = "link"
     UNLINK = "unlink"
+    # Beside the graph: a partner's change proposal and its decision, and a confirmation (schema.proposals, schema.freshness).
+    PROPOSE = "propose"
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    VERIFY = "verify"
 
 
 @strawberry.type(description="One change of an audited write, with the state before and after")
