@@ -70,14 +70,16 @@ async def test_a_partners_writes_become_proposals_and_change_nothing(gql: Run, s
     partner = make_runner(seeded, PARTNER)
     before = checksum(await seeded.snapshot())
     created = (await partner(CREATE, {"input": NEW_OFFER}))["createService"]
-    assert created["entity"] is None and created["errors"] == []
+    assert created["entity"] is None
+    assert created["errors"] == []
     assert created["proposal"]["status"] == "PENDING"
     assert created["proposal"]["organisations"] == ["org:caritas-coesfeld"]
     assert created["proposal"]["operation"] == "createService"
     actions = [c["action"] for c in created["proposal"]["changes"]]
     assert actions == ["create", "link", "link", "link"]
     updated = await _propose_update(partner, gql)
-    assert updated["entity"] is None and updated["errors"] == []
+    assert updated["entity"] is None
+    assert updated["errors"] == []
     assert updated["proposal"]["changes"] == [
         {"action": "update", "target": "svc:ds-coaching-cv", "fields": [{"field": "fte", "before": 1.0, "after": 0.5}]}
     ]
@@ -111,7 +113,8 @@ async def test_a_coordinator_approves_one_and_rejects_the_other(gql: Run, seeded
     coverage = await gql('{ coverage(municipality: "mun:senden") { need { key } offers { offer { key lastModified } } } }')
     language = next(c for c in coverage["coverage"] if c["need"]["key"] == "need:sprache")
     offered = {o["offer"]["key"]: o["offer"]["lastModified"] for o in language["offers"]}
-    assert "svc:sprachcafe-senden" in offered and offered["svc:sprachcafe-senden"] is not None
+    assert "svc:sprachcafe-senden" in offered
+    assert offered["svc:sprachcafe-senden"] is not None
     referral = await make_runner(seeded, Principal("case", Role.CASEWORKER))(
         '{ referral(case: {municipality: "mun:senden", age: 30, needs: ["need:sprache"]}) { needs { offers { offer { key } } } } }'
     )
@@ -165,7 +168,8 @@ async def test_a_decided_proposal_cannot_be_decided_again(gql: Run, seeded: Stor
     proposal = (await _propose_update(partner, gql))["proposal"]["id"]
     assert (await coordinator(APPROVE, {"id": proposal}))["approveChange"]["errors"] == []
     again = (await coordinator(REJECT, {"id": proposal, "reason": "zu spät"}))["rejectChange"]
-    assert again["proposal"] is None and "approved already" in again["errors"][0]["message"]
+    assert again["proposal"] is None
+    assert "approved already" in again["errors"][0]["message"]
     assert (await gql(SERVICE))["node"] == {
         "key": "svc:ds-coaching-cv",
         "version": 2,
@@ -197,7 +201,8 @@ async def test_a_partners_invalid_write_gets_the_services_errors_at_the_field(se
     data = await partner(CREATE, {"input": {**NEW_OFFER, "minAge": 30, "maxAge": 20}})
     payload = data["createService"]
     assert payload["proposal"] is None
-    assert payload["errors"] and all(e["code"] == "INVALID" for e in payload["errors"])
+    assert payload["errors"]
+    assert all(e["code"] == "INVALID" for e in payload["errors"])
     assert {e["field"] for e in payload["errors"]} & {"minAge", "maxAge"}
     assert len((await coordinator(QUEUE))["changeProposals"]["edges"]) == queued
 
