@@ -218,7 +218,7 @@ def check_operation(document: DocumentNode, operation_name: str | None, principa
     The message names the field and the role it needs, and how to get it.
     """
     type_name, fields = root_fields(document, operation_name)
-    check_scoped(type_name, fields, principal)
+    check_scoped(type_name, _root_selections(document, operation_name), principal)
     for name in fields:
         needed = required_role(type_name, name)
         if principal.role == Role.PARTNER and (type_name, name) in PROPOSED:
@@ -231,13 +231,23 @@ def check_operation(document: DocumentNode, operation_name: str | None, principa
             raise ForbiddenError(f"forbidden: {name} needs the role {needed.label} and {who}; {hint}")
 
 
-def check_scoped(type_name: str, fields: list[str], principal: Principal) -> None:
+def _root_selections(document: DocumentNode, operation_name: str | None) -> int:
+    """How many root fields the operation selects, aliases of one field counted each."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
+    if len(chosen) != 1:
+        return 0
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return sum(1 for name in _fields(chosen[0].selection_set, fragments, set()) if not name.startswith("__"))
+
+
+def check_scoped(type_name: str, selections: int, principal: Principal) -> None:
     """Raise ForbiddenError for a scoped token's operation with more than one mutation.
 
     A scoped write is checked against the graph when its resolver has planned it,
     before it writes; one mutation per operation makes that refusal whole.
     """
-    if principal.scoped and type_name == "Mutation" and len(fields) > 1:
+    if principal.scoped and type_name == "Mutation" and selections > 1:
         raise ForbiddenError(
             "forbidden: a token limited to organisations or a region sends one mutation per operation; send them one by one"
         )
