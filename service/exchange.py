@@ -61,7 +61,7 @@ async def export_graph(store: Store, fmt: ExportFormat, out: Path, as_of: dt.dat
     elif fmt == "gexf":
         _atomic(out, lambda path: write_gexf(data, path, name))
     else:
-        document = to_hsds(data, today, as_of)
+        document = to_hsds(data, today, as_of, await store.freshness())
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         _atomic(out, lambda path: _write_text(path, text))
     return [out]
