@@ -1,13 +1,18 @@
-// The explorer: three views (network, coverage, referral) behind hash routes, and the token form.
+// The explorer: views (network, coverage, referral; partners' offers, approvals, freshness) behind hash routes, and the token form.
 import { ApiError, getToken, setToken } from "./api.js";
 import { createCoverageView } from "./coverage.js";
 import { createNetworkView } from "./network.js";
+import { createApprovalsView, createFreshnessView, createMyOffersView } from "./partners.js";
 import { createReferralView } from "./referral.js";
 
 const VIEWS = {
   netzwerk: { create: createNetworkView, title: "Netzwerk" },
   versorgung: { create: createCoverageView, title: "Versorgung" },
   fallberatung: { create: createReferralView, title: "Fallberatung" },
+  // Keeping the network current (partners.js).
+  angebote: { create: createMyOffersView, title: "Meine Angebote" },
+  freigaben: { create: createApprovalsView, title: "Freigaben" },
+  aktualitaet: { create: createFreshnessView, title: "Aktualität" },
 };
 const created = new Set();
 
