@@ -16,7 +16,7 @@ import contextlib
 import logging
 from pathlib import Path
 
-from kimnet.graph.errors import KimnetError, StoreUnavailableError
+from kimnet.graph.errors import KimnetError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.store import Store
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.service.stores import load_seed
@@ -47,7 +47,7 @@ class Readiness:
         """
         try:
             await self._prepare()
-        except StoreUnavailableError as exc:
+        except (StoreUnavailableError, StoreTimeoutError) as exc:
             self._not_ready(exc)
             self._task = asyncio.create_task(self._retry(), name="kimnet-readiness")
 
@@ -108,7 +108,9 @@ class Readiness:
             await asyncio.sleep(pause)
             try:
                 await self._prepare()
-            except StoreUnavailableError as exc:
+            except (StoreUnavailableError, StoreTimeoutError) as exc:
+                # A database that has just come back may be too busy to prepare in time (index
+                # population, recovery): that is a matter of waiting too, not a broken store.
                 self.reason = str(exc)
                 pause = min(pause * 2, self.max_pause)
                 continue
