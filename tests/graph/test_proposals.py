@@ -94,7 +94,9 @@ async def test_proposals_are_listed_oldest_first_by_status_and_organisation(seed
     mine = {first.id, second.id}
     listed = [p.id for p in await seeded.proposals(ProposalQuery(limit=10_000)) if p.id in mine]
     assert listed == [first.id, second.id]
-    drk = [p.id for p in await seeded.proposals(ProposalQuery(organisations=("org:drk-kv-coesfeld",), limit=10_000)) if p.id in mine]
+    drk = [
+        p.id for p in await seeded.proposals(ProposalQuery(organisations=("org:drk-kv-coesfeld",), limit=10_000)) if p.id in mine
+    ]
     assert drk == [second.id]
     await seeded.write([], COORDINATOR, side=SideWrite(decide(first, "WITHDRAWN", "partner-caritas", "partner", NOW), 1))
     pending = [p.id for p in await seeded.proposals(ProposalQuery(status="PENDING", limit=10_000)) if p.id in mine]
