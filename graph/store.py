@@ -20,8 +20,11 @@ from typing import Literal, TypeAlias
 
 from kimnet.graph.audit import Actor, AuditEntry, AuditQuery
 from kimnet.graph.changes import Change
+from kimnet.graph.freshness import Freshness
 from kimnet.graph.graphdata import Counts, GraphData, counts
 from kimnet.graph.model import MODEL, Edge, Node
+from kimnet.graph.proposals import Proposal, ProposalQuery
+from kimnet.graph.sidewrite import SideWrite
 from kimnet.graph.trees import Follow, Reached, Shape, keep_valid
 from kimnet.graph.validity import valid_on
 
@@ -158,27 +161,50 @@ class Store(ABC):
 
     # -- writes ------------------------------------------------------------
 
-    async def write(self, changes: Sequence[Change], actor: Actor | None = None) -> WriteResult:
+    async def write(self, changes: Sequence[Change], actor: Actor | None = None, side: SideWrite | None = None) -> WriteResult:
         """Apply ``changes`` in one transaction: all of them, or none and raise.
 
         With ``actor``, a write that changed something is recorded in the audit
         trail atomically with the change (a replayed, idempotent write changes
         nothing and records nothing).
 
+        With ``side`` (and ``actor``), a proposal's new state and verifications are
+        recorded in the same transaction, and in the audit entry (even when
+        ``changes`` is empty); a proposal not at ``side.expected_revision`` is a
+        StaleVersionError (an existing one where a new one was expected, a
+        DuplicateError). Only changes to the graph make a new generation.
+
         Raises:
             ValidationError, NotFoundError, DuplicateError, StaleVersionError: the
                 change is not allowed; nothing was written.
             StoreError: the store failed; nothing was written.
         """
-        if not changes:
+        if not changes and side is None:
             return []
+        if side is not None and actor is None:
+            raise ValueError("a side write is recorded in the audit trail: it needs an actor")
         self.round_trips += 1
-        return await self._write(changes, actor)
+        return await self._write(changes, actor, side)
 
     async def audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
         """Return the audit entries that ``query`` selects, newest first (one round trip)."""
         self.round_trips += 1
         return await self._audit_trail(query)
+
+    # -- proposals and freshness (beside the graph; see graph.proposals, graph.freshness) --
+
+    async def proposals(self, query: ProposalQuery) -> list[Proposal]:
+        """Return the proposals that ``query`` selects, oldest first (one round trip)."""
+        self.round_trips += 1
+        return await self._proposals(query)
+
+    async def freshness(self, ids: Iterable[str] | None = None) -> dict[str, Freshness]:
+        """Return what is known of the freshness of these entities (of all, without ``ids``), by key (one round trip).
+
+        Entries missing from the answer were never verified nor changed through kimnet.
+        """
+        self.round_trips += 1
+        return await self._freshness(None if ids is None else list(dict.fromkeys(ids)))
 
     async def replace_all(self, data: GraphData, progress: Progress | None = None) -> None:
         """Replace the whole graph with ``data`` (already checked) atomically.
@@ -240,7 +266,13 @@ class Store(ABC):
     async def _snapshot(self) -> GraphData: ...
 
     @abstractmethod
-    async def _write(self, changes: Sequence[Change], actor: Actor | None) -> WriteResult: ...
+    async def _write(self, changes: Sequence[Change], actor: Actor | None, side: SideWrite | None = None) -> WriteResult: ...
+
+    @abstractmethod
+    async def _proposals(self, query: ProposalQuery) -> list[Proposal]: ...
+
+    @abstractmethod
+    async def _freshness(self, ids: list[str] | None) -> dict[str, Freshness]: ...
 
     @abstractmethod
     async def _audit_trail(self, query: AuditQuery) -> list[AuditEntry]: ...

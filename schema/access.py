@@ -3,6 +3,7 @@
 Roles are ordered; each may do everything the ones below it may::
 
     viewer       read the network
+    partner      + propose changes to their own organisations' entries, confirm them
     caseworker   + referrals (they carry a person's case)
     coordinator  + changes: create, update, link, unlink
     admin        + deletes, imports and the audit trail
@@ -12,6 +13,14 @@ missing there needs ``admin`` (closed by default), and a test fails until it is
 listed. The check runs once per operation, before anything executes, over the
 root fields it selects (through fragments too): an operation with one field the
 caller may not use is refused whole, so it changes nothing.
+
+Scoped tokens (see "Scoped writes" below): a partner's token names the
+organisations it speaks for (``orgs``); the writes listed in ``PROPOSED`` are
+open to it, and become proposals a coordinator decides. A coordinator's token
+may name a region, to which its writes are then limited. Which entities belong
+to an organisation or lie in a region is decided by ``graph.scope`` over the
+planned changes, before anything is written; so that a refusal is whole, a
+scoped token writes through one mutation per operation.
 
 >>> Role.CASEWORKER > Role.VIEWER
 True
@@ -43,11 +52,13 @@ __all__ = [
     "ANONYMOUS",
     "DOWNLOAD_ROLE",
     "KEYBOARD",
+    "PROPOSED",
     "REQUIRED_ROLE",
     "Principal",
     "Role",
     "check_download",
     "check_operation",
+    "check_scoped",
     "required_role",
     "root_fields",
 ]
@@ -57,9 +68,10 @@ class Role(enum.IntEnum):
     """What a caller may do; a higher role includes the lower ones."""
 
     VIEWER = 1
-    CASEWORKER = 2
-    COORDINATOR = 3
-    ADMIN = 4
+    PARTNER = 2
+    CASEWORKER = 3
+    COORDINATOR = 4
+    ADMIN = 5
 
     @property
     def label(self) -> str:
@@ -67,7 +79,7 @@ class Role(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: str) -> Role:
-        """Return the role named ``value`` (viewer, caseworker, coordinator, admin).
+        """Return the role named ``value`` (viewer, partner, caseworker, coordinator, admin).
 
         Raises:
             ValueError: no role has that name.
@@ -88,9 +100,18 @@ class Principal:
     authenticated: bool = True
     #: May use every query (never a mutation) whatever its role: the person at a development server's keyboard.
     reads_everything: bool = False
+    #: The organisations a partner speaks for (organisation keys); empty for other roles.
+    orgs: frozenset[str] = frozenset()
+    #: The region a coordinator's writes are limited to (a region or municipality key), if any.
+    region: str | None = None
 
     def may(self, role: Role, *, reading: bool = False) -> bool:
         return self.role >= role or (reading and self.reads_everything)
+
+    @property
+    def scoped(self) -> bool:
+        """Whether this caller's writes are limited to some organisations or a region."""
+        return self.role == Role.PARTNER or self.region is not None
 
 
 #: A caller without a token, where the server lets such callers read the network.
@@ -140,7 +161,30 @@ REQUIRED_ROLE: Mapping[tuple[str, str], Role] = {
     **{("Mutation", f"update{label}"): Role.COORDINATOR for label in MODEL.nodes},
     # Deleting takes an entity and all its relationships with it.
     **{("Mutation", f"delete{label}"): Role.ADMIN for label in MODEL.nodes},
+    # -- Scoped writes: proposals, decisions, freshness -----------------------------
+    # Partners see their own organisations' proposals; coordinators see the queue.
+    ("Query", "changeProposals"): Role.PARTNER,
+    ("Query", "staleEntries"): Role.VIEWER,
+    ("Mutation", "approveChange"): Role.COORDINATOR,
+    ("Mutation", "rejectChange"): Role.COORDINATOR,
+    # Only the proposal's author (checked by the resolver).
+    ("Mutation", "withdrawChange"): Role.PARTNER,
+    # A partner confirms their own organisations' entries; a coordinator any in their region.
+    ("Mutation", "verify"): Role.PARTNER,
 }
+
+#: The writes a partner may send although they need a higher role: each becomes a
+#: proposal (never a write) about the partner's own organisations' entries (``graph.scope``).
+PROPOSED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Mutation", "createService"),
+        ("Mutation", "updateService"),
+        ("Mutation", "deleteService"),
+        ("Mutation", "updateOrganisation"),
+        ("Mutation", "link"),
+        ("Mutation", "unlink"),
+    }
+)
 
 
 #: The role each download over HTTP needs (``service.downloads``): the same data as the questions,
@@ -195,7 +239,10 @@ def check_operation(document: DocumentNode, operation_name: str | None, principa
     The message names the field and the role it needs, and how to get it.
     """
     type_name, fields = root_fields(document, operation_name)
+    check_scoped(type_name, _root_selections(document, operation_name), principal)
     for name in fields:
+        if principal.role == Role.PARTNER and (type_name, name) in PROPOSED:
+            continue  # a partner's write becomes a proposal, checked against their organisations
         _check(name, required_role(type_name, name), principal, reading=type_name == "Query")
 
 
@@ -208,3 +255,25 @@ def _check(name: str, needed: Role, principal: Principal, *, reading: bool) -> N
         )
         hint = "send a bearer token with that role" if not principal.authenticated else "ask an admin for a token with that role"
         raise ForbiddenError(f"forbidden: {name} needs the role {needed.label} and {who}; {hint}")
+
+
+def _root_selections(document: DocumentNode, operation_name: str | None) -> int:
+    """How many root fields the operation selects, aliases of one field counted each."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
+    if len(chosen) != 1:
+        return 0
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return sum(1 for name in _fields(chosen[0].selection_set, fragments, set()) if not name.startswith("__"))
+
+
+def check_scoped(type_name: str, selections: int, principal: Principal) -> None:
+    """Raise ForbiddenError for a scoped token's operation with more than one mutation.
+
+    A scoped write is checked against the graph when its resolver has planned it,
+    before it writes; one mutation per operation makes that refusal whole.
+    """
+    if principal.scoped and type_name == "Mutation" and selections > 1:
+        raise ForbiddenError(
+            "forbidden: a token limited to organisations or a region sends one mutation per operation; send them one by one"
+        )

@@ -38,6 +38,12 @@ class AuditAction(enum.Enum):
     DELETE = strawberry.enum_value("delete", description="An entity was deleted, with its relationships")
     LINK = strawberry.enum_value("link", description="A relationship was created")
     UNLINK = strawberry.enum_value("unlink", description="A relationship was removed")
+    # Beside the graph: a partner's change proposal and its decision, and a confirmation (schema.proposals, schema.freshness).
+    PROPOSE = strawberry.enum_value("propose", description="A partner proposed a change")
+    APPROVE = strawberry.enum_value("approve", description="A coordinator approved a proposal; its changes were written")
+    REJECT = strawberry.enum_value("reject", description="A coordinator rejected a proposal, with a reason")
+    WITHDRAW = strawberry.enum_value("withdraw", description="The author withdrew a proposal")
+    VERIFY = strawberry.enum_value("verify", description="An entry was confirmed unchanged")
 
 
 @strawberry.type(description="One change of an audited write, with the state before and after")

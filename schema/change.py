@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 import strawberry
 
 from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.errors import DuplicateError, KimnetError, NotFoundError, StaleVersionError, StoreError, ValidationError
+from kimnet.graph.errors import (
+    AccessError,
+    DuplicateError,
+    KimnetError,
+    NotFoundError,
+    StaleVersionError,
+    StoreError,
+    ValidationError,
+)
 from kimnet.graph.model import MODEL, Edge, Node
 from kimnet.schema.entities import _SCALARS, TYPES, entity
 from kimnet.schema.explore import Relationship, RelationshipType
@@ -31,7 +39,9 @@ from kimnet.schema.kinds import direction_of
 from kimnet.schema.loaders import Loaders
 
 if TYPE_CHECKING:
+    from kimnet.graph.proposals import Proposal
     from kimnet.schema.context import Context
+    from kimnet.schema.proposals import ChangeProposal
 
 __all__ = ["MUTATION_FIELDS", "ChangeMutation", "UserError", "UserErrorCode"]
 
@@ -55,16 +65,26 @@ class UserError:
     code: UserErrorCode = strawberry.field(description="What kind of problem it is")
 
 
+#: A partner's write is a proposal: the payload carries it instead of the written entity.
+_PROPOSAL_DOC = "For a partner's write: the change proposal it became (nothing was written)"
+
+
 @strawberry.type(description="What a create or update did: the entity, or the errors")
 class EntityPayload(Generic[T]):
     entity: T | None = strawberry.field(description="The entity as written; null when nothing was written")
     errors: list[UserError] = strawberry.field(description="Problems with the input; nothing was written when there are any")
+    proposal: Annotated[ChangeProposal, strawberry.lazy("kimnet.schema.proposals")] | None = strawberry.field(
+        default=None, description=_PROPOSAL_DOC
+    )
 
 
 @strawberry.type(description="What a delete did: the key of the deleted entity, or the errors")
 class DeletePayload:
     deletedKey: str | None = strawberry.field(description="The key of the deleted entity; null when nothing was deleted")
     errors: list[UserError] = strawberry.field(description="Problems with the input; nothing was deleted when there are any")
+    proposal: Annotated[ChangeProposal, strawberry.lazy("kimnet.schema.proposals")] | None = strawberry.field(
+        default=None, description=_PROPOSAL_DOC
+    )
 
 
 @strawberry.type(description="What a link or unlink did: the relationship, or the errors")
@@ -73,6 +93,9 @@ class LinkPayload:
         description="The relationship as written or removed; null when nothing changed"
     )
     errors: list[UserError] = strawberry.field(description="Problems with the input; nothing was written when there are any")
+    proposal: Annotated[ChangeProposal, strawberry.lazy("kimnet.schema.proposals")] | None = strawberry.field(
+        default=None, description=_PROPOSAL_DOC
+    )
 
 
 @strawberry.input(description="Properties of a relationship; each kind uses some of them")
@@ -102,19 +125,48 @@ def user_errors(exc: KimnetError) -> list[UserError]:
     raise exc
 
 
-async def _write(info: strawberry.Info[Context, None], changes: list[Change]) -> tuple[list[Node | Edge], list[UserError]]:
-    """Write ``changes`` as the caller, through the mutation ``info`` names (the audit trail records both)."""
+async def _write(
+    info: strawberry.Info[Context, None], changes: list[Change]
+) -> tuple[list[Node | Edge], list[UserError], ChangeProposal | None]:
+    """Write ``changes`` as the caller, through the mutation ``info`` names (the audit trail records both).
+
+    A scoped token's write is checked first (``schema.proposals.scoped_write``); a
+    partner's becomes a proposal, returned third for the payload.
+    """
     context = info.context
+    if context.principal.scoped:
+        from kimnet.schema.proposals import scoped_write
+
+        try:
+            proposed = await scoped_write(info, changes)
+        except StoreError:
+            raise
+        except KimnetError as exc:
+            if isinstance(exc, AccessError):
+                raise
+            return [], user_errors(exc), None
+        if proposed is not None:
+            proposal, errors = proposed
+            return [], errors, _proposal_object(proposal)
     try:
         written = await context.store.write(changes, context.actor(info.field_name))
     except StoreError:
         raise
     except KimnetError as exc:
-        return [], user_errors(exc)
+        return [], user_errors(exc), None
     # What the request's loaders cached before this write is stale now: later fields
     # (this payload's, and the next mutation's in the same operation) must read afresh.
     context.loaders = Loaders.for_store(context.store)
-    return written, []
+    return written, [], None
+
+
+def _proposal_object(proposal: Proposal | None) -> ChangeProposal | None:
+    if proposal is None:
+        return None
+    from kimnet.schema.proposals import ChangeProposal
+
+    # Just made from the graph as it is: the versions it rests on are the current ones.
+    return ChangeProposal.of(proposal, dict(proposal.rests_on), proposal.created_at)
 
 
 def _input_namespace(label: str, *, create: bool) -> dict[str, Any]:
@@ -164,8 +216,9 @@ def _create_resolver(label: str, input_type: type) -> Callable[..., Any]:
                     changes.append(Link(Edge(rel.type, source, target)))
         except BadIdError as exc:
             return EntityPayload(entity=None, errors=user_errors(exc))
-        results, errors = await _write(info, changes)
-        return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
+        results, errors, proposal = await _write(info, changes)
+        made = entity(results[0], info.context.today) if results else None  # type: ignore[arg-type]
+        return EntityPayload(entity=made, errors=errors, proposal=proposal)
 
     resolve.__annotations__ = {"info": strawberry.Info, "input": _input(input_type), "return": EntityPayload[TYPES[label]]}
     return resolve
@@ -186,8 +239,9 @@ def _update_resolver(label: str, input_type: type) -> Callable[..., Any]:
             set={k: _plain(v) for k, v in given.items() if v is not None},
             unset=tuple(k for k, v in given.items() if v is None),
         )
-        results, errors = await _write(info, [change])
-        return EntityPayload(entity=entity(results[0], info.context.today) if results else None, errors=errors)  # type: ignore[arg-type]
+        results, errors, proposal = await _write(info, [change])
+        made = entity(results[0], info.context.today) if results else None  # type: ignore[arg-type]
+        return EntityPayload(entity=made, errors=errors, proposal=proposal)
 
     resolve.__annotations__ = {
         "info": strawberry.Info,
@@ -205,8 +259,8 @@ def _delete_resolver(label: str) -> Callable[..., Any]:
             key = _key_of_kind(id, label)
         except BadIdError as exc:
             return DeletePayload(deletedKey=None, errors=user_errors(exc))
-        results, errors = await _write(info, [DeleteNode(key, version)])
-        return DeletePayload(deletedKey=key if results else None, errors=errors)
+        results, errors, proposal = await _write(info, [DeleteNode(key, version)])
+        return DeletePayload(deletedKey=key if results else None, errors=errors, proposal=proposal)
 
     resolve.__annotations__ = {
         "info": strawberry.Info,
@@ -276,8 +330,9 @@ class ChangeMutation:
             edge = Edge(relationship.value, to_key(source), to_key(target), _link_props(properties))
         except BadIdError as exc:
             return LinkPayload(relationship=None, errors=user_errors(exc))
-        results, errors = await _write(info, [Link(edge)])
-        return LinkPayload(relationship=Relationship.of(results[0]) if results else None, errors=errors)  # type: ignore[arg-type]
+        results, errors, proposal = await _write(info, [Link(edge)])
+        made = Relationship.of(results[0]) if results else None  # type: ignore[arg-type]
+        return LinkPayload(relationship=made, errors=errors, proposal=proposal)
 
     @strawberry.mutation(description="Remove a relationship between two entities")
     async def unlink(
@@ -291,8 +346,9 @@ class ChangeMutation:
             change = Unlink(relationship.value, to_key(source), to_key(target))
         except BadIdError as exc:
             return LinkPayload(relationship=None, errors=user_errors(exc))
-        results, errors = await _write(info, [change])
-        return LinkPayload(relationship=Relationship.of(results[0]) if results else None, errors=errors)  # type: ignore[arg-type]
+        results, errors, proposal = await _write(info, [change])
+        made = Relationship.of(results[0]) if results else None  # type: ignore[arg-type]
+        return LinkPayload(relationship=made, errors=errors, proposal=proposal)
 
 
 def _link_props(properties: LinkPropertiesInput | None) -> dict[str, Any]:

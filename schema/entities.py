@@ -23,6 +23,7 @@ from strawberry import relay
 from kimnet.graph.model import MODEL, Edge, Node, NodeKind, PropType, RelKind
 from kimnet.graph.store import Direction
 from kimnet.schema.filters import ORDER, WHERE, matching, order_values, to_predicate
+from kimnet.schema.freshness_fields import FRESHNESS_FIELDS
 from kimnet.schema.kinds import direction_of, targets_of
 from kimnet.schema.pagination import Page, paginate
 
@@ -305,6 +306,9 @@ def _make_type(kind: NodeKind) -> type:
     for field_name, (rel, outgoing) in MODEL.link_fields(kind.label).items():
         doc = rel.doc if outgoing or rel.symmetric else f"{rel.doc} (seen from the other end)"
         namespace[field_name] = strawberry.field(resolver=_link_resolver(kind, field_name, rel), name=field_name, description=doc)
+
+    # How current the entry is (offers and organisations): see schema.freshness.
+    namespace.update(FRESHNESS_FIELDS[kind.label])
 
     def resolve_id(cls: type, root: Any, *, info: Any) -> str:
         return str(root._node.id)

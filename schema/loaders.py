@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
+from kimnet.graph.freshness import Freshness
 from kimnet.graph.model import Edge, Node
 from kimnet.graph.store import Direction, Store
 
@@ -30,6 +31,8 @@ class Loaders:
 
     nodes: DataLoader[str, Node | None]
     neighbours: DataLoader[NeighbourKey, list[tuple[Edge, Node]]]
+    #: How current offers and organisations are (``graph.freshness``), by key.
+    freshness: DataLoader[str, Freshness | None]
 
     @classmethod
     def for_store(cls, store: Store) -> Loaders:
@@ -48,4 +51,8 @@ class Loaders:
                     results[(rel_type, direction, day, node_id)] = found[node_id]
             return [results[k] for k in keys]
 
-        return cls(DataLoader(load_fn=load_nodes), DataLoader(load_fn=load_neighbours))
+        async def load_freshness(ids: Sequence[str]) -> list[Freshness | None]:
+            found = await store.freshness(ids)
+            return [found.get(i) for i in ids]
+
+        return cls(DataLoader(load_fn=load_nodes), DataLoader(load_fn=load_neighbours), DataLoader(load_fn=load_freshness))

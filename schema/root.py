@@ -17,8 +17,10 @@ from kimnet.schema.compiled import CompiledReads
 from kimnet.schema.cover import CoverQuery
 from kimnet.schema.entities import all_types
 from kimnet.schema.explore import LIST_FIELDS, ExploreQuery
+from kimnet.schema.freshness import FreshnessMutation, FreshnessQuery
 from kimnet.schema.guard import Guard, GuardedSchema
 from kimnet.schema.network import NetworkQuery
+from kimnet.schema.proposals import ProposalMutation, ProposalQueryType
 from kimnet.schema.refer import ReferQuery
 
 __all__ = ["schema"]
@@ -27,15 +29,21 @@ ListQuery = strawberry.type(type("ListQuery", (), {"__module__": __name__, **LIS
 
 # As strawberry's merge_types does, with a description for the documentation.
 Query = strawberry.type(
-    type("Query", (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery, AuditQueryType), {}),
-    description="Read the network: lists and entities, referrals, coverage and gaps, network analysis, the audit trail",
+    type(
+        "Query",
+        (ExploreQuery, ListQuery, NetworkQuery, ReferQuery, CoverQuery, AuditQueryType, ProposalQueryType, FreshnessQuery),
+        {},
+    ),
+    description="Read the network: lists and entities, referrals, coverage and gaps, network analysis, the audit trail, "
+    "change proposals and how current entries are",
 )
 
 EntityMutation = strawberry.type(type("EntityMutation", (), {"__module__": __name__, **MUTATION_FIELDS}))
 
 Mutation = strawberry.type(
-    type("Mutation", (ChangeMutation, EntityMutation), {}),
-    description="Change the network: create, update and delete entities, link and unlink them (each one transaction)",
+    type("Mutation", (ChangeMutation, EntityMutation, ProposalMutation, FreshnessMutation), {}),
+    description="Change the network: create, update and delete entities, link and unlink them (each one transaction); "
+    "propose, approve, reject and withdraw changes; confirm entries unchanged",
 )
 
 

@@ -7,6 +7,10 @@ private key whose public half is ``KIMNET_JWT_PUBLIC_KEY_FILE``. It must carry
 the algorithm kimnet was configured with, never by the token, so a token
 cannot pick a weaker check (no ``none``, no HS256 signed with the public key).
 
+A partner's token also carries ``orgs``, the keys of the organisations it
+speaks for; a coordinator's may carry ``region``, the key of the region (or
+municipality) its writes are limited to (``scope_claims``).
+
 In production every request needs a valid token. In development (which listens
 on loopback only) a request without one comes from the person at the keyboard,
 who may ask every read question, the referral included, and change nothing; a
@@ -16,7 +20,10 @@ request with a token is checked all the same.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import jwt
 
@@ -24,7 +31,7 @@ from kimnet.graph.errors import UnauthenticatedError
 from kimnet.schema.access import KEYBOARD, Principal, Role
 from kimnet.service.config import Settings
 
-__all__ = ["MIN_SECRET_LENGTH", "Authenticator", "create_token"]
+__all__ = ["MIN_SECRET_LENGTH", "Authenticator", "create_token", "scope_claims"]
 
 #: HS256 secrets shorter than this are refused: they can be guessed offline from one token.
 MIN_SECRET_LENGTH = 32
@@ -101,24 +108,44 @@ class Authenticator:
         if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
             raise UnauthenticatedError("the bearer token's sub must be a name of at most 200 characters")
         try:
-            return Principal(subject, Role.parse(str(role)))
+            parsed = Role.parse(str(role))
         except ValueError as exc:
             raise UnauthenticatedError(f"the bearer token's role: {exc}") from None
+        try:
+            orgs, region = scope_claims(parsed, claims.get("orgs"), claims.get("region"))
+        except ValueError as exc:
+            raise UnauthenticatedError(f"the bearer token's scope: {exc}") from None
+        return Principal(subject, parsed, orgs=orgs, region=region)
 
 
-def create_token(settings: Settings, role: Role, subject: str, ttl: dt.timedelta, private_key: Path | None = None) -> str:
+def create_token(
+    settings: Settings,
+    role: Role,
+    subject: str,
+    ttl: dt.timedelta,
+    private_key: Path | None = None,
+    orgs: Sequence[str] = (),
+    region: str | None = None,
+) -> str:
     """Return a token for ``subject`` with ``role``, valid for ``ttl``.
 
     Signed with RS256 and ``private_key`` if given, else with HS256 and the
-    configured secret.
+    configured secret. A partner's token names its organisations (``orgs``),
+    a coordinator's may name a ``region``.
 
     Raises:
-        ValueError: no key to sign with, a short secret, or an unreadable key file.
+        ValueError: no key to sign with, a short secret, an unreadable key file,
+            or a scope the role cannot carry.
     """
     if not subject.strip() or len(subject) > 200:
         raise ValueError("--subject must be a name of 1 to 200 characters")
+    scope_claims(role, list(orgs) if orgs else None, region)
     now = dt.datetime.now(dt.UTC)
-    claims = {"sub": subject, "role": role.label, "aud": settings.jwt_audience, "iat": now, "exp": now + ttl}
+    claims: dict[str, Any] = {"sub": subject, "role": role.label, "aud": settings.jwt_audience, "iat": now, "exp": now + ttl}
+    if orgs:
+        claims["orgs"] = sorted(set(orgs))
+    if region is not None:
+        claims["region"] = region
     if private_key is not None:
         try:
             pem = private_key.read_bytes()
@@ -131,3 +158,39 @@ def create_token(settings: Settings, role: Role, subject: str, ttl: dt.timedelta
     if len(secret) < MIN_SECRET_LENGTH:
         raise ValueError(f"KIMNET_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+# -- scoped tokens: a partner's organisations, a coordinator's region ---------------
+
+#: Most organisations one partner token may speak for (an umbrella body and its members).
+MAX_ORGS = 50
+
+_ORG_KEY = re.compile(r"org:[a-z0-9][a-z0-9-]{0,99}")
+_PLACE_KEY = re.compile(r"(reg|mun):[a-z0-9][a-z0-9-]{0,99}")
+
+
+def scope_claims(role: Role, orgs: object, region: object) -> tuple[frozenset[str], str | None]:
+    """Check a token's ``orgs`` and ``region`` claims against its role; return them.
+
+    A partner must name 1 to 50 organisation keys and no region; a coordinator
+    may name one region or municipality key and no organisations; other roles
+    name neither (a scope they cannot use would look like a limit that is not there).
+
+    Raises:
+        ValueError: the message says which claim is wrong and how.
+    """
+    if orgs is not None:
+        if role != Role.PARTNER:
+            raise ValueError(f"only a partner's token names organisations (orgs), not a {role.label}'s")
+        if not isinstance(orgs, list) or not all(isinstance(o, str) and _ORG_KEY.fullmatch(o) for o in orgs):
+            raise ValueError("orgs must be a list of organisation keys such as org:caritas-coesfeld")
+        if not 0 < len(orgs) <= MAX_ORGS:
+            raise ValueError(f"orgs must name 1 to {MAX_ORGS} organisations")
+    elif role == Role.PARTNER:
+        raise ValueError("a partner's token must name the organisations it speaks for (orgs)")
+    if region is not None:
+        if role != Role.COORDINATOR:
+            raise ValueError(f"only a coordinator's token names a region, not a {role.label}'s")
+        if not isinstance(region, str) or not _PLACE_KEY.fullmatch(region):
+            raise ValueError("region must be a region or municipality key such as reg:kreis-coesfeld")
+    return frozenset(orgs or ()), region if isinstance(region, str) else None

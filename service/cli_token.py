@@ -1,4 +1,4 @@
-"""``kimnet token create --role ROLE --subject NAME``: print a bearer token.
+"""``kimnet token create --role ROLE --subject NAME [--org KEY ...] [--region KEY]``: print a bearer token.
 
 HS256 with ``KIMNET_JWT_SECRET`` by default, RS256 with ``--private-key FILE``
 (the server then checks it with the public key in ``KIMNET_JWT_PUBLIC_KEY_FILE``).
@@ -43,10 +43,18 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     token = commands.add_parser("token", help="make bearer tokens for the API")
     actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="print a token for a subject with a role")
-    create.add_argument("--role", type=_role, required=True, help="viewer, caseworker, coordinator or admin")
-    create.add_argument("--subject", required=True, help="who the token is for, e.g. a login name")
+    create.add_argument("--role", type=_role, required=True, help="viewer, partner, caseworker, coordinator or admin")
+    create.add_argument("--subject", help="who the token is for, e.g. a login name (a partner's defaults to its organisations)")
     create.add_argument("--hours", type=_hours, default=8.0, help="how long it is valid (default 8)")
     create.add_argument("--private-key", type=Path, help="sign with RS256 and this PEM key instead of KIMNET_JWT_SECRET")
+    create.add_argument(
+        "--org",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="partner only, once per organisation it speaks for, e.g. --org org:caritas-coesfeld",
+    )
+    create.add_argument("--region", metavar="KEY", help="coordinator only: limit writes to this region, e.g. reg:kreis-coesfeld")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -55,5 +63,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     Raises:
         ValueError: no key to sign with (the message says what to set).
     """
-    print(create_token(settings, args.role, args.subject, dt.timedelta(hours=args.hours), args.private_key))
+    subject = args.subject
+    if subject is None:
+        if args.role != Role.PARTNER or not args.org:
+            raise ValueError("--subject is needed: who the token is for, e.g. a login name")
+        subject = "partner " + " ".join(sorted(set(args.org)))
+    token = create_token(
+        settings, args.role, subject, dt.timedelta(hours=args.hours), args.private_key, orgs=args.org, region=args.region
+    )
+    print(token)
     return 0

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeAlias
@@ -23,6 +23,7 @@ from kimnet.graph.formats.hsds import to_hsds
 from kimnet.graph.formats.merge import MergePlan, plan_merge
 from kimnet.graph.formats.network_files import write_gexf, write_graphml
 from kimnet.graph.formats.tables import read_tables, write_tables
+from kimnet.graph.freshness import Freshness
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.store import Progress, Store
 
@@ -65,10 +66,13 @@ async def export_graph(store: Store, fmt: ExportFormat, out: Path, as_of: dt.dat
     """
     check_export_path(fmt, out)
     data = await store.snapshot()
-    return await asyncio.to_thread(_write_export, data, fmt, out, as_of, today)
+    freshness = await store.freshness() if fmt == "hsds" else {}
+    return await asyncio.to_thread(_write_export, data, fmt, out, as_of, today, freshness)
 
 
-def _write_export(whole: GraphData, fmt: ExportFormat, out: Path, as_of: dt.date | None, today: dt.date) -> list[Path]:
+def _write_export(
+    whole: GraphData, fmt: ExportFormat, out: Path, as_of: dt.date | None, today: dt.date, freshness: Mapping[str, Freshness]
+) -> list[Path]:
     data = on_day(whole, as_of)
     name = f"kimnet {as_of.isoformat()}" if as_of else "kimnet"
     if fmt == "csv":
@@ -78,7 +82,7 @@ def _write_export(whole: GraphData, fmt: ExportFormat, out: Path, as_of: dt.date
     elif fmt == "gexf":
         _atomic(out, lambda path: write_gexf(data, path, name))
     else:
-        document = to_hsds(data, today, as_of)
+        document = to_hsds(data, today, as_of, freshness)
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         _atomic(out, lambda path: _write_text(path, text))
     return [out]

@@ -51,8 +51,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
+from kimnet.graph.freshness import Freshness
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import Node
 from kimnet.graph.validity import valid_on
@@ -175,9 +177,16 @@ def _area(service_id: str, node: Node) -> Json:
     return {"id": _uid("area", node.id, service_id), "name": node.name, "description": description}
 
 
-def _service(node: Node, links: dict[str, list[str]], data: GraphData, terms: dict[str, Json], day: dt.date) -> Json:
+def _service(
+    node: Node, links: dict[str, list[str]], data: GraphData, terms: dict[str, Json], day: dt.date, fresh: Freshness | None
+) -> Json:
     sid = _uid(node.id)
     service: Json = {"id": sid, "name": node.name, "status": _status(node, day)}
+    # HSDS keeps "last checked" (assured_date) apart from "last changed" (last_modified), as kimnet does.
+    if fresh is not None and fresh.verified_at is not None:
+        service["assured_date"] = fresh.verified_at.date().isoformat()
+    if fresh is not None and fresh.modified_at is not None:
+        service["last_modified"] = fresh.modified_at.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     providers = sorted(links["PROVIDES"])
     if providers:
         service["organization_id"] = _uid(providers[0])
@@ -239,13 +248,18 @@ def _organisation(node: Node, parent: str | None, services: list[Json]) -> Json:
     return organisation
 
 
-def to_hsds(data: GraphData, day: dt.date, as_of: dt.date | None = None) -> Json:
+def to_hsds(
+    data: GraphData, day: dt.date, as_of: dt.date | None = None, freshness: Mapping[str, Freshness] | None = None
+) -> Json:
     """Return ``data``'s organisations and services as an HSDS 3.0 document of the ``kimnet-de`` profile.
 
     ``day`` is the day the export is made (a service's ``status`` is judged on
     ``as_of`` if given, else on it). Cut ``data`` to ``as_of`` first
-    (``dated.on_day``) to export only what holds then.
+    (``dated.on_day``) to export only what holds then. With ``freshness``
+    (``Store.freshness``), services carry ``assured_date`` (last confirmed)
+    and ``last_modified`` (last changed through kimnet) where known.
     """
+    fresh = freshness or {}
     status_day = as_of or day
     terms = _terms(data)
     links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -259,7 +273,7 @@ def to_hsds(data: GraphData, day: dt.date, as_of: dt.date | None = None) -> Json
         elif edge.type == "PART_OF" and edge.source.startswith("org:") and edge.target.startswith("org:"):
             parents[edge.source] = edge.target
     nodes = sorted(data.nodes.values(), key=lambda n: n.id)
-    services = [_service(n, links[n.id], data, terms, status_day) for n in nodes if n.kind == "Service"]
+    services = [_service(n, links[n.id], data, terms, status_day, fresh.get(n.id)) for n in nodes if n.kind == "Service"]
     by_id = {s["id"]: s for s in services}
     organisations = [
         _organisation(

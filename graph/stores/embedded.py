@@ -26,7 +26,7 @@ from typing import Any
 
 import networkx as nx
 
-from kimnet.graph.audit import Actor, AuditChange, AuditEntry, AuditQuery, change_record, new_entry, select
+from kimnet.graph.audit import Actor, AuditChange, AuditEntry, AuditQuery, change_record, select
 from kimnet.graph.changes import (
     Change,
     CreateNode,
@@ -40,9 +40,12 @@ from kimnet.graph.changes import (
     plan_unlink,
     plan_update,
 )
-from kimnet.graph.errors import StoreError, StoreInUseError
+from kimnet.graph.errors import DuplicateError, NotFoundError, StaleVersionError, StoreError, StoreInUseError
+from kimnet.graph.freshness import Freshness, absorb
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import Edge, EdgeKey, Node
+from kimnet.graph.proposals import EVENT, Proposal, ProposalQuery, decode_proposal, select_proposals
+from kimnet.graph.sidewrite import SideWrite, audit_entry
 from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
 from kimnet.graph.stores.auditlog import AuditLog
 from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal, decode_edge, decode_node, encode_edge, encode_node
@@ -56,6 +59,8 @@ log = logging.getLogger(__name__)
 COMPACT_AFTER = 10_000
 
 _Op = dict[str, Any]
+
+_PROPOSAL_EVENTS = frozenset(EVENT.values())
 
 
 class EmbeddedStore(Store):
@@ -81,6 +86,10 @@ class EmbeddedStore(Store):
         self._audit_entries: list[AuditEntry] = []
         # Changes with every change of memory (Store.generation); read caches are keyed by it.
         self._generation_number = 0
+        # Proposals and freshness live in the audit trail (their records carry their states);
+        # these are what it says, kept up to date with every entry.
+        self._proposal_states: dict[str, Proposal] = {}
+        self._fresh: dict[str, Freshness] = {}
 
     @classmethod
     def open(cls, folder: str | Path, *, compact_after: int = COMPACT_AFTER) -> EmbeddedStore:
@@ -115,6 +124,8 @@ class EmbeddedStore(Store):
                     for op in ops:
                         store._apply(op)
                 store._audit_entries = store._audit.read(journal.seq)
+                for entry in store._audit_entries:
+                    store._absorb(entry)
                 # The graph lives as long as the process: exempt it from the cyclic garbage collector,
                 # whose full passes over a state-sized graph (millions of objects) take a tenth of a second each.
                 gc.freeze()
@@ -221,8 +232,10 @@ class EmbeddedStore(Store):
 
     # -- writes ----------------------------------------------------------------
 
-    async def _write(self, changes: Sequence[Change], actor: Actor | None) -> WriteResult:
+    async def _write(self, changes: Sequence[Change], actor: Actor | None, side: SideWrite | None = None) -> WriteResult:
         async with self._write_lock:
+            if side is not None and side.proposal is not None:
+                self._check_revision(side.proposal.id, side.expected_revision)
             applied: list[_Op] = []
             undo: list[_Op] = []
             results: WriteResult = []
@@ -237,18 +250,21 @@ class EmbeddedStore(Store):
                     for op in ops:
                         undo.append(self._apply(op))
                         applied.append(op)
-                if not applied:
+                if not applied and side is None:
                     return results  # every change was in place already (a replay): nothing to write or audit
-                # Memory has changed; if the journal fails below, the undo changes it back, and a
-                # spare new generation only costs a cache a rebuild.
-                self._generation_number += 1
-                entry = new_entry(actor, changes, records) if actor else None
+                if applied:
+                    # Memory has changed; if the journal fails below, the undo changes it back, and a
+                    # spare new generation only costs a cache a rebuild.
+                    self._generation_number += 1
+                entry = audit_entry(actor, changes, records, side)
                 # Synchronous on purpose: while the event loop waits for fsync, no reader can see
                 # a change that is in memory but not yet durable (and might still be undone).
                 if entry is not None:
                     # The entry goes first; a start after a crash before the journal line drops it.
-                    audited = self._audit.append(entry, self._journal.seq + 1)
-                self._journal.append(applied)
+                    # An entry of a side write alone has no journal line: its own fsync acknowledges it.
+                    audited = self._audit.append(entry, self._journal.seq + (1 if applied else 0))
+                if applied:
+                    self._journal.append(applied)
             except BaseException as exc:
                 for op in reversed(undo):
                     self._apply(op)
@@ -259,6 +275,7 @@ class EmbeddedStore(Store):
                 raise
             if entry is not None:
                 self._audit_entries.append(entry)
+                self._absorb(entry)
             if self._journal.lines >= self.compact_after and self._compaction is None:
                 # The write is durable already; folding the journal is housekeeping that
                 # must neither delay nor fail it, so it runs on its own.
@@ -304,6 +321,31 @@ class EmbeddedStore(Store):
 
     async def _audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
         return select(self._audit_entries, query)
+
+    # -- proposals and freshness: what the audit trail says ---------------------
+
+    def _absorb(self, entry: AuditEntry) -> None:
+        for record in entry.changes:
+            if record.action in _PROPOSAL_EVENTS and record.after is not None:
+                self._proposal_states[record.target] = decode_proposal(record.after)
+        absorb(self._fresh, [entry])
+
+    def _check_revision(self, proposal_id: str, expected: int | None) -> None:
+        current = self._proposal_states.get(proposal_id)
+        if expected is None and current is not None:
+            raise DuplicateError(f"{proposal_id} exists already")
+        if expected is not None and current is None:
+            raise NotFoundError(f"no proposal has the id {proposal_id}")
+        if current is not None and current.revision != expected:
+            raise StaleVersionError(f"{proposal_id} was decided or changed meanwhile; read it again")
+
+    async def _proposals(self, query: ProposalQuery) -> list[Proposal]:
+        return select_proposals(self._proposal_states.values(), query)
+
+    async def _freshness(self, ids: list[str] | None) -> dict[str, Freshness]:
+        if ids is None:
+            return dict(self._fresh)
+        return {i: self._fresh[i] for i in ids if i in self._fresh}
 
     def _apply(self, op: _Op) -> _Op:
         """Apply one op to memory; return the op that undoes it."""

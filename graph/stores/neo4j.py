@@ -61,7 +61,6 @@ from kimnet.graph.audit import (
     change_record,
     decode_entry,
     encode_entry,
-    new_entry,
     timestamp,
 )
 from kimnet.graph.changes import (
@@ -78,9 +77,13 @@ from kimnet.graph.changes import (
     plan_update,
 )
 from kimnet.graph.errors import DuplicateError, StoreError, StoreTimeoutError, StoreUnavailableError
+from kimnet.graph.freshness import Freshness
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
+from kimnet.graph.proposals import Proposal, ProposalQuery
+from kimnet.graph.sidewrite import SideWrite, audit_entry
 from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
+from kimnet.graph.stores import neo4j_side
 from kimnet.graph.stores.neo4j_trees import tree_days, tree_statement
 from kimnet.graph.trees import Follow, Reached, Shape
 from kimnet.graph.validate import normalise_edge
@@ -98,6 +101,7 @@ SCHEMA: tuple[LiteralString, ...] = (
     "CREATE INDEX audit_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.at)",
     # The store's generation (one node, never Entity): concurrent first writes must MERGE one, not two.
     "CREATE CONSTRAINT generation_id IF NOT EXISTS FOR (g:Generation) REQUIRE g.id IS UNIQUE",
+    *neo4j_side.SIDE_SCHEMA,
     "CALL db.awaitIndexes(300)",
 )
 
@@ -500,10 +504,10 @@ class Neo4jStore(Store):
                 f"Neo4j is unavailable ({exc}); retry when it is up: a write that landed is not applied twice"
             ) from None
 
-    async def _write(self, changes: Sequence[Change], actor: Actor | None) -> WriteResult:
+    async def _write(self, changes: Sequence[Change], actor: Actor | None, side: SideWrite | None = None) -> WriteResult:
         @unit_of_work(timeout=self.timeout)
         async def work(tx: AsyncManagedTransaction) -> WriteResult:
-            return await _apply_changes(tx, changes, actor)
+            return await _apply_changes(tx, changes, actor, side)
 
         self.in_flight += 1
         try:
@@ -539,6 +543,12 @@ class Neo4jStore(Store):
             limit=query.limit,
         )
         return [decode_entry(r["props"]) for r in records]
+
+    async def _proposals(self, query: ProposalQuery) -> list[Proposal]:
+        return await neo4j_side.proposals(self._query, query)
+
+    async def _freshness(self, ids: list[str] | None) -> dict[str, Freshness]:
+        return await neo4j_side.freshness(self._query, ids)
 
     async def _run_auto(self, statement: LiteralString) -> None:
         """Run a statement in an auto-commit transaction (needed for CALL ... IN TRANSACTIONS)."""
@@ -602,11 +612,16 @@ def _timed_out(exc: ClientError) -> bool:
     return "TransactionTimedOut" in code or code.endswith("Transaction.LockClientStopped")
 
 
-async def _apply_changes(tx: AsyncManagedTransaction, changes: Sequence[Change], actor: Actor | None = None) -> WriteResult:
+async def _apply_changes(
+    tx: AsyncManagedTransaction, changes: Sequence[Change], actor: Actor | None = None, side: SideWrite | None = None
+) -> WriteResult:
     """Apply ``changes``; a change that finds its result in place (a replay) writes nothing.
 
-    With ``actor``, the audit entry of what changed is created in the same transaction.
+    With ``actor``, the audit entry of what changed is created in the same transaction,
+    and with it what ``side`` records beside the graph (``graph.stores.neo4j_side``).
     """
+    if side is not None:
+        await neo4j_side.lock_proposal(tx, side)
     results: WriteResult = []
     records: list[AuditChange | None] = []
     for change in changes:
@@ -650,9 +665,10 @@ async def _apply_changes(tx: AsyncManagedTransaction, changes: Sequence[Change],
                 await tx.run(DELETE_EDGE[removed.type], source=removed.source, target=removed.target)
                 results.append(removed)
                 records.append(change_record(change, None, removed))
-    entry = new_entry(actor, changes, [r for r in records if r]) if actor else None
+    entry = audit_entry(actor, changes, [r for r in records if r], side)
     if entry is not None:
         await tx.run(CREATE_AUDIT, props=encode_entry(entry))
+        await neo4j_side.record_side(tx, entry, side)
     if any(records):
         # Last: every writer locks this one node, and holds it only while committing, not while
         # it waits for the locks of the entities it changes (so no deadlock through it either).

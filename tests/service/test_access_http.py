@@ -190,4 +190,4 @@ def test_token_create_prints_a_token_with_the_role() -> None:
         timeout=60,
     )
     assert bad_role.returncode == 2
-    assert "'root' is not a role; use one of viewer, caseworker, coordinator, admin" in bad_role.stderr
+    assert "'root' is not a role; use one of viewer, partner, caseworker, coordinator, admin" in bad_role.stderr

@@ -1,8 +1,9 @@
-// The explorer: four views (network, coverage, referral, downloads) behind hash routes, and the token form.
+// The explorer: views (network, coverage, referral, downloads; partners' offers, approvals, freshness) behind hash routes, and the token form.
 import { ApiError, getToken, setToken } from "./api.js";
 import { createCoverageView } from "./coverage.js";
 import { createDownloadsView } from "./downloads.js";
 import { createNetworkView } from "./network.js";
+import { createApprovalsView, createFreshnessView, createMyOffersView } from "./partners.js";
 import { createReferralView } from "./referral.js";
 
 const VIEWS = {
@@ -10,6 +11,10 @@ const VIEWS = {
   versorgung: { create: createCoverageView, title: "Versorgung" },
   fallberatung: { create: createReferralView, title: "Fallberatung" },
   herunterladen: { create: createDownloadsView, title: "Herunterladen" },
+  // Keeping the network current (partners.js).
+  angebote: { create: createMyOffersView, title: "Meine Angebote" },
+  freigaben: { create: createApprovalsView, title: "Freigaben" },
+  aktualitaet: { create: createFreshnessView, title: "Aktualität" },
 };
 const created = new Set();
 
