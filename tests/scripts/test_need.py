@@ -17,12 +17,16 @@ def _run(tmp_path: Path, have: set[str], *tools: str) -> tuple[int, list[str], s
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     calls = tmp_path / "apt-calls"
-    for name in have:
+    for name in have - {"chromium-l10n"}:
         (bin_dir / name).write_text("#!/bin/sh\necho v20.0.0\n")
         (bin_dir / name).chmod(0o755)
     (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
     (bin_dir / "apt-get").chmod(0o755)
-    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    if "chromium-l10n" in have:
+        (locales / "de.pak").write_bytes(b"")
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path), "KIMNET_CHROMIUM_LOCALES": str(locales)}
     done = subprocess.run(["/bin/bash", str(NEED), *tools], env=env, capture_output=True, text=True, check=False)
     asked = [line for line in calls.read_text().splitlines() if line.startswith("install")] if calls.exists() else []
     return done.returncode, asked, done.stderr
@@ -39,8 +43,15 @@ def test_a_machine_with_nodesource_node_and_npm_gets_chromium_alone(tmp_path: Pa
 
 
 def test_nothing_is_installed_when_everything_is_there(tmp_path: Path) -> None:
-    status, asked, _ = _run(tmp_path, {"java", "mvn", "node", "npm", "chromium"}, "java", "mvn", "node", "chromium")
+    have = {"java", "mvn", "node", "npm", "chromium", "chromium-l10n"}
+    status, asked, _ = _run(tmp_path, have, "java", "mvn", "node", "chromium")
     assert (status, asked) == (0, [])
+
+
+def test_a_chromium_without_its_german_locale_gets_that_alone(tmp_path: Path) -> None:
+    status, asked, _ = _run(tmp_path, {"chromium"}, "chromium")
+    assert status == 0
+    assert [a.split()[-1:] for a in asked] == [["chromium-l10n"]]
 
 
 def test_a_bare_machine_gets_debians_node_and_npm_together(tmp_path: Path) -> None:

@@ -140,6 +140,8 @@ async def browser(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> A
             args=FLAGS,
             viewport={"width": 1400, "height": 1000},
             locale="de-DE",
+            # Date fields take their format from the process's locale, not from --lang: 01.07.2021, not 07/01/2021.
+            env={**os.environ, "LANG": "de_DE.UTF-8", "LANGUAGE": "de", "LC_ALL": "de_DE.UTF-8"},
         )
         yield context
         await context.close()
