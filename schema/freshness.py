@@ -12,7 +12,7 @@ confirmed for so long, with the organisations to ask and the places.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -36,22 +36,37 @@ __all__ = ["FreshnessMutation", "FreshnessQuery"]
 
 @strawberry.type(description="An entry nobody has confirmed for the given time: whom to ask, and where it applies")
 class StaleEntry:
-    key: str
-    kind: str
-    name: str
+    key: str = strawberry.field(description="The entry's key")
+    kind: str = strawberry.field(description="Its entity type: Service or Organisation")
+    name: str = strawberry.field(description="Its name (the key if it has none)")
     organisations: list[str] = strawberry.field(description="The organisation itself, or the offer's providers: whom to ask")
     places: list[str] = strawberry.field(description="Where the offer is available, or the organisation located")
-    verifiedAt: dt.datetime | None
-    verifiedBy: VerifiedBy | None
-    verificationMethod: VerificationMethod
-    lastModified: dt.datetime | None
+    verifiedAt: dt.datetime | None = strawberry.field(description="When it was last confirmed (null: never)")
+    verifiedBy: VerifiedBy | None = strawberry.field(description="Who last confirmed it (null: nobody)")
+    verificationMethod: VerificationMethod = strawberry.field(
+        description="How it was last confirmed (IMPORTED: not since it came in)"
+    )
+    lastModified: dt.datetime | None = strawberry.field(
+        description="When it last changed through kimnet (a change is not a confirmation)"
+    )
 
 
 @strawberry.type
 class FreshnessQuery:
     @strawberry.field(description="Offers and organisations nobody has confirmed for olderThanMonths, by organisation")
     async def staleEntries(
-        self, info: strawberry.Info[Context, None], olderThanMonths: int = 12, organisation: strawberry.ID | None = None
+        self,
+        info: strawberry.Info[Context, None],
+        olderThanMonths: Annotated[
+            int,
+            strawberry.argument(
+                description="List what nobody has confirmed within this many months before today (0 to 1200; default 12)"
+            ),
+        ] = 12,
+        organisation: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this organisation and its offers (key or global id); default: all"),
+        ] = None,
     ) -> list[StaleEntry]:
         if not 0 <= olderThanMonths <= 1200:
             raise ArgumentError(f"olderThanMonths must be between 0 and 1200, not {olderThanMonths}")
@@ -90,11 +105,13 @@ class FreshnessQuery:
 
 @strawberry.type(description="What a verification did: when and by whom the entry is confirmed now, or the errors")
 class VerifyPayload:
-    key: str | None
-    verifiedAt: dt.datetime | None
-    verifiedBy: VerifiedBy | None
-    verificationMethod: VerificationMethod | None
-    errors: list[UserError]
+    key: str | None = strawberry.field(description="The key of the confirmed entry; null when there are errors")
+    verifiedAt: dt.datetime | None = strawberry.field(description="When it is confirmed now; null when there are errors")
+    verifiedBy: VerifiedBy | None = strawberry.field(description="Who confirmed it; null when there are errors")
+    verificationMethod: VerificationMethod | None = strawberry.field(
+        description="How it was confirmed; null when there are errors"
+    )
+    errors: list[UserError] = strawberry.field(description="Problems with the input; nothing was confirmed when there are any")
 
 
 def _refused(message: str, code: UserErrorCode) -> VerifyPayload:
@@ -110,7 +127,11 @@ def _refused(message: str, code: UserErrorCode) -> VerifyPayload:
 @strawberry.type
 class FreshnessMutation:
     @strawberry.mutation(description="Confirm an offer or organisation unchanged; changes nothing else (no new version)")
-    async def verify(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> VerifyPayload:
+    async def verify(
+        self,
+        info: strawberry.Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The offer or organisation (key or global id)")],
+    ) -> VerifyPayload:
         context = info.context
         store, principal = context.store, context.principal
         try:

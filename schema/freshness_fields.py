@@ -26,14 +26,16 @@ __all__ = ["FRESHNESS_FIELDS", "VerificationMethod", "VerifiedBy", "verified_by"
 
 @strawberry.enum(description="How an entry was last confirmed")
 class VerificationMethod(enum.Enum):
-    PARTNER_CONFIRMED = "PARTNER_CONFIRMED"
-    COORDINATOR_CHECKED = "COORDINATOR_CHECKED"
-    IMPORTED = "IMPORTED"
+    PARTNER_CONFIRMED = strawberry.enum_value("PARTNER_CONFIRMED", description="A partner confirmed it for their organisation")
+    COORDINATOR_CHECKED = strawberry.enum_value("COORDINATOR_CHECKED", description="A coordinator checked and confirmed it")
+    IMPORTED = strawberry.enum_value(
+        "IMPORTED", description="Nobody has confirmed it since it came with the seed or an import: it counts as stale"
+    )
 
 
 @strawberry.type(description="Who confirmed an entry: a role and an organisation, never a person")
 class VerifiedBy:
-    role: str
+    role: str = strawberry.field(description="The confirming token's role, e.g. partner or coordinator")
     organisation: str | None = strawberry.field(description="The key of the organisation the confirming token spoke for")
 
 

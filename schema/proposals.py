@@ -22,7 +22,7 @@ import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -54,62 +54,72 @@ ORDERING = "changeProposals"
 
 @strawberry.enum(description="Where a change proposal stands")
 class ProposalStatus(enum.Enum):
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-    WITHDRAWN = "WITHDRAWN"
+    PENDING = strawberry.enum_value("PENDING", description="Waiting for a coordinator's decision; nothing is written yet")
+    APPROVED = strawberry.enum_value("APPROVED", description="A coordinator approved it: its changes were written")
+    REJECTED = strawberry.enum_value("REJECTED", description="A coordinator rejected it, saying why; nothing was written")
+    WITHDRAWN = strawberry.enum_value("WITHDRAWN", description="Its author withdrew it before a decision; nothing was written")
 
 
 @strawberry.type(description="One field of a proposed change: its value before and after")
 class FieldChange:
-    field: str
-    before: JSON | None
-    after: JSON | None
+    field: str = strawberry.field(description="The property's name")
+    before: JSON | None = strawberry.field(description="Its value before the change; null if it had none")
+    after: JSON | None = strawberry.field(description="Its value after the change; null if it has none")
 
 
 @strawberry.type(description="One change of a proposal, as planned against the graph when it was proposed")
 class ProposedChange:
-    action: str = strawberry.field(description="create, update, delete, link or unlink")
+    action: str = strawberry.field(description="What the change does: create, update, delete, link or unlink")
     target: str = strawberry.field(description="The entity's key, or 'TYPE source -> target' for a relationship")
-    before: JSON | None
-    after: JSON | None
+    before: JSON | None = strawberry.field(
+        description="The entity's or relationship's properties before the change; null for a create or link"
+    )
+    after: JSON | None = strawberry.field(
+        description="The entity's or relationship's properties after the change; null for a delete or unlink"
+    )
     fields: list[FieldChange] = strawberry.field(description="Only the fields that differ, before and after")
 
 
 @strawberry.type(description="An entity a proposal rests on, at the version it was proposed from")
 class RestsOn:
-    key: str
-    version: int
+    key: str = strawberry.field(description="The entity's key")
+    version: int = strawberry.field(description="Its version when the proposal was made; approval needs it unchanged")
     currentVersion: int | None = strawberry.field(description="Its version now; null if it is gone")
 
 
 @strawberry.type(description="A remark on a proposal; a rejection's reason is one")
 class ProposalComment:
-    at: dt.datetime
-    role: str
-    text: str
+    at: dt.datetime = strawberry.field(description="When the remark was made")
+    role: str = strawberry.field(description="The role of the token that made it, e.g. coordinator")
+    text: str = strawberry.field(description="The remark itself")
 
 
 @strawberry.type(description="A partner's planned write, waiting for a coordinator or decided")
 class ChangeProposal:
-    id: str
+    id: str = strawberry.field(description="The proposal's id (proposal:…), for approveChange, rejectChange, withdrawChange")
     author: str = strawberry.field(description="The proposing token's subject")
-    authorRole: str
+    authorRole: str = strawberry.field(description="The proposing token's role, e.g. partner")
     organisations: list[str] = strawberry.field(description="The keys of the organisations it concerns")
     operation: str = strawberry.field(description="The mutation it came through, e.g. updateService")
-    status: ProposalStatus
-    changes: list[ProposedChange]
-    restsOn: list[RestsOn]
+    status: ProposalStatus = strawberry.field(description="Where it stands: pending, or how it was decided")
+    changes: list[ProposedChange] = strawberry.field(
+        description="The changes it would write, in order, as planned against the graph when it was proposed"
+    )
+    restsOn: list[RestsOn] = strawberry.field(
+        description="The entities it updates, deletes or links, at the versions it was proposed from, and their versions now"
+    )
     stale: bool = strawberry.field(
         description="An entity it rests on has changed since (or is gone): it cannot be approved; propose again"
     )
-    createdAt: dt.datetime
-    decidedAt: dt.datetime | None
+    createdAt: dt.datetime = strawberry.field(description="When it was proposed")
+    decidedAt: dt.datetime | None = strawberry.field(
+        description="When it was approved, rejected or withdrawn; null while pending"
+    )
     decidedBy: str | None = strawberry.field(description="The deciding token's subject")
-    decidedRole: str | None
+    decidedRole: str | None = strawberry.field(description="The deciding token's role; null while pending")
     waitingSeconds: int = strawberry.field(description="How long it waited for a decision (until now, while pending)")
     reason: str | None = strawberry.field(description="Why it was rejected")
-    comments: list[ProposalComment]
+    comments: list[ProposalComment] = strawberry.field(description="The remarks on it, oldest first")
 
     @classmethod
     def of(cls, p: Proposal, versions: dict[str, int], now: dt.datetime) -> ChangeProposal:
@@ -148,14 +158,16 @@ def _proposed(record: AuditChange) -> ProposedChange:
 
 @strawberry.type(description="A change proposal in the queue, with a cursor")
 class ChangeProposalEdge:
-    cursor: str
-    node: ChangeProposal
+    cursor: str = strawberry.field(description="Where this proposal is in the queue, for `after`")
+    node: ChangeProposal = strawberry.field(description="The change proposal")
 
 
 @strawberry.type(description="A page of change proposals, oldest first")
 class ChangeProposalConnection:
-    edges: list[ChangeProposalEdge]
-    pageInfo: relay.PageInfo
+    edges: list[ChangeProposalEdge] = strawberry.field(
+        description="The proposals of this page, oldest first, each with its cursor"
+    )
+    pageInfo: relay.PageInfo = strawberry.field(description="Whether more pages exist, and the cursor to reach the next")
 
     @strawberry.field(description="The proposals of this page, without cursors")
     def nodes(self) -> list[ChangeProposal]:
@@ -164,8 +176,10 @@ class ChangeProposalConnection:
 
 @strawberry.type(description="What a decision or withdrawal did: the proposal, or the errors")
 class ProposalPayload:
-    proposal: ChangeProposal | None
-    errors: list[UserError]
+    proposal: ChangeProposal | None = strawberry.field(description="The proposal in its new state; null when there are errors")
+    errors: list[UserError] = strawberry.field(
+        description="Why the proposal could not be decided or withdrawn; nothing was changed when there are any"
+    )
 
 
 def _now() -> dt.datetime:
@@ -279,10 +293,21 @@ class ProposalQueryType:
     async def changeProposals(
         self,
         info: strawberry.Info[Context, None],
-        status: ProposalStatus | None = None,
-        organisation: strawberry.ID | None = None,
-        first: int = 50,
-        after: str | None = None,
+        status: Annotated[
+            ProposalStatus | None, strawberry.argument(description="Only the proposals in this state (default: all)")
+        ] = None,
+        organisation: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the proposals concerning this organisation (key or global id); a partner's must be their own"
+            ),
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="How many proposals (at most KIMNET_MAX_PAGE_SIZE; default 50)")
+        ] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor (endCursor of the previous page)")
+        ] = None,
     ) -> ChangeProposalConnection:
         context = info.context
         principal = context.principal
@@ -306,7 +331,7 @@ class ProposalQueryType:
             if len(key) != 2 or not all(isinstance(k, str) for k in key):
                 raise CursorError("this cursor is not one of changeProposals; start again without after")
             position = (str(key[0]), str(key[1]))
-        query = ProposalQuery(status=status.value if status else None, organisations=orgs, after=position, limit=first + 1)
+        query = ProposalQuery(status=status.name if status else None, organisations=orgs, after=position, limit=first + 1)
         found = await context.store.proposals(query)
         page = found[:first]
         nodes = await _objects(context.store, page)
@@ -370,16 +395,24 @@ async def _decide(info: strawberry.Info[Context, None], id: str, status: str, re
     return ProposalPayload(proposal=(await _objects(store, [decided]))[0], errors=[])
 
 
+_PROPOSAL_ID = Annotated[strawberry.ID, strawberry.argument(description="The proposal's id (proposal:…)")]
+
+
 @strawberry.type
 class ProposalMutation:
     @strawberry.mutation(description="Apply a pending proposal's changes in one transaction, as your own write (coordinators)")
-    async def approveChange(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> ProposalPayload:
+    async def approveChange(self, info: strawberry.Info[Context, None], id: _PROPOSAL_ID) -> ProposalPayload:
         return await _decide(info, id, "APPROVED")
 
     @strawberry.mutation(description="Reject a pending proposal, saying why (coordinators)")
-    async def rejectChange(self, info: strawberry.Info[Context, None], id: strawberry.ID, reason: str) -> ProposalPayload:
+    async def rejectChange(
+        self,
+        info: strawberry.Info[Context, None],
+        id: _PROPOSAL_ID,
+        reason: Annotated[str, strawberry.argument(description="Why it is rejected; the partner reads it")],
+    ) -> ProposalPayload:
         return await _decide(info, id, "REJECTED", reason)
 
     @strawberry.mutation(description="Withdraw your own pending proposal")
-    async def withdrawChange(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> ProposalPayload:
+    async def withdrawChange(self, info: strawberry.Info[Context, None], id: _PROPOSAL_ID) -> ProposalPayload:
         return await _decide(info, id, "WITHDRAWN")
