@@ -170,8 +170,16 @@ def plan_update(change: UpdateNode, current: Node | None) -> Node:
     return updated
 
 
-def plan_delete(change: DeleteNode, current: Node | None) -> Node:
-    """Return the node that will be deleted."""
+def plan_delete(change: DeleteNode, current: Node | None, deleted: Node | None = None) -> Node:
+    """Return the node that will be deleted.
+
+    A delete is idempotent: if the entity is gone and ``deleted`` (what the audit
+    trail last recorded of it, if that was its delete) is at the expected
+    version, ``deleted`` itself is returned and the store writes nothing (a
+    retried delete that had landed). An entity that never was is not found.
+    """
+    if current is None and deleted is not None and change.expected_version in (None, deleted.version):
+        return deleted
     return _current(change.id, current, change.expected_version)
 
 
