@@ -10,7 +10,7 @@ import pytest
 from graphql import parse
 
 from kimnet.graph.errors import ForbiddenError
-from kimnet.schema.access import ANONYMOUS, Principal, Role, check_operation
+from kimnet.schema.access import ANONYMOUS, Principal, Role, check_operation, root_fields
 from kimnet.schema.root import schema
 
 V, C, K, A = "viewer", "caseworker", "coordinator", "admin"
@@ -76,7 +76,7 @@ def test_each_root_field_against_each_role(field: tuple[str, str]) -> None:
 
 
 def test_the_anonymous_reader_is_a_viewer_and_not_authenticated() -> None:
-    assert (ANONYMOUS.role, ANONYMOUS.authenticated) == (Role.VIEWER, False)
+    assert (ANONYMOUS.subject, ANONYMOUS.role, ANONYMOUS.authenticated) == ("anonymous", Role.VIEWER, False)
     with pytest.raises(ForbiddenError, match="anonymous callers are; send a bearer token"):
         check_operation(parse("{ referral }"), None, ANONYMOUS)
     with pytest.raises(ForbiddenError, match="your role is viewer; ask an admin"):
@@ -90,3 +90,10 @@ def test_one_forbidden_field_among_allowed_ones_refuses_the_operation() -> None:
         check_operation(parse("mutation { createNeed deleteNeed link }"), None, caller)
     with pytest.raises(ForbiddenError, match="auditTrail"):
         check_operation(parse("{ needs ...F } fragment F on Query { auditTrail }"), None, caller)
+
+
+def test_root_fields_follow_fragments_once_and_skip_unknown_ones() -> None:
+    document = parse("{ a ...F ...F ...Missing } fragment F on Query { b ... on Query { c } }")
+    assert root_fields(document, None) == ("Query", ["a", "b", "c"])
+    assert root_fields(parse("mutation M { x } query Q { y }"), "M") == ("Mutation", ["x"])
+    assert root_fields(parse("query Q { y }"), "Other") == ("Query", [])

@@ -127,3 +127,12 @@ def test_a_readable_rsa_public_key_is_taken(tmp_path: Path) -> None:
     auth = Authenticator(Settings(env="production", jwt_public_key=path))
     token = jwt.encode(_claims(role="viewer"), key, algorithm="RS256")
     assert auth.principal(f"Bearer {token}").role is Role.VIEWER
+
+
+def test_a_wrong_role_is_named_shortly_with_the_roles_there_are() -> None:
+    with pytest.raises(ValueError) as caught:
+        Role.parse("root")
+    assert str(caught.value) == "'root' is not a role; use one of viewer, caseworker, coordinator, admin"
+    with pytest.raises(ValueError) as long:
+        Role.parse("r" * 50)
+    assert str(long.value).startswith(repr("r" * 40) + " is not a role")
