@@ -130,9 +130,9 @@ def test_a_readable_rsa_public_key_is_taken(tmp_path: Path) -> None:
 
 
 def test_a_wrong_role_is_named_shortly_with_the_roles_there_are() -> None:
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="is not a role") as caught:
         Role.parse("root")
     assert str(caught.value) == "'root' is not a role; use one of viewer, caseworker, coordinator, admin"
-    with pytest.raises(ValueError) as long:
+    with pytest.raises(ValueError, match="is not a role") as long:
         Role.parse("r" * 50)
     assert str(long.value).startswith(repr("r" * 40) + " is not a role")
