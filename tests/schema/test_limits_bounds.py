@@ -80,3 +80,60 @@ def test_strings_and_lists_exactly_at_their_limits_pass(length: int, ok: bool) -
         else:
             with pytest.raises(LimitError):
                 check_limits(document, SCHEMA, values, limits)
+
+
+@pytest.mark.parametrize(
+    ("query", "depth", "cost"),
+    [
+        # each field 1, times the page size of every connection above it
+        ("{ municipalities(last: 10) { nodes { key name } } }", 3, 1 + 10 * (1 + 2)),
+        ("{ municipalities(first: 3, last: 10) { nodes { key } } }", 3, 1 + 10 * (1 + 1)),
+        # no first or last: a root list counts the largest page, a relationship the assumed one
+        ("{ municipalities { nodes { key } } }", 3, 1 + 500 * (1 + 1)),
+        ('{ node(id: "mun:olfen") { ... on Municipality { partOf { nodes { key } } } } }', 4, 1 + (1 + 20 * (1 + 1))),
+        ('{ node(id: "mun:olfen") { ...M } } fragment M on Municipality { partOf { nodes { key } } }', 4, 1 + (1 + 20 * 2)),
+        # nodes(ids:) by the number of ids, at least one
+        ('{ nodes(ids: ["a", "b", "c"]) { id } }', 2, 1 + 3 * 1),
+        ("{ nodes(ids: []) { id } }", 2, 1 + 1 * 1),
+        # introspection: no depth (the schema bounds it), each field 1
+        ('{ __type(name: "Query") { name kind } }', 0, 3),
+        ("{ __schema { types { fields { type { ofType { name } } } } } }", 0, 6),
+        # a fragment cycle is measured once, without recursing for ever (validation reports it)
+        ("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }", 0, 0),
+    ],
+    ids=[
+        "last",
+        "first-and-last",
+        "root-default",
+        "relationship-default",
+        "in-fragment",
+        "ids",
+        "no-ids",
+        "introspection",
+        "deep-introspection",
+        "cycle",
+    ],
+)
+def test_depth_and_cost_are_what_the_rule_says(query: str, depth: int, cost: int) -> None:
+    found = measure(parse(query), SCHEMA, {}, Limits())
+    assert (found.depth, found.cost) == (depth, cost)
+
+
+def test_last_is_bounded_like_first() -> None:
+    check_limits(parse("{ municipalities(last: 7) { totalCount } }"), SCHEMA, {}, Limits(max_page_size=7))
+    with pytest.raises(LimitError, match="last must be between 0 and 7, not 8"):
+        check_limits(parse("{ municipalities(last: 8) { totalCount } }"), SCHEMA, {}, Limits(max_page_size=7))
+
+
+def test_the_default_limits_are_the_documented_ones() -> None:
+    assert Limits() == Limits(
+        max_depth=12,
+        max_aliases=15,
+        max_tokens=1000,
+        max_cost=250_000,
+        max_page_size=500,
+        assumed_page_size=20,
+        max_string_length=10_000,
+        max_list_length=500,
+        max_input_depth=20,
+    )
