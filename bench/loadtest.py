@@ -39,7 +39,7 @@ from kimnet.service.config import Secret, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "coesfeld"
-SECRET = "load-test-secret-" + "x" * 32
+SECRET = "load-test-secret-0123456789abcdefghijklmnopqrstuv"
 
 LIST = """query($m: String!) { services(first: 20, where: {availableIn: {some: {key: {eq: $m}}}}, orderBy: [{field: NAME}]) {
   totalCount edges { cursor node { key name providedBy { nodes { name } } addresses { nodes { key } } } } } }"""

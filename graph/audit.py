@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.model import Edge, Node, Value
+from kimnet.graph.model import MODEL, Edge, Node, Value
+from kimnet.graph.validate import check_props
 
 __all__ = [
     "Actor",
@@ -38,6 +39,8 @@ __all__ = [
     "State",
     "change_record",
     "decode_entry",
+    "delete_records",
+    "deleted_node",
     "encode_entry",
     "new_entry",
     "select",
@@ -130,14 +133,49 @@ def change_record(change: Change, before: Node | Edge | None, after: Node | Edge
             return AuditChange("delete", change.id, _state(after), None)
         case Link():
             assert isinstance(after, Edge)
-            return AuditChange("link", f"{after.type} {after.source} -> {after.target}", None, _state(after))
+            return AuditChange("link", _edge_target(after), None, _state(after))
         case Unlink():
             assert isinstance(after, Edge)
-            return AuditChange("unlink", f"{after.type} {after.source} -> {after.target}", _state(after), None)
+            return AuditChange("unlink", _edge_target(after), _state(after), None)
     raise TypeError(f"unknown change {change!r}")
 
 
-def _entities(changes: Sequence[Change]) -> tuple[str, ...]:
+def delete_records(change: DeleteNode, deleted: Node, removed: Sequence[Edge]) -> list[AuditChange]:
+    """Describe a delete: the entity, and each relationship that went with it (as an unlink).
+
+    So the trail keeps every tie a delete removed, and a partner's trail shows it.
+    """
+    record = change_record(change, None, deleted)
+    assert record is not None
+    return [record, *(AuditChange("unlink", _edge_target(e), _state(e), None) for e in removed)]
+
+
+def deleted_node(entry: AuditEntry | None, key: str) -> Node | None:
+    """The entity ``key`` as it was deleted, if ``entry`` (the newest one naming ``key``) is its delete.
+
+    >>> gone = Node("Need", "need:x", {"name": "X"}, 3)
+    >>> record = change_record(DeleteNode("need:x"), None, gone)
+    >>> entry = AuditEntry("1", dt.datetime.now(dt.UTC), "s", "admin", "deleteNeed", None, (record,), ("need:x",))
+    >>> deleted_node(entry, "need:x")
+    Node(kind='Need', id='need:x', props={'name': 'X'}, version=3)
+    """
+    if entry is None:
+        return None
+    for change in entry.changes:
+        if change.target == key and change.action == "delete" and change.before is not None:
+            state = dict(change.before)
+            label, version = str(state.pop("kind")), int(state.pop("version"))
+            kind = MODEL.nodes.get(label)
+            props, _ = check_props(kind.props, state, key) if kind is not None else ({}, [])
+            return Node(label, key, props, version)
+    return None
+
+
+def _edge_target(edge: Edge) -> str:
+    return f"{edge.type} {edge.source} -> {edge.target}"
+
+
+def _entities(changes: Sequence[Change], records: Sequence[AuditChange]) -> tuple[str, ...]:
     keys: list[str] = []
     for change in changes:
         match change:
@@ -149,6 +187,10 @@ def _entities(changes: Sequence[Change]) -> tuple[str, ...]:
                 keys += [change.edge.source, change.edge.target]
             case Unlink():
                 keys += [change.source, change.target]
+    for record in records:
+        if record.action in ("link", "unlink"):  # "TYPE source -> target": keys hold no spaces
+            _, source, _, target = record.target.split(" ")
+            keys += [source, target]
     return tuple(dict.fromkeys(keys))
 
 
@@ -164,7 +206,7 @@ def new_entry(actor: Actor, changes: Sequence[Change], records: Sequence[AuditCh
         operation=actor.operation,
         request_id=actor.request_id,
         changes=tuple(records),
-        entities=_entities(changes),
+        entities=_entities(changes, records),
     )
 
 

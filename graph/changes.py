@@ -102,10 +102,20 @@ def plan_create(change: CreateNode, existing: Node | None) -> Node:
         raise ValidationError(problems, f"cannot create {change.node.id}")
     props, problems = check_props(kind.props, change.node.props, change.node.id)
     node = Node(kind.label, change.node.id, props, 1)
-    problems += [p for p in check_node(node) if p not in problems]
+    problems += _further(check_node(node), problems)
     if problems:
         raise ValidationError(problems, f"cannot create {change.node.id}")
     return node
+
+
+def _further(found: list[Problem], known: list[Problem]) -> list[Problem]:
+    """The problems of ``found`` about fields ``known`` does not name already.
+
+    The whole-node check runs on the values that passed; a value refused as
+    invalid is missing there, and "is required" would report it a second time.
+    """
+    fields = {p.field for p in known}
+    return [p for p in found if p not in known and (p.field is None or p.field not in fields)]
 
 
 def _same_content(change: CreateNode, existing: Node) -> bool:
@@ -154,14 +164,22 @@ def plan_update(change: UpdateNode, current: Node | None) -> Node:
             problems.append(Problem("is required and cannot be removed", node.id, name))
         props.pop(name, None)
     updated = Node(node.kind, node.id, props, node.version + 1)
-    problems += [p for p in check_node(updated) if p not in problems]
+    problems += _further(check_node(updated), problems)
     if problems:
         raise ValidationError(problems, f"cannot update {node.id}")
     return updated
 
 
-def plan_delete(change: DeleteNode, current: Node | None) -> Node:
-    """Return the node that will be deleted."""
+def plan_delete(change: DeleteNode, current: Node | None, deleted: Node | None = None) -> Node:
+    """Return the node that will be deleted.
+
+    A delete is idempotent: if the entity is gone and ``deleted`` (what the audit
+    trail last recorded of it, if that was its delete) is at the expected
+    version, ``deleted`` itself is returned and the store writes nothing (a
+    retried delete that had landed). An entity that never was is not found.
+    """
+    if current is None and deleted is not None and change.expected_version in (None, deleted.version):
+        return deleted
     return _current(change.id, current, change.expected_version)
 
 
@@ -171,16 +189,18 @@ def plan_link(change: Link, source: Node | None, target: Node | None, existing: 
     A link is idempotent: if the relationship exists with exactly these
     properties, ``existing`` itself is returned and the store writes nothing.
     """
-    edge = normalise_edge(change.edge)
-    rel = MODEL.rels.get(edge.type)
+    asked = change.edge
+    rel = MODEL.rels.get(asked.type)
     props: Mapping[str, Value] = {}
     problems: list[Problem] = []
     if rel is not None:
-        props, problems = check_props(rel.props, change.edge.props, f"{edge.type} {edge.source} -> {edge.target}")
-    edge = Edge(edge.type, edge.source, edge.target, props)
-    problems += [p for p in check_edge(edge, source, target) if p not in problems]
+        props, problems = check_props(rel.props, asked.props, f"{asked.type} {asked.source} -> {asked.target}")
+    # Checked in the order the client named the ends (``source`` and ``target`` are those
+    # nodes), then stored normalised: a symmetric edge's stored order is the store's business.
+    problems += _further(check_edge(Edge(asked.type, asked.source, asked.target, props), source, target), problems)
     if problems:
-        raise ValidationError(problems, f"cannot link {edge.source} to {edge.target}")
+        raise ValidationError(problems, f"cannot link {asked.source} to {asked.target}")
+    edge = normalise_edge(Edge(asked.type, asked.source, asked.target, props))
     if existing is not None:
         if dict(existing.props) == dict(edge.props):
             return existing  # a retried link: the relationship is there as asked

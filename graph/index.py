@@ -61,8 +61,8 @@ _BY_SOURCE, _BY_TARGET = attrgetter("source"), attrgetter("target")
 
 
 def _dated(props: Mapping[str, Value]) -> bool:
-    """Whether a relationship holds on some days only (``validity.valid_on`` looks at these two)."""
-    return isinstance(props.get("validFrom"), dt.date) or isinstance(props.get("validTo"), dt.date)
+    """Whether a relationship holds on some days only (``validity.valid_on`` looks at these three)."""
+    return any(isinstance(props.get(name), dt.date) for name in ("validFrom", "since", "validTo"))
 
 
 @dataclass(frozen=True, slots=True)

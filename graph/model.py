@@ -46,6 +46,9 @@ EdgeKey: TypeAlias = tuple[str, str, str]
 
 ID_PATTERN = re.compile(r"^[a-z]+:[a-z0-9][a-z0-9._-]*$")
 
+#: The longest id: a key is a readable slug, not a place to store text.
+MAX_ID_LENGTH = 200
+
 
 class PropType(Enum):
     """The types a property may have."""
@@ -68,6 +71,8 @@ class Prop:
     required: bool = False
     #: The allowed values of a STRING or STRINGS property; None allows any.
     choices: frozenset[str] | None = None
+    #: What the allowed values are, in words, where listing them would be too long.
+    choices_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +204,16 @@ class Model:
         return fields
 
 
-def _p(name: str, type_: PropType, doc: str, *, required: bool = False, choices: tuple[str, ...] | None = None) -> Prop:
-    return Prop(name, type_, doc, required, frozenset(choices) if choices is not None else None)
+def _p(
+    name: str,
+    type_: PropType,
+    doc: str,
+    *,
+    required: bool = False,
+    choices: tuple[str, ...] | None = None,
+    choices_label: str | None = None,
+) -> Prop:
+    return Prop(name, type_, doc, required, frozenset(choices) if choices is not None else None, choices_label)
 
 
 TEXT, WHOLE, NUMBER, FLAG, DAY, TEXTS = (
@@ -224,6 +237,16 @@ RESIDENCE_STATUSES = (
 
 #: Whom a need concerns (``graph.applicability``).
 NEED_AUDIENCES = ("person", "household", "organisation")
+_ISO_639_1_CODES = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el en "
+    "eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja "
+    "jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb "
+    "nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq "
+    "sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
+)
+#: ISO 639-1: the two-letter language codes the API documents for ``languages``.
+ISO_639_1 = tuple(_ISO_639_1_CODES.split())
+_LANGUAGE_CODES = "ISO 639-1 codes (two lowercase letters: de, ar, ti)"
 
 ORGANISATION_KINDS = (
     "authority",  # county, municipal and state offices
@@ -263,7 +286,7 @@ NODE_KINDS = (
             *_COMMON,
             _p("kind", TEXT, "What sort of organisation it is", required=True, choices=ORGANISATION_KINDS),
             _p("shortName", TEXT, "Abbreviation in common use (KI, AfA, ABH, CV)"),
-            _p("website", TEXT, "Public web address"),
+            _p("website", TEXT, "Public web address (http or https)"),
         ),
     ),
     NodeKind(
@@ -283,7 +306,13 @@ NODE_KINDS = (
             _p("minAge", WHOLE, "Youngest eligible age in years"),
             _p("maxAge", WHOLE, "Oldest eligible age in years"),
             _p("residenceStatuses", TEXTS, "Eligible residence statuses; empty means all", choices=RESIDENCE_STATUSES),
-            _p("languages", TEXTS, "Languages the offer is given in (ISO 639-1 codes)"),
+            _p(
+                "languages",
+                TEXTS,
+                "Languages the offer is given in (ISO 639-1 codes)",
+                choices=ISO_639_1,
+                choices_label=_LANGUAGE_CODES,
+            ),
             _p("capacity", WHOLE, "Places available at a time"),
             _p("fte", NUMBER, "Full-time equivalent posts behind the offer"),
         ),
@@ -343,7 +372,13 @@ NODE_KINDS = (
         (
             *_COMMON,
             _p("fte", NUMBER, "Full-time equivalent of the post", required=True),
-            _p("languages", TEXTS, "Languages spoken in the post"),
+            _p(
+                "languages",
+                TEXTS,
+                "Languages spoken in the post (ISO 639-1 codes)",
+                choices=ISO_639_1,
+                choices_label=_LANGUAGE_CODES,
+            ),
         ),
     ),
     NodeKind(

@@ -15,14 +15,28 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from kimnet.graph.errors import Problem
-from kimnet.graph.model import ID_PATTERN, MODEL, Edge, Node, Prop, PropType, Value
+from kimnet.graph.model import ID_PATTERN, MAX_ID_LENGTH, MODEL, Edge, Node, Prop, PropType, Value
 
 __all__ = ["check_edge", "check_graph", "check_node", "check_props", "coerce", "normalise_edge"]
 
 _AGS = re.compile(r"^\d{8}$")
 _MAX_STRING = 10_000  # a name or description longer than this is a mistake, not data
+#: NUL and the other C0 controls but tab, newline and carriage return, and lone UTF-16
+#: surrogates: no text holds them, and a surrogate cannot even be written out as UTF-8.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _text_problem(raw: str) -> str | None:
+    """What makes ``raw`` no text to store, or None."""
+    found = _NOT_TEXT.search(raw)
+    if found is None:
+        return None
+    char = found.group()
+    what = "a lone surrogate (not valid Unicode)" if "\ud800" <= char <= "\udfff" else "a control character"
+    return f"contains {what} at position {found.start()}; send plain text"
 
 
 class _Invalid(str):
@@ -42,8 +56,12 @@ def coerce(prop: Prop, raw: object) -> Value | _Invalid:
             return _Invalid(f"must be a string, not {type(raw).__name__}")
         if len(raw) > _MAX_STRING:
             return _Invalid(f"is {len(raw)} characters long; at most {_MAX_STRING} are allowed")
+        if (problem := _text_problem(raw)) is not None:
+            return _Invalid(problem)
+        if prop.required and not raw.strip():
+            return _Invalid("must not be empty or blank")
         if prop.choices is not None and raw not in prop.choices:
-            return _Invalid(f"must be one of {', '.join(sorted(prop.choices))}, not {raw!r}")
+            return _Invalid(f"must be one of {_allowed(prop)}, not {raw[:40]!r}")
         return raw
     if t is PropType.BOOL:
         return raw if isinstance(raw, bool) else _Invalid(f"must be true or false, not {raw!r}")
@@ -69,11 +87,21 @@ def coerce(prop: Prop, raw: object) -> Value | _Invalid:
     # STRINGS
     if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
         return _Invalid(f"must be a list of strings, not {raw!r}")
+    for value in raw:
+        if len(value) > _MAX_STRING:
+            return _Invalid(f"holds an entry of {len(value)} characters; at most {_MAX_STRING} are allowed")
+        if (problem := _text_problem(value)) is not None:
+            return _Invalid(problem)
     if prop.choices is not None:
         wrong = sorted(set(raw) - prop.choices)
         if wrong:
-            return _Invalid(f"may hold only {', '.join(sorted(prop.choices))}, not {', '.join(map(repr, wrong))}")
+            return _Invalid(f"may hold only {_allowed(prop)}, not {', '.join(repr(w[:40]) for w in wrong[:5])}")
     return tuple(raw)
+
+
+def _allowed(prop: Prop) -> str:
+    assert prop.choices is not None
+    return prop.choices_label or ", ".join(sorted(prop.choices))
 
 
 def check_props(
@@ -116,22 +144,46 @@ def _check_span(props: Mapping[str, Value], entity: str) -> list[Problem]:
             problems.append(Problem("must not be negative", entity, name))
     ags = props.get("ags")
     if isinstance(ags, str) and not _AGS.match(ags):
-        problems.append(Problem(f"must be 8 digits, not {ags!r}", entity, "ags"))
+        problems.append(Problem(f"must be 8 digits, not {ags[:40]!r}", entity, "ags"))
+    website = props.get("website")
+    if isinstance(website, str) and not _is_web_address(website):
+        problems.append(
+            Problem("must be an http:// or https:// address of a host, e.g. https://www.kreis-coesfeld.de", entity, "website")
+        )
     return problems
+
+
+def _is_web_address(text: str) -> bool:
+    """Tell whether ``text`` is an absolute http(s) address (a link in the explorer must not run script).
+
+    >>> _is_web_address("https://www.kreis-coesfeld.de/ki"), _is_web_address("javascript:alert(1)")
+    (True, False)
+    """
+    if text != text.strip() or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def check_node(node: Node) -> list[Problem]:
     """Check one node on its own: id, kind, properties and their rules."""
+    # A problem names its entity; an overlong id is named by its start, not repeated whole.
+    entity = node.id if len(node.id) <= MAX_ID_LENGTH else node.id[:40] + "…"
     kind = MODEL.nodes.get(node.kind)
     if kind is None:
-        return [Problem(f"unknown node kind {node.kind!r}; known: {', '.join(MODEL.nodes)}", node.id)]
+        return [Problem(f"unknown node kind {node.kind!r}; known: {', '.join(MODEL.nodes)}", entity)]
     problems = []
-    if not ID_PATTERN.match(node.id):
-        problems.append(Problem("ids look like 'prefix:lowercase-slug' (a-z, 0-9, '.', '_', '-')", node.id, "id"))
+    if len(node.id) > MAX_ID_LENGTH:
+        problems.append(Problem(f"ids are at most {MAX_ID_LENGTH} characters long, not {len(node.id)}", entity, "id"))
+    elif not ID_PATTERN.match(node.id):
+        problems.append(Problem("ids look like 'prefix:lowercase-slug' (a-z, 0-9, '.', '_', '-')", entity, "id"))
     elif MODEL.kind_of(node.id) is not kind:
-        problems.append(Problem(f"a {kind.label} id starts with '{kind.prefix}:'", node.id, "id"))
-    _, prop_problems = check_props(kind.props, node.props, node.id)
-    return problems + prop_problems + _check_span(node.props, node.id)
+        problems.append(Problem(f"a {kind.label} id starts with '{kind.prefix}:'", entity, "id"))
+    _, prop_problems = check_props(kind.props, node.props, entity)
+    return problems + prop_problems + _check_span(node.props, entity)
 
 
 def normalise_edge(edge: Edge) -> Edge:

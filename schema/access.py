@@ -79,16 +79,19 @@ class Role(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: str) -> Role:
-        """Return the role named ``value`` (viewer, partner, caseworker, coordinator, admin).
+        """Return the role named exactly ``value`` (viewer, partner, caseworker, coordinator, admin).
+
+        Exact on purpose: no case folding and no trimming, so that ``"ADMIN\n"`` or
+        ``"admın"`` (dotless ı, which upper-cases to I) is no role.
 
         Raises:
             ValueError: no role has that name.
         """
-        try:
-            return cls[value.strip().upper()]
-        except KeyError:
-            names = ", ".join(r.label for r in cls)
-            raise ValueError(f"{value[:40]!r} is not a role; use one of {names}") from None
+        for role in cls:
+            if role.label == value:
+                return role
+        names = ", ".join(r.label for r in cls)
+        raise ValueError(f"{value[:40]!r} is not a role; use one of {names}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from typing import Any, TypeAlias
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext
@@ -236,6 +236,13 @@ class Guard(SchemaExtension):
         policy, _ = _context_of(ctx)
         known = self._known if self._known is not None and self._known.document is ctx.graphql_document else None
         checked: Checked | None = None
+        if ctx.graphql_document is not None and ctx.pre_execution_errors is None and ctx._provided_operation_name is None:
+            # GraphQL-over-HTTP: which of several operations to run is the client's to say, never a guess.
+            count = sum(isinstance(d, OperationDefinitionNode) for d in ctx.graphql_document.definitions)
+            if count > 1:
+                ctx.pre_execution_errors = [
+                    GraphQLError(f"the document has {count} operations; name the one to run in operationName")
+                ]
         if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
             try:
                 if known is not None:

@@ -119,6 +119,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
                 metrics=app_metrics,
                 readiness=lambda: state.get("readiness"),
                 max_body_bytes=settings.max_body_bytes,
+                body_timeout=settings.body_timeout,
             )
         ],
         lifespan=lifespan,

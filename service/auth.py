@@ -11,6 +11,11 @@ A partner's token also carries ``orgs``, the keys of the organisations it
 speaks for; a coordinator's may carry ``region``, the key of the region (or
 municipality) its writes are limited to (``scope_claims``).
 
+Checks are exact: the role is one of the names as written (``"ADMIN\n"`` or
+``"admın"`` is no role), ``exp``, ``iat`` and ``nbf`` are numbers, ``sub`` is
+a string. Clocks may differ by ``LEEWAY`` seconds. A secret must be long and
+varied enough that it cannot be guessed offline from one token.
+
 In production every request needs a valid token. In development (which listens
 on loopback only) a request without one comes from the person at the keyboard,
 who may ask every read question, the referral included, and change nothing; a
@@ -20,23 +25,88 @@ request with a token is checked all the same.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from kimnet.graph.errors import UnauthenticatedError
 from kimnet.schema.access import KEYBOARD, Principal, Role
 from kimnet.service.config import Settings
 
-__all__ = ["MIN_SECRET_LENGTH", "Authenticator", "create_token", "scope_claims"]
+__all__ = [
+    "LEEWAY",
+    "MIN_SECRET_BITS",
+    "MIN_SECRET_LENGTH",
+    "Authenticator",
+    "check_secret",
+    "create_token",
+    "scope_claims",
+    "secret_bits",
+]
 
 #: HS256 secrets shorter than this are refused: they can be guessed offline from one token.
 MIN_SECRET_LENGTH = 32
+#: ... and so are secrets with less entropy than this, estimated by ``secret_bits``
+#: (``openssl rand -hex 16`` gives 92 to 128 by that estimate; 32 spaces give 0).
+MIN_SECRET_BITS = 80
+#: ... or with fewer different characters than this (a word repeated to length).
+MIN_SECRET_SYMBOLS = 8
+
+#: Seconds by which the clocks of the token's issuer and of kimnet may differ (``exp``, ``nbf``, ``iat``).
+LEEWAY = 60
 
 _CLAIMS = ["exp", "sub", "role", "aud"]
+
+
+def secret_bits(secret: str) -> float:
+    """Estimate the entropy of ``secret`` in bits: its length times the Shannon entropy of its characters.
+
+    >>> secret_bits(" " * 32), secret_bits("ab" * 16)
+    (0.0, 32.0)
+    """
+    counts = Counter(secret)
+    return sum(-n * math.log2(n / len(secret)) for n in counts.values()) + 0.0
+
+
+def check_secret(secret: str) -> None:
+    """Refuse an HS256 secret that could be guessed.
+
+    Raises:
+        ValueError: the secret is too short or too uniform (the message never shows it).
+    """
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(f"KIMNET_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
+    if len(set(secret)) < MIN_SECRET_SYMBOLS or secret_bits(secret) < MIN_SECRET_BITS:
+        raise ValueError(
+            "KIMNET_JWT_SECRET has too little entropy (too few different characters, or too many repeated); "
+            "make one with: openssl rand -hex 32"
+        )
+
+
+def _public_key(path: Path) -> RSAPublicKey:
+    """Read the RS256 public key in ``path``.
+
+    Raises:
+        ValueError: the file cannot be read or holds no RSA public key in PEM.
+    """
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"KIMNET_JWT_PUBLIC_KEY_FILE {path} cannot be read: {exc.strerror}") from None
+    try:
+        key = load_pem_public_key(pem)
+    except (ValueError, TypeError):
+        raise ValueError(f"KIMNET_JWT_PUBLIC_KEY_FILE {path} holds no PEM public key (-----BEGIN PUBLIC KEY-----)") from None
+    if not isinstance(key, RSAPublicKey):
+        raise ValueError(f"KIMNET_JWT_PUBLIC_KEY_FILE {path} holds a {type(key).__name__}, not an RSA public key (RS256)")
+    return key
 
 
 class Authenticator:
@@ -51,17 +121,14 @@ class Authenticator:
         """
         self.production = settings.production
         self.audience = settings.jwt_audience
-        self._keys: dict[str, str | bytes] = {}
+        self._keys: dict[str, str | RSAPublicKey] = {}
         secret = settings.jwt_secret.reveal()
         if secret:
-            if len(secret) < MIN_SECRET_LENGTH:
-                raise ValueError(f"KIMNET_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
+            check_secret(secret)
             self._keys["HS256"] = secret
         if settings.jwt_public_key is not None:
-            try:
-                self._keys["RS256"] = settings.jwt_public_key.read_bytes()
-            except OSError as exc:
-                raise ValueError(f"KIMNET_JWT_PUBLIC_KEY_FILE {settings.jwt_public_key} cannot be read: {exc.strerror}") from None
+            # Read and parsed here, so that a file holding no key stops the start, not every request.
+            self._keys["RS256"] = _public_key(settings.jwt_public_key)
         if self.production and not self._keys:
             raise ValueError("production mode needs tokens: set KIMNET_JWT_SECRET (HS256) or KIMNET_JWT_PUBLIC_KEY_FILE (RS256)")
 
@@ -93,29 +160,64 @@ class Authenticator:
             accepted = " or ".join(sorted(self._keys))
             raise UnauthenticatedError(f"tokens signed with {str(algorithm)[:20]} are not accepted here; use {accepted}")
         try:
-            claims = jwt.decode(token, key, algorithms=[str(algorithm)], audience=self.audience, options={"require": _CLAIMS})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[str(algorithm)],
+                audience=self.audience,
+                leeway=LEEWAY,
+                # sub is checked below, with a message of ours (PyJWT's check came in 2.10).
+                options={"require": _CLAIMS, "verify_sub": False},
+            )
         except jwt.ExpiredSignatureError:
             raise UnauthenticatedError("the bearer token has expired; get a new one (kimnet token create)") from None
+        except jwt.ImmatureSignatureError:
+            raise UnauthenticatedError(
+                f"the bearer token is not valid yet: its nbf or iat is more than {LEEWAY} s ahead of this server's clock"
+            ) from None
         except jwt.InvalidAudienceError:
             raise UnauthenticatedError(f"the bearer token is not for this service (aud must be {self.audience})") from None
         except jwt.MissingRequiredClaimError as exc:
             raise UnauthenticatedError(f"the bearer token lacks the claim {exc.claim}") from None
-        except jwt.InvalidTokenError:
+        except jwt.InvalidSignatureError:
             raise UnauthenticatedError(
                 "the bearer token's signature does not match; get a token signed with this server's key"
             ) from None
-        subject, role = claims.get("sub"), claims.get("role")
-        if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
-            raise UnauthenticatedError("the bearer token's sub must be a name of at most 200 characters")
+        except (jwt.InvalidIssuedAtError, jwt.DecodeError):
+            # A time claim that is no number, or a payload that is no JSON object: the issuer's mistake.
+            raise UnauthenticatedError(
+                "the bearer token's claims are malformed: exp, iat and nbf must be numbers (seconds since 1970)"
+            ) from None
+        except jwt.InvalidTokenError as exc:
+            raise UnauthenticatedError(f"the bearer token is not valid here ({type(exc).__name__})") from None
+        subject, role = _subject_and_role(claims)
         try:
-            parsed = Role.parse(str(role))
-        except ValueError as exc:
-            raise UnauthenticatedError(f"the bearer token's role: {exc}") from None
-        try:
-            orgs, region = scope_claims(parsed, claims.get("orgs"), claims.get("region"))
+            orgs, region = scope_claims(role, claims.get("orgs"), claims.get("region"))
         except ValueError as exc:
             raise UnauthenticatedError(f"the bearer token's scope: {exc}") from None
-        return Principal(subject, parsed, orgs=orgs, region=region)
+        return Principal(subject, role, orgs=orgs, region=region)
+
+
+def _subject_and_role(claims: dict[str, object]) -> tuple[str, Role]:
+    """Check the claims PyJWT reads loosely or not at all; return the subject and the role.
+
+    Raises:
+        UnauthenticatedError: the message names the claim and what it must be.
+    """
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        # PyJWT reads "exp": "99999999999" as a number; a token is exact or it is refused.
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise UnauthenticatedError(f"the bearer token's {name} must be a number (seconds since 1970), not text")
+    subject, role = claims.get("sub"), claims.get("role")
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
+        raise UnauthenticatedError("the bearer token's sub must be a string: a name of 1 to 200 characters")
+    if not isinstance(role, str):
+        raise UnauthenticatedError("the bearer token's role must be a string: viewer, partner, caseworker, coordinator or admin")
+    try:
+        return subject, Role.parse(role)
+    except ValueError as exc:
+        raise UnauthenticatedError(f"the bearer token's role: {exc}") from None
 
 
 def create_token(
@@ -155,8 +257,7 @@ def create_token(
     secret = settings.jwt_secret.reveal()
     if not secret:
         raise ValueError("set KIMNET_JWT_SECRET (HS256), or pass --private-key FILE (RS256), to sign tokens")
-    if len(secret) < MIN_SECRET_LENGTH:
-        raise ValueError(f"KIMNET_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
+    check_secret(secret)
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

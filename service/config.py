@@ -7,6 +7,7 @@ never shows them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -81,6 +82,14 @@ class Settings:
     shutdown_timeout: float = 30.0
     #: Server processes (Neo4j only: the service is stateless there; the embedded store is one process's).
     workers: int = 1
+    #: Seconds a client has to send a request's headers (then 408 and the connection is closed).
+    header_timeout: float = 10.0
+    #: Seconds a client has to send a request's body once its headers are in (then 408).
+    body_timeout: float = 30.0
+    #: Connections (and requests in flight) one server process takes at once; more get 503.
+    max_connections: int = 1000
+    #: Addresses or networks of reverse proxies whose X-Forwarded-For and -Proto are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -185,7 +194,32 @@ def _hardening(env: Mapping[str, str]) -> dict[str, Any]:
         ("shutdown_timeout", "KIMNET_SHUTDOWN_TIMEOUT", float, 0),
         ("request_timeout", "KIMNET_REQUEST_TIMEOUT", float, 0.1),
         ("workers", "KIMNET_WORKERS", int, 1),
+        ("header_timeout", "KIMNET_HEADER_TIMEOUT", float, 0.1),
+        ("body_timeout", "KIMNET_BODY_TIMEOUT", float, 0.1),
+        ("max_connections", "KIMNET_MAX_CONNECTIONS", int, 1),
     ):
         if env.get(name):
             values[attr] = _number(env, name, kind, low)
+    if env.get("KIMNET_TRUSTED_PROXIES", "").strip():
+        values["trusted_proxies"] = _proxies(env["KIMNET_TRUSTED_PROXIES"])
     return values
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """Read ``KIMNET_TRUSTED_PROXIES``: addresses or networks, separated by commas.
+
+    >>> _proxies("10.0.0.5, 192.168.0.0/24")
+    ('10.0.0.5', '192.168.0.0/24')
+    """
+    found = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"KIMNET_TRUSTED_PROXIES must list IP addresses or networks (10.0.0.5, 10.0.0.0/8), not {part[:60]!r}"
+            ) from None
+        found.append(part)
+    return tuple(found)

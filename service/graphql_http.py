@@ -21,7 +21,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry import Schema
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from kimnet.service.web import graphiql_page
@@ -47,6 +47,12 @@ def _accepted(request: Request) -> str | None:
 
 def _error(status: int, message: str, media_type: str = JSON) -> JSONResponse:
     return JSONResponse({"errors": [{"message": message}]}, status_code=status, media_type=media_type)
+
+
+def _request_error(message: str, media_type: str) -> Response:
+    """A GraphQL request error: 400 under graphql-response+json, 200 for application/json clients."""
+    status = 400 if media_type == GRAPHQL_RESPONSE else 200
+    return _error(status, message, media_type)
 
 
 async def _params(request: Request) -> dict[str, Any] | Response:
@@ -106,13 +112,18 @@ def graphql_endpoint(
                 operation_name=operation,
                 allowed_operation_types=allowed,
             )
-        except InvalidOperationTypeError:
-            return JSONResponse(
-                {"errors": [{"message": "mutations are not allowed over GET; use POST"}]},
-                status_code=405,
-                media_type=media_type,
-                headers={"Allow": "POST"},
-            )
+        except CannotGetOperationTypeError:
+            # A request error (nothing ran): the operationName names no operation of the document.
+            return _request_error("the document has no operation of the given operationName", media_type)
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.MUTATION:
+                return JSONResponse(
+                    {"errors": [{"message": "mutations are not allowed over GET; use POST"}]},
+                    status_code=405,
+                    media_type=media_type,
+                    headers={"Allow": "POST"},
+                )
+            return _request_error("this service has no subscriptions; send a query or a mutation", media_type)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [error.formatted for error in result.errors]

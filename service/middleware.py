@@ -19,6 +19,7 @@ A new route is guarded unless it is added to ``PUBLIC``: closed by default.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -60,6 +61,10 @@ class _BodyTooLargeError(Exception):
     pass
 
 
+class _BodyTooSlowError(Exception):
+    pass
+
+
 def _route(path: str) -> str:
     # Only known routes are named: a path is chosen by the client and may carry anything.
     return path if path in ROUTES or path in PUBLIC else "other"
@@ -83,8 +88,10 @@ class Gate:
         metrics: Metrics,
         readiness: Callable[[], Readiness | None],
         max_body_bytes: int,
+        body_timeout: float = 30.0,
     ) -> None:
         self.app = app
+        self.body_timeout = body_timeout
         self.authenticator = authenticator
         self.limiter = limiter
         self.metrics = metrics
@@ -141,6 +148,16 @@ class Gate:
             except _BodyTooLargeError:
                 if not response_started:
                     await refuse(self._too_large())
+            except _BodyTooSlowError:
+                if not response_started:
+                    await refuse(
+                        _refusal(
+                            408,
+                            "REQUEST_TIMEOUT",
+                            f"the request body did not arrive within {self.body_timeout:g} s (KIMNET_BODY_TIMEOUT)",
+                            {"Connection": "close"},
+                        )
+                    )
             if path == "/graphql" and status == 503 and (readiness := self.readiness()) is not None:
                 readiness.lost()
             for code in getattr(scope.get("state", {}).get("graphql_context"), "error_codes", ()):
@@ -213,16 +230,27 @@ class Gate:
         )
 
     def _limited(self, receive: Receive) -> Receive:
-        """Wrap ``receive`` so that a body over the limit stops the request, whatever Content-Length said."""
+        """Wrap ``receive`` so that a body over the limit, or late, stops the request, whatever Content-Length said.
+
+        A body shorter than its Content-Length would otherwise be waited for for ever.
+        """
         seen = 0
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
+        complete = False
 
         async def receive_limited() -> Message:
-            nonlocal seen
-            message: Any = await receive()
+            nonlocal seen, complete
+            if complete:  # the body is in: what follows is a disconnect, which may come at any time
+                return await receive()
+            try:
+                message: Any = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
+            except TimeoutError:
+                raise _BodyTooSlowError from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body_bytes:
                     raise _BodyTooLargeError
+                complete = not message.get("more_body", False)
             return message  # type: ignore[no-any-return]
 
         return receive_limited

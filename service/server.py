@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kimnet.service.config import Settings
+from kimnet.service.connections import server_options
 from kimnet.service.logs import configure
 from kimnet.service.stores import open_store
 
@@ -114,6 +115,7 @@ def _run_workers(settings: Settings) -> int:
         lifespan="on",
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
         log_level=settings.log_level,
+        **server_options(settings),
     )
     return 0
 
@@ -124,6 +126,7 @@ def worker_app() -> Any:
 
     settings = Settings.from_env()
     configure(settings.log_level, settings.log_format)
+    server_options(settings)  # this process's bound on header time (its protocol class is its own)
     return create_app(settings)
 
 
@@ -172,6 +175,7 @@ async def _run(settings: Settings) -> int:
             lifespan="on",
             timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
             log_level=settings.log_level,
+            **server_options(settings),
         )
         server = uvicorn.Server(config)
         where = "Neo4j" if settings.neo4j_uri else f"the embedded store in {settings.data_dir}"

@@ -26,7 +26,16 @@ from typing import Any
 
 import networkx as nx
 
-from kimnet.graph.audit import Actor, AuditChange, AuditEntry, AuditQuery, change_record, select
+from kimnet.graph.audit import (
+    Actor,
+    AuditChange,
+    AuditEntry,
+    AuditQuery,
+    change_record,
+    delete_records,
+    deleted_node,
+    select,
+)
 from kimnet.graph.changes import (
     Change,
     CreateNode,
@@ -244,9 +253,9 @@ class EmbeddedStore(Store):
             audited: int | None = None
             try:
                 for change in changes:
-                    result, ops, record = self._plan(change)
+                    result, ops, made = self._plan(change)
                     results.append(result)
-                    records += [record] if record else []
+                    records += made
                     for op in ops:
                         undo.append(self._apply(op))
                         applied.append(op)
@@ -282,42 +291,58 @@ class EmbeddedStore(Store):
                 self._compaction = asyncio.create_task(self._compact())
             return results
 
-    def _plan(self, change: Change) -> tuple[Node | Edge, list[_Op], AuditChange | None]:
-        """Decide one change with the shared rules; return its result, its ops and its audit record.
+    def _plan(self, change: Change) -> tuple[Node | Edge, list[_Op], list[AuditChange]]:
+        """Decide one change with the shared rules; return its result, its ops and its audit records.
 
-        A replayed create, update or link finds its result in place: no ops, no record.
+        A replayed create, update, delete or link finds its result in place: no ops, no record.
         """
         nodes = self._graph.nodes
 
         def node(node_id: str) -> Node | None:
             return nodes[node_id]["node"] if node_id in nodes else None
 
+        def record(made: AuditChange | None) -> list[AuditChange]:
+            return [made] if made is not None else []
+
         match change:
             case CreateNode():
                 before = node(change.node.id)
                 created = plan_create(change, before)
                 ops = [{"op": "put_node", "node": encode_node(created)}] if created is not before else []
-                return created, ops, change_record(change, before, created)
+                return created, ops, record(change_record(change, before, created))
             case UpdateNode():
                 before = node(change.id)
                 updated = plan_update(change, before)
                 ops = [{"op": "put_node", "node": encode_node(updated)}] if updated is not before else []
-                return updated, ops, change_record(change, before, updated)
+                return updated, ops, record(change_record(change, before, updated))
             case DeleteNode():
-                deleted = plan_delete(change, node(change.id))
-                incident = [*self._graph.out_edges(change.id, data="edge"), *self._graph.in_edges(change.id, data="edge")]
-                ops = [{"op": "del_edge", "edge": encode_edge(e)} for _, _, e in incident]
-                return deleted, [*ops, {"op": "del_node", "node": encode_node(deleted)}], change_record(change, None, deleted)
+                current = node(change.id)
+                gone = None if current is not None else deleted_node(self._last_entry_of(change.id), change.id)
+                deleted = plan_delete(change, current, gone)
+                if current is None:
+                    return deleted, [], []  # a retried delete that had landed
+                ends = [*self._graph.out_edges(change.id, data="edge"), *self._graph.in_edges(change.id, data="edge")]
+                incident: list[Edge] = [edge for _, _, edge in ends]
+                ops = [{"op": "del_edge", "edge": encode_edge(e)} for e in incident]
+                return (
+                    deleted,
+                    [*ops, {"op": "del_node", "node": encode_node(deleted)}],
+                    delete_records(change, deleted, incident),
+                )
             case Link():
                 e = change.edge
                 existing = self.edge(normalise_edge(e).key)
                 linked = plan_link(change, node(e.source), node(e.target), existing)
                 ops = [{"op": "put_edge", "edge": encode_edge(linked)}] if linked is not existing else []
-                return linked, ops, change_record(change, existing, linked)
+                return linked, ops, record(change_record(change, existing, linked))
             case Unlink():
                 removed = plan_unlink(change, self.edge(change.key))
-                return removed, [{"op": "del_edge", "edge": encode_edge(removed)}], change_record(change, None, removed)
+                return removed, [{"op": "del_edge", "edge": encode_edge(removed)}], record(change_record(change, None, removed))
         raise TypeError(f"unknown change {change!r}")
+
+    def _last_entry_of(self, key: str) -> AuditEntry | None:
+        """The newest audit entry that names ``key`` (only a delete of a missing entity asks)."""
+        return next((e for e in reversed(self._audit_entries) if key in e.entities), None)
 
     async def _audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
         return select(self._audit_entries, query)

@@ -60,6 +60,8 @@ from kimnet.graph.audit import (
     AuditQuery,
     change_record,
     decode_entry,
+    delete_records,
+    deleted_node,
     encode_entry,
     timestamp,
 )
@@ -137,7 +139,15 @@ LOCK_NODE = "MATCH (n:Entity {id: $id}) SET n._lock = true REMOVE n._lock RETURN
 
 UPDATE_NODE = "MATCH (n:Entity {id: $id}) SET n = $props"
 
-DELETE_NODE = "MATCH (n:Entity {id: $id}) DETACH DELETE n"
+# Returns the relationships it removes, so that the audit trail keeps them.
+DELETE_NODE = (
+    "MATCH (n:Entity {id: $id}) OPTIONAL MATCH (n)-[e]-(:Entity) "
+    "WITH n, collect(CASE WHEN e IS NULL THEN null ELSE [type(e), startNode(e).id, endNode(e).id, properties(e)] END) AS removed "
+    "DETACH DELETE n RETURN removed"
+)
+
+# The newest audit entry naming an entity: asked only when a delete finds the entity gone.
+LAST_AUDIT_OF = "MATCH (a:AuditEntry) WHERE $id IN a.entities RETURN properties(a) AS props ORDER BY a.at DESC, a.id DESC LIMIT 1"
 
 # Leftovers of imports that died (staged) or of the last swap (retired), in small transactions.
 DELETE_LEFTOVERS = "MATCH (n) WHERE n:Staged OR n:Retired CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS"
@@ -644,10 +654,17 @@ async def _apply_changes(
                 results.append(updated)
                 records.append(change_record(change, before, updated))
             case DeleteNode():
-                deleted = plan_delete(change, await _locked_node(tx, change.id))
-                await tx.run(DELETE_NODE, id=deleted.id)
+                current = await _locked_node(tx, change.id)
+                gone = None
+                if current is None:
+                    last = await (await tx.run(LAST_AUDIT_OF, id=change.id)).single()
+                    gone = deleted_node(decode_entry(last["props"]) if last else None, change.id)
+                deleted = plan_delete(change, current, gone)
                 results.append(deleted)
-                records.append(change_record(change, None, deleted))
+                if current is not None:
+                    row = await (await tx.run(DELETE_NODE, id=deleted.id)).single()
+                    ties = [Edge(t, a, b, _from_neo4j(props)) for t, a, b, props in (row["removed"] if row else [])]
+                    records += delete_records(change, deleted, ties)
             case Link():
                 e = change.edge
                 source, target = await _locked_node(tx, e.source), await _locked_node(tx, e.target)

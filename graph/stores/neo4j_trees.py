@@ -72,7 +72,11 @@ def _links(var: str, shape: Shape, depth: int, numbers: Iterator[int]) -> str:
 
 
 def _valid(var: str, day: str) -> str:
-    return f"({var}.validFrom IS NULL OR {var}.validFrom <= {day}) AND ({var}.validTo IS NULL OR {var}.validTo >= {day})"
+    # validity.valid_on, in Cypher: since (memberships, cooperations) is a first day too.
+    return (
+        f"({var}.validFrom IS NULL OR {var}.validFrom <= {day}) AND ({var}.since IS NULL OR {var}.since <= {day}) "
+        f"AND ({var}.validTo IS NULL OR {var}.validTo >= {day})"
+    )
 
 
 def _projection(var: str, names: Iterable[str], known: frozenset[str]) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from kimnet.graph.audit import Actor, AuditQuery
 from kimnet.graph.changes import CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.errors import DuplicateError, StaleVersionError, StoreCorruptedError
+from kimnet.graph.errors import DuplicateError, NotFoundError, StaleVersionError, StoreCorruptedError
 from kimnet.graph.graphdata import checksum
 from kimnet.graph.model import Edge, Node
 from kimnet.graph.store import Store
@@ -131,6 +131,54 @@ async def test_a_replayed_link_succeeds_and_one_with_other_properties_is_a_dupli
     assert checksum(await seeded.snapshot()) == before
     with pytest.raises(DuplicateError, match="already linked"):
         await seeded.write([Link(Edge("COOPERATES_WITH", "org:geba", "org:fi-olfen", {"kind": "Beratung"}))])
+
+
+async def test_a_delete_records_every_relationship_it_removes_and_partners_see_it(seeded: Store) -> None:
+    before = await seeded.snapshot()
+    ties = sorted(e.key for e in before.edges.values() if "org:geba" in (e.source, e.target))
+    assert len(ties) >= 5
+    actor = _actor("deleteOrganisation")
+    await seeded.write([DeleteNode("org:geba", 1)], actor)
+    [entry] = await seeded.audit_trail(AuditQuery(subject=actor.subject))
+    deleted, *unlinked = entry.changes
+    assert (deleted.action, deleted.target, deleted.after) == ("delete", "org:geba", None)
+    assert {c.action for c in unlinked} == {"unlink"}
+    assert sorted(tuple(c.target.replace(" -> ", " ").split(" ")) for c in unlinked) == ties
+    for change in unlinked:
+        type_, source, _, target = change.target.split(" ")
+        edge = before.edges[(type_, source, target)]
+        assert change.before == {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in edge.props.items()}
+    partners = {k for _, s, t in ties for k in (s, t)} - {"org:geba"}
+    for partner in partners:
+        assert [e.id for e in await seeded.audit_trail(AuditQuery(entity=partner, subject=actor.subject))] == [entry.id]
+
+
+@pytest.mark.parametrize("version", [None, 1])
+async def test_a_retried_delete_that_had_landed_succeeds_and_records_nothing(seeded: Store, version: int | None) -> None:
+    actor = _actor("deleteOrganisation")
+    [first] = await seeded.write([DeleteNode("org:geba", version)], actor)
+    after = checksum(await seeded.snapshot())
+    [again] = await seeded.write([DeleteNode("org:geba", version)], actor)
+    assert (again.id, again.version) == (first.id, first.version) == ("org:geba", 1)
+    assert checksum(await seeded.snapshot()) == after
+    assert len(await seeded.audit_trail(AuditQuery(subject=actor.subject))) == 1
+    with pytest.raises(NotFoundError):
+        await seeded.write([DeleteNode("org:geba", 7)], actor)  # not the version that was deleted
+    with pytest.raises(NotFoundError):
+        await seeded.write([DeleteNode("org:never-was")], actor)
+
+
+async def test_a_delete_after_a_re_create_is_not_taken_for_a_replay(seeded: Store) -> None:
+    actor = _actor("several")
+    await seeded.write([CreateNode(Node("Need", "need:phoenix", {"name": "P"}))], actor)
+    await seeded.write([DeleteNode("need:phoenix")], actor)
+    await seeded.write([CreateNode(Node("Need", "need:phoenix", {"name": "P"}))], actor)
+    await seeded.write([UpdateNode("need:phoenix", 1, {"name": "Q"})], actor)
+    await seeded.write([DeleteNode("need:phoenix", 2)], actor)
+    [replayed] = await seeded.write([DeleteNode("need:phoenix", 2)], actor)
+    assert replayed.version == 2
+    with pytest.raises(NotFoundError):
+        await seeded.write([DeleteNode("need:phoenix", 1)], actor)
 
 
 async def test_the_embedded_trail_survives_a_restart_and_drops_an_unacknowledged_entry(tmp_path: Path) -> None:

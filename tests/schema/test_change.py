@@ -104,7 +104,10 @@ async def test_delete_and_link_unlink(gql: Run) -> None:
     assert unlink["unlink"] == {"relationship": {"kind": "Praktika"}, "errors": []}
     deleted = await gql('mutation { deleteService(id: "svc:ds-coaching-cv", version: 1) { deletedKey errors { code } } }')
     assert deleted["deleteService"] == {"deletedKey": "svc:ds-coaching-cv", "errors": []}
-    gone = await gql('mutation { deleteService(id: "svc:ds-coaching-cv") { deletedKey errors { code } } }')
+    # A retried delete that had landed succeeds again (idempotent); an entity that never was is not found.
+    again = await gql('mutation { deleteService(id: "svc:ds-coaching-cv", version: 1) { deletedKey errors { code } } }')
+    assert again["deleteService"] == {"deletedKey": "svc:ds-coaching-cv", "errors": []}
+    gone = await gql('mutation { deleteService(id: "svc:never-was") { deletedKey errors { code } } }')
     assert gone["deleteService"] == {"deletedKey": None, "errors": [{"code": "NOT_FOUND"}]}
     wrong_kind = await gql('mutation { deleteService(id: "org:geba") { errors { message } } }')
     assert wrong_kind["deleteService"]["errors"][0]["message"] == "org:geba is not a Service"

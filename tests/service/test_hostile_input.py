@@ -275,3 +275,52 @@ async def test_invalid_utf8_and_junk_in_a_query_string_are_clear_errors(guarded:
         assert response.status_code in (200, 400)
         _clear(response)
     assert checksum(await store.snapshot()) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"query": "{ __typename }", "operationName": "Z"}, "no operation of the given operationName"),
+        ({"query": "{ __typename }", "operationName": ""}, "no operation of the given operationName"),
+        ({"query": "query A { __typename } query B { __typename }", "operationName": "C"}, "no operation of the given"),
+        ({"query": "query A { __typename } query B { __typename }"}, "has 2 operations; name the one to run"),
+        ({"query": "query A { __typename } mutation B { __typename }"}, "has 2 operations; name the one to run"),
+        ({"query": "subscription { __typename }"}, "has no subscriptions"),
+    ],
+    ids=["unknown", "empty", "unknown-of-two", "two-unnamed", "query-and-mutation", "subscription"],
+)
+@pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
+async def test_an_operation_that_cannot_be_chosen_is_a_request_error(
+    guarded: Any, body: dict[str, Any], message: str, accept: str
+) -> None:
+    client, store = guarded
+    before = checksum(await store.snapshot())
+    headers = {"accept": accept, **bearer(Role.ADMIN)}
+    answers = [await client.post("/graphql", json=body, headers=headers)]
+    if not body["query"].startswith(("subscription", "query A { __typename } mutation")):
+        answers.append(await client.get("/graphql", params=body, headers=headers))
+    for response in answers:
+        assert response.status_code == (400 if accept.endswith("graphql-response+json") else 200), response.text
+        found = _clear(response)
+        assert "data" not in found
+        assert message in found["errors"][0]["message"]
+    assert checksum(await store.snapshot()) == before
+
+
+async def test_a_named_operation_of_several_runs_alone(guarded: Any) -> None:
+    client, _ = guarded
+    query = "query A { a: __typename } query B { b: __typename }"
+    response = await client.post("/graphql", json={"query": query, "operationName": "B"}, headers=bearer(Role.ADMIN))
+    assert response.json() == {"data": {"b": "Query"}}
+
+
+async def test_a_lone_surrogate_in_a_mutation_variable_is_invalid_input(guarded: Any) -> None:
+    client, store = guarded
+    before = checksum(await store.snapshot())
+    query = "mutation($i: ServiceCreateInput!) { createService(input: $i) { entity { key } errors { field code } } }"
+    content = json.dumps({"query": query, "variables": {"i": {"key": "svc:x", "name": "a\ud800b"}}}).encode()
+    headers = {"content-type": "application/json", **bearer(Role.ADMIN, "surrogate-admin")}
+    body = _clear(await client.post("/graphql", content=content, headers=headers))
+    assert body["data"]["createService"] == {"entity": None, "errors": [{"field": "name", "code": "INVALID"}]}
+    assert checksum(await store.snapshot()) == before
+    assert await store.audit_trail(AuditQuery(subject="surrogate-admin")) == []
