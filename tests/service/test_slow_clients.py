@@ -98,9 +98,19 @@ def _rotating(port: int, count: int) -> list[int]:
     return [post(port, READ, {"x-forwarded-for": f"203.0.113.{n}"})[0] for n in range(count)]
 
 
-def _clients(log: Path) -> set[str]:
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    return {line["client"] for line in lines if line.get("route") == "/graphql"}
+def _clients(log: Path, expected: int = 1) -> set[str]:
+    """The client addresses of the access log's /graphql lines, once ``expected`` of them are written (5 s at most).
+
+    The server writes a request's line after its answer: the test's last request may be answered
+    before its line reaches the file.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+        found = {line["client"] for line in lines if line.get("route") == "/graphql"}
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_forwarded_addresses_are_ignored_without_trusted_proxies(tmp_path: Path) -> None:
@@ -113,4 +123,4 @@ def test_forwarded_addresses_are_ignored_without_trusted_proxies(tmp_path: Path)
 def test_forwarded_addresses_are_believed_from_a_trusted_proxy(tmp_path: Path) -> None:
     for port, log in _served(tmp_path, KIMNET_RATE_LIMIT="1", KIMNET_RATE_BURST="5", KIMNET_TRUSTED_PROXIES="127.0.0.1"):
         assert _rotating(port, 12) == [200] * 12  # each forwarded address is a client of its own
-        assert _clients(log) == {f"203.0.113.{n}" for n in range(12)}
+        assert _clients(log, expected=12) == {f"203.0.113.{n}" for n in range(12)}
