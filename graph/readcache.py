@@ -23,6 +23,17 @@ old one (requests still running keep it alive until they finish); within a
 generation the per-day and per-network entries are a few, least recently used
 first out. Concurrent requests that find the cache stale share one build.
 
+Following writes. A write through kimnet in this process tells the cache what
+it did and between which generations (``Store.listeners``). A request that
+finds a newer generation than the cached one, reachable through writes so told,
+gets a ``Reads`` made from the cached one with those writes applied
+(``graph.index_update``: milliseconds, no read of the store) instead of a
+rebuild; the per-day data of the old one is carried over where the writes
+cannot have changed it (the network and its measures, when no organisation,
+working group, cooperation or membership changed), and made anew otherwise. A
+generation reached otherwise (another process's write, an import) is read
+from the store as before.
+
 Not covered: writes made to the database behind kimnet's back (Cypher run in
 Neo4j Browser, another program) do not change the generation, so caches keep
 answering from the state before them until the next write through kimnet or a
@@ -49,10 +60,11 @@ from kimnet.graph import gather
 from kimnet.graph.catalogue import Catalogue, Geography
 from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.index import GraphIndex, read_index
+from kimnet.graph.index_update import Step, steps, touches, updated
 from kimnet.graph.measures import Measures
 from kimnet.graph.model import Node
 from kimnet.graph.referral import CaseManagerPost
-from kimnet.graph.store import Store
+from kimnet.graph.store import Store, Written
 from kimnet.graph.workers import run_in_worker
 
 __all__ = ["ReadCache", "Reads", "read_cache", "reads"]
@@ -74,6 +86,17 @@ ANSWERS = 32
 
 #: County networks one generation keeps, per day and set of organisations.
 NETWORKS = 64
+
+#: Writes of this process a cache remembers to follow (``ReadCache``); further behind, it reads the store.
+FOLLOWED = 256
+
+#: What the whole network (``Reads.measures``, ``Reads.county_network``) is made of.
+_NETWORK_KINDS = frozenset({"Organisation", "WorkingGroup"})
+_NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF", "*"})
+
+#: What the geography (``Reads.geography``) is made of.
+_GEOGRAPHY_KINDS = frozenset({"Municipality", "Region"})
+_GEOGRAPHY_TYPES = frozenset({"PART_OF", "*"})
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -129,10 +152,10 @@ class Reads:
     shared, read-only data.
     """
 
-    def __init__(self, generation: str, index: GraphIndex) -> None:
+    def __init__(self, generation: str, index: GraphIndex, geography: Geography | None = None) -> None:
         self.generation = generation
         self.index = index
-        self.geography: Geography = gather.geography(index)
+        self.geography: Geography = gather.geography(index) if geography is None else geography
         self._counties: dict[str, gather.County] = {}  # one per municipality at most
         self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS)
         self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS)
@@ -141,6 +164,25 @@ class Reads:
         self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED)
         self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED)
         self._answers: _Recent[Hashable, object] = _Recent(ANSWERS)
+
+    def following(self, generation: str, done: list[Step]) -> Reads:
+        """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
+
+        The index is updated, not read again; what the steps cannot have changed
+        is shared (the geography, the network with its measures), the rest made
+        anew on first use.
+        """
+        kinds, types = touches(done)
+        index = updated(self.index, done)
+        same_geography = not (kinds & _GEOGRAPHY_KINDS or types & _GEOGRAPHY_TYPES)
+        found = Reads(generation, index, self.geography if same_geography else None)
+        if same_geography:
+            found._counties = self._counties
+        if not (kinds & _NETWORK_KINDS or types & _NETWORK_TYPES):
+            # Only the organisations' nodes and their ties go into the network: offers are not in it.
+            found._networks = self._networks
+            found._measures = self._measures
+        return found
 
     def _reference(self, day: dt.date | None) -> gather.Reference:
         return self._references.get(day, lambda: gather.reference(self.index, day))
@@ -237,6 +279,39 @@ class ReadCache:
         #: Builds kept and builds thrown away (their reads straddled a write), for tests and metrics.
         self.kept = 0
         self.discarded = 0
+        #: Reads made by following writes instead of reading the store (see the module's docstring).
+        self.followed = 0
+        #: Writes of this process by the generation they found: how to get from one generation to the next.
+        self._writes: OrderedDict[str, Written] = OrderedDict()
+        cache = weakref.ref(self)
+
+        def wrote(written: Written) -> None:
+            found = cache()
+            if found is not None:
+                found._wrote(written)
+
+        # Through a weak reference, and gone with the cache: a store outlives the caches made for it (tests make many).
+        store.listeners.append(wrote)
+        weakref.finalize(self, store.listeners.remove, wrote)
+
+    def _wrote(self, written: Written) -> None:
+        self._writes[written.before] = written
+        while len(self._writes) > FOLLOWED:
+            self._writes.popitem(last=False)
+
+    def _path(self, current: Reads | None, generation: str) -> list[Written] | None:
+        """The writes that lead from ``current`` to ``generation``, in order; None if not all are known."""
+        if current is None:
+            return None
+        path: list[Written] = []
+        at = current.generation
+        while at != generation:
+            written = self._writes.get(at)
+            if written is None or len(path) >= FOLLOWED:
+                return None
+            path.append(written)
+            at = written.after
+        return path
 
     async def reads(self) -> Reads:
         """Return reads at least as new as every write acknowledged before this call.
@@ -258,7 +333,7 @@ class ReadCache:
             if build is None:
                 self._current = None  # one generation at a time: let the old one go
                 self._builds += 1
-                task = asyncio.ensure_future(self._read(self._builds))
+                task = asyncio.ensure_future(self._refresh(self._builds, current))
                 # Its waiters see its error; if they have all given up, nobody is left to be told.
                 task.add_done_callback(lambda done: done.cancelled() or done.exception())
                 build = self._build = _Build(self._builds, task)
@@ -267,6 +342,26 @@ class ReadCache:
             if build.number > arrived:
                 return found  # its reads all began after this request arrived
             generation = await self._store.generation()
+
+    async def _refresh(self, number: int, current: Reads | None) -> Reads:
+        """New reads: ``current`` with the writes since applied, if this process saw them all, else read from the store."""
+        if current is not None:
+            # Asked here, after the build began, not taken from the request that began it: that
+            # request may have asked before a write that a request waiting for this build saw
+            # acknowledged (the same reason _read asks again).
+            generation = await self._store.generation()
+            path = self._path(current, generation)
+            if path is not None:
+                try:
+                    done = [step for written in path for step in steps(written.changes, written.results)]
+                    found = await run_in_worker(lambda: current.following(generation, done))
+                    self._current, self._current_number = found, number
+                    self.followed += 1
+                    gc.freeze()  # as in _read
+                    return found
+                finally:
+                    self._build = None
+        return await self._read(number)
 
     async def _read(self, number: int) -> Reads:
         try:

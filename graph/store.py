@@ -16,6 +16,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from kimnet.graph.audit import Actor, AuditEntry, AuditQuery
@@ -28,7 +29,7 @@ from kimnet.graph.sidewrite import SideWrite
 from kimnet.graph.trees import Follow, Reached, Shape, keep_valid
 from kimnet.graph.validity import valid_on
 
-__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult"]
+__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult", "Written"]
 
 #: Which way to follow a relationship from the given nodes.
 Direction: TypeAlias = Literal["out", "in", "both"]
@@ -43,6 +44,16 @@ WriteResult: TypeAlias = list[Node | Edge]
 Progress: TypeAlias = Callable[[int, int], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A committed write that made a new generation: the generation it found, the one it made, and what it did."""
+
+    before: str
+    after: str
+    changes: Sequence[Change]
+    results: WriteResult
+
+
 class Store(ABC):
     """A graph store. Subclasses implement the ``_``-prefixed primitives."""
 
@@ -55,6 +66,9 @@ class Store(ABC):
 
     def __init__(self) -> None:
         self.round_trips = 0
+        #: Told of every write of this process that made a new generation, once it is committed
+        #: (``graph.readcache`` applies it to its index instead of reading the store again).
+        self.listeners: list[Callable[[Written], None]] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -185,6 +199,18 @@ class Store(ABC):
             raise ValueError("a side write is recorded in the audit trail: it needs an actor")
         self.round_trips += 1
         return await self._write(changes, actor, side)
+
+    def _written(self, before: str, after: str, changes: Sequence[Change], results: WriteResult) -> None:
+        """Tell the listeners of a committed write that took the generation from ``before`` to ``after``.
+
+        Subclasses call it after the commit and before any reader can see ``after``
+        where they can (embedded), or as soon as the commit returns (Neo4j; a
+        reader that sees ``after`` first only finds no way from its generation and
+        reads the store, as without listeners).
+        """
+        done = Written(before, after, changes, results)
+        for listener in self.listeners:
+            listener(done)
 
     async def audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
         """Return the audit entries that ``query`` selects, newest first (one round trip)."""

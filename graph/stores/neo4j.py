@@ -114,6 +114,16 @@ GENERATION_ID = "graph"
 
 NEXT_GENERATION = "MERGE (g:Generation {id: $id}) SET g.token = randomUUID()"
 
+# The same in a write through kimnet, telling the token it replaced. The first SET takes the node's
+# lock, so the token read after it is the one the last committed writer left (read before the
+# lock, two concurrent writers could both name one token as theirs to follow, and a cache
+# following them would skip one write).
+NEXT_GENERATION_AFTER = (
+    "MERGE (g:Generation {id: $id}) SET g.locked = true "
+    "WITH g, g.token AS before SET g.token = randomUUID() REMOVE g.locked "
+    "RETURN before, g.token AS after"
+)
+
 GENERATION = "MATCH (g:Generation {id: $id}) RETURN g.token AS token"
 
 # At start, so that reading it finds the label and property (Neo4j warns of unknown ones).
@@ -505,15 +515,21 @@ class Neo4jStore(Store):
             ) from None
 
     async def _write(self, changes: Sequence[Change], actor: Actor | None, side: SideWrite | None = None) -> WriteResult:
+        transition: list[str] = []
+
         @unit_of_work(timeout=self.timeout)
         async def work(tx: AsyncManagedTransaction) -> WriteResult:
-            return await _apply_changes(tx, changes, actor, side)
+            transition.clear()  # the driver may run it again after a transient failure
+            return await _apply_changes(tx, changes, actor, side, transition)
 
         self.in_flight += 1
         try:
             for attempt in range(2):
                 try:
-                    return cast(WriteResult, await self._run_write(work))
+                    results = cast(WriteResult, await self._run_write(work))
+                    if transition:
+                        self._written(transition[0], transition[1], changes, results)
+                    return results
                 except IncompleteCommit:
                     # The commit may or may not have landed. Running it again is safe: a write
                     # that landed finds its changes in place and writes (and audits) nothing.
@@ -613,9 +629,16 @@ def _timed_out(exc: ClientError) -> bool:
 
 
 async def _apply_changes(
-    tx: AsyncManagedTransaction, changes: Sequence[Change], actor: Actor | None = None, side: SideWrite | None = None
+    tx: AsyncManagedTransaction,
+    changes: Sequence[Change],
+    actor: Actor | None = None,
+    side: SideWrite | None = None,
+    transition: list[str] | None = None,
 ) -> WriteResult:
     """Apply ``changes``; a change that finds its result in place (a replay) writes nothing.
+
+    ``transition``, if given, is set to the generation the write found and the one it made
+    (left empty if it changed nothing).
 
     With ``actor``, the audit entry of what changed is created in the same transaction,
     and with it what ``side`` records beside the graph (``graph.stores.neo4j_side``).
@@ -672,7 +695,9 @@ async def _apply_changes(
     if any(records):
         # Last: every writer locks this one node, and holds it only while committing, not while
         # it waits for the locks of the entities it changes (so no deadlock through it either).
-        await tx.run(NEXT_GENERATION, id=GENERATION_ID)
+        record = await (await tx.run(NEXT_GENERATION_AFTER, id=GENERATION_ID)).single()
+        if record is not None and transition is not None:
+            transition[:] = [str(record["before"] or ""), str(record["after"])]
     return results
 
 
