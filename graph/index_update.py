@@ -1,8 +1,8 @@
 """A write's effect on the in-memory index: the steps it made, and a new index with them applied.
 
 A write through kimnet returns what each change produced (``Store.write``): the
-stored node or relationship, or the removed one. ``steps`` turns that into
-``Step``s (put or remove a node or a relationship, a deleted node's
+stored node or relationship, or the removed one. ``changes.steps`` turns that
+into ``Step``s (put or remove a node or a relationship, a deleted node's
 relationships with it); ``updated`` applies them to a ``GraphIndex`` and
 returns a new one, sharing every part the steps did not touch (an index is
 shared by the requests that read it: the old one stays as it was). The result
@@ -10,6 +10,7 @@ answers every question exactly as ``GraphIndex.build`` over the changed graph
 does, in milliseconds instead of a whole read of the store.
 
 >>> import datetime as dt
+>>> from kimnet.graph.changes import Step
 >>> from kimnet.graph.graphdata import GraphData
 >>> data = GraphData()
 >>> for node in (Node("Service", "svc:kurs", {"name": "Kurs"}), Node("Municipality", "mun:olfen")):
@@ -27,41 +28,16 @@ does, in milliseconds instead of a whole read of the store.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
 
 from kimnet.graph.catalogue import Offer
-from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.changes import Step
 from kimnet.graph.index import _OFFER_LINKS, _OFFER_TYPES, GraphIndex, _dated, _offer
 from kimnet.graph.model import Edge, Node, Value
 
-__all__ = ["Step", "steps", "touches", "updated"]
+__all__ = ["touches", "updated"]
 
 _NO_PROPS: Mapping[str, Value] = MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One change to the graph as written: a node or relationship put (created or replaced) or removed."""
-
-    op: Literal["put", "remove"]
-    item: Node | Edge
-
-
-def steps(changes: Sequence[Change], results: Sequence[Node | Edge]) -> list[Step]:
-    """The steps of a committed write: its changes paired with what each produced (``Store.write``'s result).
-
-    A deleted node's relationships go with it (``updated`` removes them).
-    """
-    found: list[Step] = []
-    for change, result in zip(changes, results, strict=True):
-        match change:
-            case CreateNode() | UpdateNode() | Link():
-                found.append(Step("put", result))
-            case DeleteNode() | Unlink():
-                found.append(Step("remove", result))
-    return found
 
 
 def touches(done: Iterable[Step]) -> tuple[frozenset[str], frozenset[str]]:

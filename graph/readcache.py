@@ -58,9 +58,10 @@ import networkx as nx
 
 from kimnet.graph import gather
 from kimnet.graph.catalogue import Catalogue, Geography
+from kimnet.graph.changes import Step
 from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.index import GraphIndex, read_index
-from kimnet.graph.index_update import Step, steps, touches, updated
+from kimnet.graph.index_update import touches, updated
 from kimnet.graph.measures import Measures
 from kimnet.graph.model import Node
 from kimnet.graph.referral import CaseManagerPost
@@ -344,24 +345,37 @@ class ReadCache:
             generation = await self._store.generation()
 
     async def _refresh(self, number: int, current: Reads | None) -> Reads:
-        """New reads: ``current`` with the writes since applied, if this process saw them all, else read from the store."""
-        if current is not None:
-            # Asked here, after the build began, not taken from the request that began it: that
-            # request may have asked before a write that a request waiting for this build saw
-            # acknowledged (the same reason _read asks again).
-            generation = await self._store.generation()
-            path = self._path(current, generation)
-            if path is not None:
-                try:
-                    done = [step for written in path for step in steps(written.changes, written.results)]
-                    found = await run_in_worker(lambda: current.following(generation, done))
+        """New reads: ``current`` with the writes since applied, if they are all known, else read from the store.
+
+        The writes of this process are known from ``Store.listeners``; those of other
+        processes (workers, replicas) from the store's log (``Store.writes_since``).
+        """
+        try:
+            if current is not None:
+                # Asked here, after the build began, not taken from the request that began it: that
+                # request may have asked before a write that a request waiting for this build saw
+                # acknowledged (the same reason _read asks again).
+                generation = await self._store.generation()
+                path = self._path(current, generation)
+                if path is None:
+                    # Logged in each write's transaction: whatever made ``generation`` is in the log now.
+                    for written in await self._store.writes_since(current.generation):
+                        self._wrote(written)
+                    path = self._path(current, generation)
+                if path is not None:
+                    done = [step for written in path for step in written.steps]
+                    # Handed over, not captured: the worker thread lets go of its call only after the
+                    # answer is out, and the old generation must not outlive the swap by that race.
+                    handed = [current]
+                    current = None
+                    found = await run_in_worker(lambda: handed.pop().following(generation, done))
                     self._current, self._current_number = found, number
                     self.followed += 1
                     gc.freeze()  # as in _read
                     return found
-                finally:
-                    self._build = None
-        return await self._read(number)
+            return await self._read(number)
+        finally:
+            self._build = None
 
     async def _read(self, number: int) -> Reads:
         try:

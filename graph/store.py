@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from kimnet.graph.audit import Actor, AuditEntry, AuditQuery
-from kimnet.graph.changes import Change
+from kimnet.graph.changes import Change, Step, steps
 from kimnet.graph.freshness import Freshness
 from kimnet.graph.graphdata import Counts, GraphData, counts
 from kimnet.graph.model import MODEL, Edge, Node
@@ -50,8 +50,7 @@ class Written:
 
     before: str
     after: str
-    changes: Sequence[Change]
-    results: WriteResult
+    steps: Sequence[Step]
 
 
 class Store(ABC):
@@ -159,6 +158,17 @@ class Store(ABC):
         self.round_trips += 1
         return await self._generation()
 
+    async def writes_since(self, generation: str) -> list[Written]:
+        """The writes of every process since ``generation``, in commit order, as far as the store logs them.
+
+        The log is written in each write's own transaction, so a process can follow
+        the writes of others instead of reading the whole graph again. Empty when the
+        store keeps no log (the embedded store belongs to one process) or no longer
+        holds the write that followed ``generation``; a caller then reads the graph.
+        One round trip, where there is a log.
+        """
+        return []
+
     async def is_empty(self) -> bool:
         """Tell whether the store holds no node at all."""
         self.round_trips += 1
@@ -208,7 +218,7 @@ class Store(ABC):
         reader that sees ``after`` first only finds no way from its generation and
         reads the store, as without listeners).
         """
-        done = Written(before, after, changes, results)
+        done = Written(before, after, steps(changes, results))
         for listener in self.listeners:
             listener(done)
 

@@ -75,6 +75,7 @@ from kimnet.graph.changes import (
     plan_link,
     plan_unlink,
     plan_update,
+    steps,
 )
 from kimnet.graph.errors import DuplicateError, StoreError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.freshness import Freshness
@@ -82,9 +83,10 @@ from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
 from kimnet.graph.proposals import Proposal, ProposalQuery
 from kimnet.graph.sidewrite import SideWrite, audit_entry
-from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
-from kimnet.graph.stores import neo4j_side
+from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult, Written
+from kimnet.graph.stores import neo4j_log, neo4j_side
 from kimnet.graph.stores.neo4j_trees import tree_days, tree_statement
+from kimnet.graph.stores.steplog import decode_steps
 from kimnet.graph.trees import Follow, Reached, Shape
 from kimnet.graph.validate import normalise_edge
 
@@ -102,6 +104,7 @@ SCHEMA: tuple[LiteralString, ...] = (
     # The store's generation (one node, never Entity): concurrent first writes must MERGE one, not two.
     "CREATE CONSTRAINT generation_id IF NOT EXISTS FOR (g:Generation) REQUIRE g.id IS UNIQUE",
     *neo4j_side.SIDE_SCHEMA,
+    *neo4j_log.LOG_SCHEMA,
     "CALL db.awaitIndexes(300)",
 )
 
@@ -120,8 +123,9 @@ NEXT_GENERATION = "MERGE (g:Generation {id: $id}) SET g.token = randomUUID()"
 # following them would skip one write).
 NEXT_GENERATION_AFTER = (
     "MERGE (g:Generation {id: $id}) SET g.locked = true "
-    "WITH g, g.token AS before SET g.token = randomUUID() REMOVE g.locked "
-    "RETURN before, g.token AS after"
+    "WITH g, g.token AS before, coalesce(g.seq, 0) + 1 AS seq "
+    "SET g.token = randomUUID(), g.seq = seq REMOVE g.locked "
+    "RETURN before, g.token AS after, seq"
 )
 
 GENERATION = "MATCH (g:Generation {id: $id}) RETURN g.token AS token"
@@ -479,6 +483,11 @@ class Neo4jStore(Store):
         # No node: a database that no kimnet has prepared (ensure_schema) or written to yet.
         return str(records[0]["token"]) if records else ""
 
+    async def writes_since(self, generation: str) -> list[Written]:
+        self.round_trips += 1
+        records = await self._query(neo4j_log.WRITES_SINCE, generation=generation, limit=neo4j_log.KEEP)
+        return [Written(r["before"], r["after"], decode_steps(r["steps"])) for r in records]
+
     async def _is_empty(self) -> bool:
         return not await self._query(ANY_NODE)
 
@@ -696,8 +705,11 @@ async def _apply_changes(
         # Last: every writer locks this one node, and holds it only while committing, not while
         # it waits for the locks of the entities it changes (so no deadlock through it either).
         record = await (await tx.run(NEXT_GENERATION_AFTER, id=GENERATION_ID)).single()
-        if record is not None and transition is not None:
-            transition[:] = [str(record["before"] or ""), str(record["after"])]
+        assert record is not None, "MERGE returns its node"
+        found, made = str(record["before"] or ""), str(record["after"])
+        await neo4j_log.log_write(tx, found, made, int(record["seq"]), steps(changes, results))
+        if transition is not None:
+            transition[:] = [found, made]
     return results
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
 from kimnet.graph import readcache
 from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.graphdata import GraphData
 from kimnet.graph.index import GraphIndex, read_index
 from kimnet.graph.model import Edge, Node
 from kimnet.graph.readcache import read_cache, reads
 from kimnet.graph.store import Store
+from kimnet.graph.stores import neo4j_log
+from kimnet.graph.stores.neo4j import Neo4jStore
+from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 from tests.schema.conftest import make_runner
 
 DAYS = (None, dt.date(2021, 7, 1), dt.date(2022, 12, 31), dt.date(2023, 1, 1))
@@ -142,3 +146,49 @@ async def test_writes_to_the_network_make_its_measures_anew(seeded: Store) -> No
     measures = before.measures(day)
     await seeded.write(WRITES[1])
     assert (await reads(seeded)).measures(day) is not measures
+
+
+@pytest.fixture
+async def other_process(neo4j_store: Neo4jStore | None, seed_data: GraphData) -> AsyncIterator[Neo4jStore]:
+    """A second kimnet store on the seeded Neo4j database: what another worker or replica holds."""
+    assert neo4j_store is not None
+    await neo4j_store.replace_all(seed_data)
+    other = await Neo4jStore.connect(NEO4J_URI, "neo4j", NEO4J_PASSWORD)
+    try:
+        yield other
+    finally:
+        await other.close()
+
+
+@pytest.mark.neo4j
+async def test_writes_of_another_process_are_followed_from_the_log(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore
+) -> None:
+    assert neo4j_store is not None
+    cache = read_cache(neo4j_store)
+    await _answers(neo4j_store)
+    for write in WRITES:
+        followed, kept = cache.followed, cache.kept
+        await other_process.write(write)
+        answers = await _answers(neo4j_store)
+        assert (cache.followed, cache.kept) == (followed + 1, kept), write  # from the log, not a read of the graph
+        assert_same((await reads(neo4j_store)).index, await read_index(neo4j_store))
+        readcache._caches.pop(neo4j_store)
+        assert await _answers(neo4j_store) == answers, write
+        cache = read_cache(neo4j_store)
+
+
+@pytest.mark.neo4j
+async def test_a_process_further_behind_than_the_log_reads_the_graph(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert neo4j_store is not None
+    cache = read_cache(neo4j_store)
+    await reads(neo4j_store)
+    monkeypatch.setattr(neo4j_log, "KEEP", 1)  # each write forgets the steps before its own
+    for write in WRITES[:3]:
+        await other_process.write(write)
+    followed, kept = cache.followed, cache.kept
+    found = await reads(neo4j_store)
+    assert (cache.followed, cache.kept) == (followed, kept + 1)
+    assert "org:aaa-neu" in found.index.by_id
