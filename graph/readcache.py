@@ -34,11 +34,16 @@ working group, cooperation or membership changed), and made anew otherwise. A
 generation reached otherwise (another process's write, an import) is read
 from the store as before.
 
-Not covered: writes made to the database behind kimnet's back (Cypher run in
-Neo4j Browser, another program) do not change the generation, so caches keep
-answering from the state before them until the next write through kimnet or a
-restart. In a Neo4j cluster, a reader that reaches a lagging member may see an
-older generation, exactly as it sees older data.
+Writes made without kimnet (Cypher run in Neo4j Browser, an ETL job) change
+neither the generation nor the log. Every ``OUTSIDE_CHECK`` seconds a request
+compares the database's last committed transaction id with kimnet's count of
+its writes (``Store.commit_mark``, one small round trip); once the id has moved
+further than the count since the last read of the graph, the graph is read
+again. So such a write is seen within ``OUTSIDE_CHECK`` seconds of the next
+request; a writer that renews the generation token in its own transaction is
+seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
+reader that reaches a lagging member may see an older generation, exactly as
+it sees older data.
 
 Everything handed out is shared between requests: callers must not change it.
 """
@@ -49,6 +54,7 @@ import asyncio
 import datetime as dt
 import gc
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
@@ -90,6 +96,9 @@ NETWORKS = 64
 
 #: Writes of this process a cache remembers to follow (``ReadCache``); further behind, it reads the store.
 FOLLOWED = 256
+
+#: Seconds between two checks for writes made without kimnet (``Store.commit_mark``): how long they may go unseen.
+OUTSIDE_CHECK = 2.0
 
 #: What the whole network (``Reads.measures``, ``Reads.county_network``) is made of.
 _NETWORK_KINDS = frozenset({"Organisation", "WorkingGroup"})
@@ -282,6 +291,12 @@ class ReadCache:
         self.discarded = 0
         #: Reads made by following writes instead of reading the store (see the module's docstring).
         self.followed = 0
+        #: Times a write made without kimnet was noticed (and the graph read again).
+        self.outside = 0
+        # The commit mark of the last kept read of the graph, and when marks were last compared.
+        self._base: tuple[int, int] | None = None
+        self._checked = time.monotonic()
+        self._outside = False  # a write made without kimnet has been noticed: the next build reads the graph
         #: Writes of this process by the generation they found: how to get from one generation to the next.
         self._writes: OrderedDict[str, Written] = OrderedDict()
         cache = weakref.ref(self)
@@ -324,6 +339,8 @@ class ReadCache:
             StoreError: the store failed while reading; the next call tries again.
         """
         arrived = self._builds
+        if time.monotonic() - self._checked >= OUTSIDE_CHECK:
+            await self._check_outside()
         generation = await self._store.generation()
         while True:
             current = self._current
@@ -344,6 +361,25 @@ class ReadCache:
                 return found  # its reads all began after this request arrived
             generation = await self._store.generation()
 
+    async def _check_outside(self) -> None:
+        """Notice writes made without kimnet: transactions committed beyond the writes kimnet counted since its last read.
+
+        Conservative: kimnet's own writes beside the graph (proposals, verifications)
+        are not counted either, and cost a read of the graph; a write from outside is
+        never taken for one of kimnet's.
+        """
+        base = self._base
+        if base is None or self._build is not None:
+            # Asked again by the next request: a build in flight either reads the graph (from a
+            # mark taken at its start) or follows kimnet's writes (and the base stays where it was).
+            return
+        self._checked = time.monotonic()
+        mark = await self._store.commit_mark()
+        if mark is not None and mark[0] - base[0] > mark[1] - base[1]:
+            self._outside = True
+            self._current = None
+            self.outside += 1
+
     async def _refresh(self, number: int, current: Reads | None) -> Reads:
         """New reads: ``current`` with the writes since applied, if they are all known, else read from the store.
 
@@ -351,7 +387,7 @@ class ReadCache:
         processes (workers, replicas) from the store's log (``Store.writes_since``).
         """
         try:
-            if current is not None:
+            if current is not None and not self._outside:
                 # Asked here, after the build began, not taken from the request that began it: that
                 # request may have asked before a write that a request waiting for this build saw
                 # acknowledged (the same reason _read asks again).
@@ -369,7 +405,8 @@ class ReadCache:
                     handed = [current]
                     current = None
                     found = await run_in_worker(lambda: handed.pop().following(generation, done))
-                    self._current, self._current_number = found, number
+                    if not self._outside:  # else served to its waiters, not kept
+                        self._current, self._current_number = found, number
                     self.followed += 1
                     gc.freeze()  # as in _read
                     return found
@@ -379,12 +416,15 @@ class ReadCache:
 
     async def _read(self, number: int) -> Reads:
         try:
+            self._outside = False
+            mark = await self._store.commit_mark()  # before the reads: whatever commits after counts
             before = await self._store.generation()
             index = await read_index(self._store)
             after = await self._store.generation()
             found = await run_in_worker(lambda: Reads(before, index))
-            if before == after:
+            if before == after and not self._outside:
                 self._current, self._current_number = found, number
+                self._base, self._checked = mark, time.monotonic()
                 self.kept += 1
                 # The index lives until the next write. The cyclic collector's full passes walk
                 # every live object, millions here, a tenth of a second or more each, paid by

@@ -483,6 +483,18 @@ class Neo4jStore(Store):
         # No node: a database that no kimnet has prepared (ensure_schema) or written to yet.
         return str(records[0]["token"]) if records else ""
 
+    async def commit_mark(self) -> tuple[int, int] | None:
+        self.round_trips += 1
+        try:
+            async with self._session() as session:
+                result = await session.run(Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout), id=GENERATION_ID)
+                record = await result.single()
+                bookmarks = await session.last_bookmarks()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            return None  # tells nothing; the next check asks again
+        ids = [i for i in map(neo4j_log.transaction_id, bookmarks.raw_values) if i is not None]
+        return (max(ids), int(record["seq"])) if ids and record is not None else None
+
     async def writes_since(self, generation: str) -> list[Written]:
         self.round_trips += 1
         records = await self._query(neo4j_log.WRITES_SINCE, generation=generation, limit=neo4j_log.KEEP)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from neo4j import AsyncGraphDatabase
 
 from kimnet.graph import readcache
 from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
@@ -192,3 +194,42 @@ async def test_a_process_further_behind_than_the_log_reads_the_graph(
     found = await reads(neo4j_store)
     assert (cache.followed, cache.kept) == (followed, kept + 1)
     assert "org:aaa-neu" in found.index.by_id
+
+
+RENAME = "MATCH (s:Entity {id: $id}) SET s.name = $name"
+
+
+@pytest.mark.neo4j
+async def test_a_write_in_cypher_without_kimnet_is_seen_within_the_bound(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert neo4j_store is not None
+    monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.2)
+    cache = read_cache(neo4j_store)
+    await reads(neo4j_store)  # after the fixture's import (which it may take for a write from outside)
+    outside = cache.outside
+    driver = AsyncGraphDatabase.driver(NEO4J_URI, auth=("neo4j", NEO4J_PASSWORD))
+    try:
+        await driver.execute_query(RENAME, id="svc:sprachcafe-olfen", name="Sprachcafé (Browser)")
+    finally:
+        await driver.close()
+    await asyncio.sleep(0.25)
+    found = await reads(neo4j_store)
+    assert found.index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé (Browser)"
+    assert cache.outside == outside + 1
+    assert_same(found.index, await read_index(neo4j_store))
+
+
+@pytest.mark.neo4j
+async def test_writes_through_kimnet_are_not_taken_for_writes_from_outside(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert neo4j_store is not None
+    monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.0)  # a check on every request
+    cache = read_cache(neo4j_store)
+    await reads(neo4j_store)  # after the fixture's import (which it may take for a write from outside)
+    outside, followed = cache.outside, cache.followed
+    for store, write in zip([neo4j_store, other_process, neo4j_store], WRITES[:3], strict=True):
+        await store.write(write)
+        await reads(neo4j_store)
+    assert (cache.outside, cache.followed) == (outside, followed + 3)
