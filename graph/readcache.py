@@ -53,6 +53,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import logging
 import threading
 import time
 import weakref
@@ -75,6 +76,8 @@ from kimnet.graph.store import Store, Written
 from kimnet.graph.workers import run_in_worker
 
 __all__ = ["ReadCache", "Reads", "read_cache", "reads"]
+
+log = logging.getLogger(__name__)
 
 #: Days whose whole catalogue one generation keeps (a state's takes some ten megabytes).
 CATALOGUE_DAYS = 4
@@ -404,12 +407,17 @@ class ReadCache:
                     # answer is out, and the old generation must not outlive the swap by that race.
                     handed = [current]
                     current = None
-                    found = await run_in_worker(lambda: handed.pop().following(generation, done))
-                    if not self._outside:  # else served to its waiters, not kept
-                        self._current, self._current_number = found, number
-                    self.followed += 1
-                    gc.freeze()  # as in _read
-                    return found
+                    try:
+                        found = await run_in_worker(lambda: handed.pop().following(generation, done))
+                    except Exception:
+                        # A fault in following must not stop the reads: the graph is read instead.
+                        log.exception("could not follow %d writes; reading the graph again", len(path))
+                    else:
+                        if not self._outside:  # else served to its waiters, not kept
+                            self._current, self._current_number = found, number
+                        self.followed += 1
+                        gc.freeze()  # as in _read
+                        return found
             return await self._read(number)
         finally:
             self._build = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +31,8 @@ from kimnet.graph.trees import Follow, Reached, Shape, keep_valid
 from kimnet.graph.validity import valid_on
 
 __all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult", "Written"]
+
+log = logging.getLogger(__name__)
 
 #: Which way to follow a relationship from the given nodes.
 Direction: TypeAlias = Literal["out", "in", "both"]
@@ -230,7 +233,12 @@ class Store(ABC):
         """
         done = Written(before, after, steps(changes, results))
         for listener in self.listeners:
-            listener(done)
+            try:
+                listener(done)
+            except Exception:
+                # The write is committed: a listener's fault must not report it as failed. A cache
+                # that missed it finds no way to the new generation and reads the store.
+                log.exception("a listener failed on a committed write")
 
     async def audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
         """Return the audit entries that ``query`` selects, newest first (one round trip)."""

@@ -233,3 +233,17 @@ async def test_writes_through_kimnet_are_not_taken_for_writes_from_outside(
         await store.write(write)
         await reads(neo4j_store)
     assert (cache.outside, cache.followed) == (outside, followed + 3)
+
+
+async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = read_cache(seeded)
+    await reads(seeded)
+
+    def broken(*args: object) -> GraphIndex:
+        raise RuntimeError("a bug in following")
+
+    monkeypatch.setattr(readcache, "updated", broken)
+    await seeded.write(WRITES[0])
+    kept, followed = cache.kept, cache.followed
+    assert "svc:b5-kreis" in (await reads(seeded)).index.offers
+    assert (cache.kept, cache.followed) == (kept + 1, followed)
