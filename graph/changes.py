@@ -14,9 +14,9 @@ itself, and the store writes nothing for it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 from kimnet.graph.errors import DuplicateError, NotFoundError, Problem, StaleVersionError, ValidationError
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
@@ -27,6 +27,7 @@ __all__ = [
     "CreateNode",
     "DeleteNode",
     "Link",
+    "Step",
     "Unlink",
     "UpdateNode",
     "plan_create",
@@ -34,6 +35,7 @@ __all__ = [
     "plan_link",
     "plan_unlink",
     "plan_update",
+    "steps",
 ]
 
 
@@ -213,3 +215,26 @@ def plan_unlink(change: Unlink, existing: Edge | None) -> Edge:
     if existing is None:
         raise NotFoundError(f"{change.source} is not linked to {change.target} by {change.type}")
     return existing
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One change to the graph as written: a node or relationship put (created or replaced) or removed."""
+
+    op: Literal["put", "remove"]
+    item: Node | Edge
+
+
+def steps(changes: Sequence[Change], results: Sequence[Node | Edge]) -> list[Step]:
+    """The steps of a committed write: its changes paired with what each produced (``Store.write``'s result).
+
+    A deleted node's relationships go with it (``updated`` removes them).
+    """
+    found: list[Step] = []
+    for change, result in zip(changes, results, strict=True):
+        match change:
+            case CreateNode() | UpdateNode() | Link():
+                found.append(Step("put", result))
+            case DeleteNode() | Unlink():
+                found.append(Step("remove", result))
+    return found

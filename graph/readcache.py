@@ -23,11 +23,27 @@ old one (requests still running keep it alive until they finish); within a
 generation the per-day and per-network entries are a few, least recently used
 first out. Concurrent requests that find the cache stale share one build.
 
-Not covered: writes made to the database behind kimnet's back (Cypher run in
-Neo4j Browser, another program) do not change the generation, so caches keep
-answering from the state before them until the next write through kimnet or a
-restart. In a Neo4j cluster, a reader that reaches a lagging member may see an
-older generation, exactly as it sees older data.
+Following writes. A write through kimnet in this process tells the cache what
+it did and between which generations (``Store.listeners``). A request that
+finds a newer generation than the cached one, reachable through writes so told,
+gets a ``Reads`` made from the cached one with those writes applied
+(``graph.index_update``: milliseconds, no read of the store) instead of a
+rebuild; the per-day data of the old one is carried over where the writes
+cannot have changed it (the network and its measures, when no organisation,
+working group, cooperation or membership changed), and made anew otherwise. A
+generation reached otherwise (another process's write, an import) is read
+from the store as before.
+
+Writes made without kimnet (Cypher run in Neo4j Browser, an ETL job) change
+neither the generation nor the log. Every ``OUTSIDE_CHECK`` seconds a request
+compares the database's last committed transaction id with kimnet's count of
+its writes (``Store.commit_mark``, one small round trip); once the id has moved
+further than the count since the last read of the graph, the graph is read
+again. So such a write is seen within ``OUTSIDE_CHECK`` seconds of the next
+request; a writer that renews the generation token in its own transaction is
+seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
+reader that reaches a lagging member may see an older generation, exactly as
+it sees older data.
 
 Everything handed out is shared between requests: callers must not change it.
 """
@@ -37,7 +53,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import logging
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
@@ -47,15 +65,19 @@ import networkx as nx
 
 from kimnet.graph import gather
 from kimnet.graph.catalogue import Catalogue, Geography
+from kimnet.graph.changes import Step
 from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.index import GraphIndex, read_index
+from kimnet.graph.index_update import touches, updated
 from kimnet.graph.measures import Measures
 from kimnet.graph.model import Node
 from kimnet.graph.referral import CaseManagerPost
-from kimnet.graph.store import Store
+from kimnet.graph.store import Store, Written
 from kimnet.graph.workers import run_in_worker
 
 __all__ = ["ReadCache", "Reads", "read_cache", "reads"]
+
+log = logging.getLogger(__name__)
 
 #: Days whose whole catalogue one generation keeps (a state's takes some ten megabytes).
 CATALOGUE_DAYS = 4
@@ -74,6 +96,20 @@ ANSWERS = 32
 
 #: County networks one generation keeps, per day and set of organisations.
 NETWORKS = 64
+
+#: Writes of this process a cache remembers to follow (``ReadCache``); further behind, it reads the store.
+FOLLOWED = 256
+
+#: Seconds between two checks for writes made without kimnet (``Store.commit_mark``): how long they may go unseen.
+OUTSIDE_CHECK = 2.0
+
+#: What the whole network (``Reads.measures``, ``Reads.county_network``) is made of.
+_NETWORK_KINDS = frozenset({"Organisation", "WorkingGroup"})
+_NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF", "*"})
+
+#: What the geography (``Reads.geography``) is made of.
+_GEOGRAPHY_KINDS = frozenset({"Municipality", "Region"})
+_GEOGRAPHY_TYPES = frozenset({"PART_OF", "*"})
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -129,10 +165,10 @@ class Reads:
     shared, read-only data.
     """
 
-    def __init__(self, generation: str, index: GraphIndex) -> None:
+    def __init__(self, generation: str, index: GraphIndex, geography: Geography | None = None) -> None:
         self.generation = generation
         self.index = index
-        self.geography: Geography = gather.geography(index)
+        self.geography: Geography = gather.geography(index) if geography is None else geography
         self._counties: dict[str, gather.County] = {}  # one per municipality at most
         self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS)
         self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS)
@@ -141,6 +177,25 @@ class Reads:
         self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED)
         self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED)
         self._answers: _Recent[Hashable, object] = _Recent(ANSWERS)
+
+    def following(self, generation: str, done: list[Step]) -> Reads:
+        """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
+
+        The index is updated, not read again; what the steps cannot have changed
+        is shared (the geography, the network with its measures), the rest made
+        anew on first use.
+        """
+        kinds, types = touches(done)
+        index = updated(self.index, done)
+        same_geography = not (kinds & _GEOGRAPHY_KINDS or types & _GEOGRAPHY_TYPES)
+        found = Reads(generation, index, self.geography if same_geography else None)
+        if same_geography:
+            found._counties = self._counties
+        if not (kinds & _NETWORK_KINDS or types & _NETWORK_TYPES):
+            # Only the organisations' nodes and their ties go into the network: offers are not in it.
+            found._networks = self._networks
+            found._measures = self._measures
+        return found
 
     def _reference(self, day: dt.date | None) -> gather.Reference:
         return self._references.get(day, lambda: gather.reference(self.index, day))
@@ -237,6 +292,45 @@ class ReadCache:
         #: Builds kept and builds thrown away (their reads straddled a write), for tests and metrics.
         self.kept = 0
         self.discarded = 0
+        #: Reads made by following writes instead of reading the store (see the module's docstring).
+        self.followed = 0
+        #: Times a write made without kimnet was noticed (and the graph read again).
+        self.outside = 0
+        # The commit mark of the last kept read of the graph, and when marks were last compared.
+        self._base: tuple[int, int] | None = None
+        self._checked = time.monotonic()
+        self._outside = False  # a write made without kimnet has been noticed: the next build reads the graph
+        #: Writes of this process by the generation they found: how to get from one generation to the next.
+        self._writes: OrderedDict[str, Written] = OrderedDict()
+        cache = weakref.ref(self)
+
+        def wrote(written: Written) -> None:
+            found = cache()
+            if found is not None:
+                found._wrote(written)
+
+        # Through a weak reference, and gone with the cache: a store outlives the caches made for it (tests make many).
+        store.listeners.append(wrote)
+        weakref.finalize(self, store.listeners.remove, wrote)
+
+    def _wrote(self, written: Written) -> None:
+        self._writes[written.before] = written
+        while len(self._writes) > FOLLOWED:
+            self._writes.popitem(last=False)
+
+    def _path(self, current: Reads | None, generation: str) -> list[Written] | None:
+        """The writes that lead from ``current`` to ``generation``, in order; None if not all are known."""
+        if current is None:
+            return None
+        path: list[Written] = []
+        at = current.generation
+        while at != generation:
+            written = self._writes.get(at)
+            if written is None or len(path) >= FOLLOWED:
+                return None
+            path.append(written)
+            at = written.after
+        return path
 
     async def reads(self) -> Reads:
         """Return reads at least as new as every write acknowledged before this call.
@@ -248,6 +342,8 @@ class ReadCache:
             StoreError: the store failed while reading; the next call tries again.
         """
         arrived = self._builds
+        if time.monotonic() - self._checked >= OUTSIDE_CHECK:
+            await self._check_outside()
         generation = await self._store.generation()
         while True:
             current = self._current
@@ -258,7 +354,7 @@ class ReadCache:
             if build is None:
                 self._current = None  # one generation at a time: let the old one go
                 self._builds += 1
-                task = asyncio.ensure_future(self._read(self._builds))
+                task = asyncio.ensure_future(self._refresh(self._builds, current))
                 # Its waiters see its error; if they have all given up, nobody is left to be told.
                 task.add_done_callback(lambda done: done.cancelled() or done.exception())
                 build = self._build = _Build(self._builds, task)
@@ -268,14 +364,75 @@ class ReadCache:
                 return found  # its reads all began after this request arrived
             generation = await self._store.generation()
 
+    async def _check_outside(self) -> None:
+        """Notice writes made without kimnet: transactions committed beyond the writes kimnet counted since its last read.
+
+        Conservative: kimnet's own writes beside the graph (proposals, verifications)
+        are not counted either, and cost a read of the graph; a write from outside is
+        never taken for one of kimnet's.
+        """
+        base = self._base
+        if base is None or self._build is not None:
+            # Asked again by the next request: a build in flight either reads the graph (from a
+            # mark taken at its start) or follows kimnet's writes (and the base stays where it was).
+            return
+        self._checked = time.monotonic()
+        mark = await self._store.commit_mark()
+        if mark is not None and mark[0] - base[0] > mark[1] - base[1]:
+            self._outside = True
+            self._current = None
+            self.outside += 1
+
+    async def _refresh(self, number: int, current: Reads | None) -> Reads:
+        """New reads: ``current`` with the writes since applied, if they are all known, else read from the store.
+
+        The writes of this process are known from ``Store.listeners``; those of other
+        processes (workers, replicas) from the store's log (``Store.writes_since``).
+        """
+        try:
+            if current is not None and not self._outside:
+                # Asked here, after the build began, not taken from the request that began it: that
+                # request may have asked before a write that a request waiting for this build saw
+                # acknowledged (the same reason _read asks again).
+                generation = await self._store.generation()
+                path = self._path(current, generation)
+                if path is None:
+                    # Logged in each write's transaction: whatever made ``generation`` is in the log now.
+                    for written in await self._store.writes_since(current.generation):
+                        self._wrote(written)
+                    path = self._path(current, generation)
+                if path is not None:
+                    done = [step for written in path for step in written.steps]
+                    # Handed over, not captured: the worker thread lets go of its call only after the
+                    # answer is out, and the old generation must not outlive the swap by that race.
+                    handed = [current]
+                    current = None
+                    try:
+                        found = await run_in_worker(lambda: handed.pop().following(generation, done))
+                    except Exception:
+                        # A fault in following must not stop the reads: the graph is read instead.
+                        log.exception("could not follow %d writes; reading the graph again", len(path))
+                    else:
+                        if not self._outside:  # else served to its waiters, not kept
+                            self._current, self._current_number = found, number
+                        self.followed += 1
+                        gc.freeze()  # as in _read
+                        return found
+            return await self._read(number)
+        finally:
+            self._build = None
+
     async def _read(self, number: int) -> Reads:
         try:
+            self._outside = False
+            mark = await self._store.commit_mark()  # before the reads: whatever commits after counts
             before = await self._store.generation()
             index = await read_index(self._store)
             after = await self._store.generation()
             found = await run_in_worker(lambda: Reads(before, index))
-            if before == after:
+            if before == after and not self._outside:
                 self._current, self._current_number = found, number
+                self._base, self._checked = mark, time.monotonic()
                 self.kept += 1
                 # The index lives until the next write. The cyclic collector's full passes walk
                 # every live object, millions here, a tenth of a second or more each, paid by

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from kimnet.graph.audit import Actor, AuditEntry, AuditQuery
-from kimnet.graph.changes import Change
+from kimnet.graph.changes import Change, Step, steps
 from kimnet.graph.freshness import Freshness
 from kimnet.graph.graphdata import Counts, GraphData, counts
 from kimnet.graph.model import MODEL, Edge, Node
@@ -28,7 +30,9 @@ from kimnet.graph.sidewrite import SideWrite
 from kimnet.graph.trees import Follow, Reached, Shape, keep_valid
 from kimnet.graph.validity import valid_on
 
-__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult"]
+__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult", "Written"]
+
+log = logging.getLogger(__name__)
 
 #: Which way to follow a relationship from the given nodes.
 Direction: TypeAlias = Literal["out", "in", "both"]
@@ -43,6 +47,15 @@ WriteResult: TypeAlias = list[Node | Edge]
 Progress: TypeAlias = Callable[[int, int], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A committed write that made a new generation: the generation it found, the one it made, and what it did."""
+
+    before: str
+    after: str
+    steps: Sequence[Step]
+
+
 class Store(ABC):
     """A graph store. Subclasses implement the ``_``-prefixed primitives."""
 
@@ -55,6 +68,9 @@ class Store(ABC):
 
     def __init__(self) -> None:
         self.round_trips = 0
+        #: Told of every write of this process that made a new generation, once it is committed
+        #: (``graph.readcache`` applies it to its index instead of reading the store again).
+        self.listeners: list[Callable[[Written], None]] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -145,6 +161,27 @@ class Store(ABC):
         self.round_trips += 1
         return await self._generation()
 
+    async def writes_since(self, generation: str) -> list[Written]:
+        """The writes of every process since ``generation``, in commit order, as far as the store logs them.
+
+        The log is written in each write's own transaction, so a process can follow
+        the writes of others instead of reading the whole graph again. Empty when the
+        store keeps no log (the embedded store belongs to one process) or no longer
+        holds the write that followed ``generation``; a caller then reads the graph.
+        One round trip, where there is a log.
+        """
+        return []
+
+    async def commit_mark(self) -> tuple[int, int] | None:
+        """The database's last committed transaction id and kimnet's count of graph writes, read together.
+
+        If the id has advanced by more than the count since a read of the graph, something
+        else has written (a tool other than kimnet; or kimnet beside the graph: a
+        proposal, a verification). None where nothing but kimnet writes (the embedded
+        store) or the id cannot be told; at most one round trip.
+        """
+        return None
+
     async def is_empty(self) -> bool:
         """Tell whether the store holds no node at all."""
         self.round_trips += 1
@@ -185,6 +222,23 @@ class Store(ABC):
             raise ValueError("a side write is recorded in the audit trail: it needs an actor")
         self.round_trips += 1
         return await self._write(changes, actor, side)
+
+    def _written(self, before: str, after: str, changes: Sequence[Change], results: WriteResult) -> None:
+        """Tell the listeners of a committed write that took the generation from ``before`` to ``after``.
+
+        Subclasses call it after the commit and before any reader can see ``after``
+        where they can (embedded), or as soon as the commit returns (Neo4j; a
+        reader that sees ``after`` first only finds no way from its generation and
+        reads the store, as without listeners).
+        """
+        done = Written(before, after, steps(changes, results))
+        for listener in self.listeners:
+            try:
+                listener(done)
+            except Exception:
+                # The write is committed: a listener's fault must not report it as failed. A cache
+                # that missed it finds no way to the new generation and reads the store.
+                log.exception("a listener failed on a committed write")
 
     async def audit_trail(self, query: AuditQuery) -> list[AuditEntry]:
         """Return the audit entries that ``query`` selects, newest first (one round trip)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from kimnet.graph import readcache
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.seedfile import load_seed_dir
 from kimnet.graph.store import Store
@@ -58,6 +59,16 @@ async def neo4j_store() -> AsyncIterator[Neo4jStore | None]:
         pytest.fail(f"Neo4j at {NEO4J_URI} does not answer ({exc}); start it with scripts/neo4j start", pytrace=False)
     yield store
     await store.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_checks_by_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No check for writes from outside kimnet in a test that does not ask for one.
+
+    They run every ``OUTSIDE_CHECK`` seconds of the clock: a slow run would add a
+    round trip to tests that count them. The tests of the check set it themselves.
+    """
+    monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 3600.0)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -261,6 +261,7 @@ class EmbeddedStore(Store):
                         applied.append(op)
                 if not applied and side is None:
                     return results  # every change was in place already (a replay): nothing to write or audit
+                before = self._generation_number
                 if applied:
                     # Memory has changed; if the journal fails below, the undo changes it back, and a
                     # spare new generation only costs a cache a rebuild.
@@ -285,6 +286,9 @@ class EmbeddedStore(Store):
             if entry is not None:
                 self._audit_entries.append(entry)
                 self._absorb(entry)
+            if applied:
+                # Before any reader runs (no await since the change): a cache follows the write.
+                self._written(str(before), str(self._generation_number), changes, results)
             if self._journal.lines >= self.compact_after and self._compaction is None:
                 # The write is durable already; folding the journal is housekeeping that
                 # must neither delay nor fail it, so it runs on its own.

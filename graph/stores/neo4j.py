@@ -77,6 +77,7 @@ from kimnet.graph.changes import (
     plan_link,
     plan_unlink,
     plan_update,
+    steps,
 )
 from kimnet.graph.errors import DuplicateError, StoreError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.freshness import Freshness
@@ -84,9 +85,10 @@ from kimnet.graph.graphdata import GraphData
 from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
 from kimnet.graph.proposals import Proposal, ProposalQuery
 from kimnet.graph.sidewrite import SideWrite, audit_entry
-from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
-from kimnet.graph.stores import neo4j_side
+from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult, Written
+from kimnet.graph.stores import neo4j_log, neo4j_side
 from kimnet.graph.stores.neo4j_trees import tree_days, tree_statement
+from kimnet.graph.stores.steplog import decode_steps
 from kimnet.graph.trees import Follow, Reached, Shape
 from kimnet.graph.validate import normalise_edge
 
@@ -104,6 +106,7 @@ SCHEMA: tuple[LiteralString, ...] = (
     # The store's generation (one node, never Entity): concurrent first writes must MERGE one, not two.
     "CREATE CONSTRAINT generation_id IF NOT EXISTS FOR (g:Generation) REQUIRE g.id IS UNIQUE",
     *neo4j_side.SIDE_SCHEMA,
+    *neo4j_log.LOG_SCHEMA,
     "CALL db.awaitIndexes(300)",
 )
 
@@ -115,6 +118,17 @@ CREATE_AUDIT = "CREATE (a:AuditEntry) SET a = $props"
 GENERATION_ID = "graph"
 
 NEXT_GENERATION = "MERGE (g:Generation {id: $id}) SET g.token = randomUUID()"
+
+# The same in a write through kimnet, telling the token it replaced. The first SET takes the node's
+# lock, so the token read after it is the one the last committed writer left (read before the
+# lock, two concurrent writers could both name one token as theirs to follow, and a cache
+# following them would skip one write).
+NEXT_GENERATION_AFTER = (
+    "MERGE (g:Generation {id: $id}) SET g.locked = true "
+    "WITH g, g.token AS before, coalesce(g.seq, 0) + 1 AS seq "
+    "SET g.token = randomUUID(), g.seq = seq REMOVE g.locked "
+    "RETURN before, g.token AS after, seq"
+)
 
 GENERATION = "MATCH (g:Generation {id: $id}) RETURN g.token AS token"
 
@@ -479,6 +493,23 @@ class Neo4jStore(Store):
         # No node: a database that no kimnet has prepared (ensure_schema) or written to yet.
         return str(records[0]["token"]) if records else ""
 
+    async def commit_mark(self) -> tuple[int, int] | None:
+        self.round_trips += 1
+        try:
+            async with self._session() as session:
+                result = await session.run(Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout), id=GENERATION_ID)
+                record = await result.single()
+                bookmarks = await session.last_bookmarks()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            return None  # tells nothing; the next check asks again
+        ids = [i for i in map(neo4j_log.transaction_id, bookmarks.raw_values) if i is not None]
+        return (max(ids), int(record["seq"])) if ids and record is not None else None
+
+    async def writes_since(self, generation: str) -> list[Written]:
+        self.round_trips += 1
+        records = await self._query(neo4j_log.WRITES_SINCE, generation=generation, limit=neo4j_log.KEEP)
+        return [Written(r["before"], r["after"], decode_steps(r["steps"])) for r in records]
+
     async def _is_empty(self) -> bool:
         return not await self._query(ANY_NODE)
 
@@ -515,15 +546,21 @@ class Neo4jStore(Store):
             ) from None
 
     async def _write(self, changes: Sequence[Change], actor: Actor | None, side: SideWrite | None = None) -> WriteResult:
+        transition: list[str] = []
+
         @unit_of_work(timeout=self.timeout)
         async def work(tx: AsyncManagedTransaction) -> WriteResult:
-            return await _apply_changes(tx, changes, actor, side)
+            transition.clear()  # the driver may run it again after a transient failure
+            return await _apply_changes(tx, changes, actor, side, transition)
 
         self.in_flight += 1
         try:
             for attempt in range(2):
                 try:
-                    return cast(WriteResult, await self._run_write(work))
+                    results = cast(WriteResult, await self._run_write(work))
+                    if transition:
+                        self._written(transition[0], transition[1], changes, results)
+                    return results
                 except IncompleteCommit:
                     # The commit may or may not have landed. Running it again is safe: a write
                     # that landed finds its changes in place and writes (and audits) nothing.
@@ -623,9 +660,16 @@ def _timed_out(exc: ClientError) -> bool:
 
 
 async def _apply_changes(
-    tx: AsyncManagedTransaction, changes: Sequence[Change], actor: Actor | None = None, side: SideWrite | None = None
+    tx: AsyncManagedTransaction,
+    changes: Sequence[Change],
+    actor: Actor | None = None,
+    side: SideWrite | None = None,
+    transition: list[str] | None = None,
 ) -> WriteResult:
     """Apply ``changes``; a change that finds its result in place (a replay) writes nothing.
+
+    ``transition``, if given, is set to the generation the write found and the one it made
+    (left empty if it changed nothing).
 
     With ``actor``, the audit entry of what changed is created in the same transaction,
     and with it what ``side`` records beside the graph (``graph.stores.neo4j_side``).
@@ -689,7 +733,12 @@ async def _apply_changes(
     if any(records):
         # Last: every writer locks this one node, and holds it only while committing, not while
         # it waits for the locks of the entities it changes (so no deadlock through it either).
-        await tx.run(NEXT_GENERATION, id=GENERATION_ID)
+        record = await (await tx.run(NEXT_GENERATION_AFTER, id=GENERATION_ID)).single()
+        assert record is not None, "MERGE returns its node"
+        found, made = str(record["before"] or ""), str(record["after"])
+        await neo4j_log.log_write(tx, found, made, int(record["seq"]), steps(changes, results))
+        if transition is not None:
+            transition[:] = [found, made]
     return results
 
 

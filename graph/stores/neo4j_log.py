@@ -1,0 +1,91 @@
+"""Neo4j's log of writes: what each write through kimnet did, kept in its own transaction.
+
+Each write that makes a new generation also creates one ``GenerationStep``: the
+token it found, the token it made, its number in commit order (``seq``, counted
+on the ``Generation`` node under its lock) and its steps as JSON
+(``graph.stores.steplog``). Another process (a second uvicorn worker, a replica on
+the same database) reads the steps since its own generation and applies them to
+its index instead of reading the whole graph (``Store.writes_since``,
+``graph.readcache``). The last ``KEEP`` steps are kept; a process further behind
+reads the graph.
+
+Writes made without kimnet leave no step. They do advance the database's last
+committed transaction id, which a read's bookmark names (``transaction_id``):
+``Store.commit_mark`` gives it with kimnet's count of its own writes, and a
+cache that finds the id advanced by more than kimnet's writes explain reads the
+graph again (``graph.readcache``).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from kimnet.graph.changes import Step
+from kimnet.graph.stores.steplog import encode_steps
+
+__all__ = ["KEEP", "LOG_SCHEMA", "WRITES_COUNTED", "WRITES_SINCE", "log_write", "transaction_id"]
+
+#: Steps kept in the log: some minutes of writes at ten a second.
+KEEP = 4096
+
+LOG_SCHEMA: tuple[LiteralString, ...] = (
+    "CREATE INDEX generation_step_before IF NOT EXISTS FOR (s:GenerationStep) ON (s.before)",
+    "CREATE INDEX generation_step_seq IF NOT EXISTS FOR (s:GenerationStep) ON (s.seq)",
+)
+
+LOG_STEP = "CREATE (s:GenerationStep) SET s = $props"
+
+# Runs under the Generation node's lock, as the step's creation: writers never race over the old ones.
+FORGET_STEPS = "MATCH (s:GenerationStep) WHERE s.seq <= $seq - $keep DELETE s"
+
+WRITES_SINCE = (
+    "MATCH (first:GenerationStep {before: $generation}) "
+    "MATCH (s:GenerationStep) WHERE s.seq >= first.seq "
+    "RETURN s.before AS before, s.after AS after, s.steps AS steps ORDER BY s.seq LIMIT $limit"
+)
+
+
+async def log_write(tx: AsyncManagedTransaction, before: str, after: str, seq: int, done: Sequence[Step]) -> None:
+    """Log a write (in its own transaction ``tx``, after it took the Generation node's lock) and forget old steps."""
+    props = {"before": before, "after": after, "seq": seq, "steps": encode_steps(done)}
+    await (await tx.run(LOG_STEP, props=props)).consume()
+    await (await tx.run(FORGET_STEPS, seq=seq, keep=KEEP)).consume()
+
+
+# The Generation node's count of kimnet's writes (graph writes only; see NEXT_GENERATION_AFTER).
+WRITES_COUNTED = "MATCH (g:Generation {id: $id}) RETURN coalesce(g.seq, 0) AS seq"
+
+_INTS = {0xC8: 1, 0xC9: 2, 0xCA: 4, 0xCB: 8}
+
+
+def transaction_id(bookmark: str) -> int | None:
+    """The id of the last committed transaction a Neo4j 5 bookmark names; None for any other form.
+
+    A bookmark is opaque to clients; Neo4j 5 writes one database's as ``FB:`` and
+    base64 of PackStream: a one-item list, the database's 16-byte id, the
+    transaction id as an integer, an empty list. Any other shape (another
+    version, several databases) gives None, and the caller takes no chances.
+
+    >>> transaction_id("FB:kcwQ3h+mp97JTwiTtIN+5b89WckFOJA="), transaction_id("FB:kcwQ3h+mp97JTwiTtIN+5b89WckFOZA=")
+    (1336, 1337)
+    >>> transaction_id("neo4j:bookmark:v1:tx42") is None
+    True
+    """
+    if not bookmark.startswith("FB:"):
+        return None
+    try:
+        raw = base64.b64decode(bookmark[3:], validate=True)
+    except ValueError:
+        return None
+    if raw[:3] != b"\x91\xcc\x10" or len(raw) < 21 or raw[-1:] != b"\x90":
+        return None
+    number = raw[19:-1]
+    if len(number) == 1 and number[0] < 0x80:
+        return number[0]
+    if number and _INTS.get(number[0]) == len(number) - 1:
+        return int.from_bytes(number[1:], "big", signed=True)
+    return None

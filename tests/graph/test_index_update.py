@@ -1,0 +1,249 @@
+"""An index kept up to date by writes answers exactly as one read afresh from the store, on both stores."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from neo4j import AsyncGraphDatabase
+
+from kimnet.graph import readcache
+from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.graphdata import GraphData
+from kimnet.graph.index import GraphIndex, read_index
+from kimnet.graph.model import Edge, Node
+from kimnet.graph.readcache import read_cache, reads
+from kimnet.graph.store import Store
+from kimnet.graph.stores import neo4j_log
+from kimnet.graph.stores.neo4j import Neo4jStore
+from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
+from tests.schema.conftest import make_runner
+
+DAYS = (None, dt.date(2021, 7, 1), dt.date(2022, 12, 31), dt.date(2023, 1, 1))
+
+#: The answers compared: referrals (with the conference, which reads the network), the gap report, brokers.
+QUERIES = (
+    """{ referral(case: {municipality: "mun:olfen", needs: ["need:ausbildung", "need:sprache"], age: 22,
+         residenceStatus: DULDUNG, asOf: "2021-07-01"}) {
+      needs { need { key } offers { offer { key name } organisations { key } level conditional reasons { code } } }
+      excluded { offer { key } reasons { code } } responsibilities { legalDomain { key } organisations { key } }
+      conference { anchor { key } members { organisation { key } cooperationPath { key } } uncoveredNeeds { key } } } }""",
+    """{ coverageGaps(asOf: "2021-07-01") { municipality { key } need { key } programme { key } population } }""",
+    """{ coverageGaps(asOf: "2023-01-01", target: {age: 22, residenceStatus: DULDUNG}) { municipality { key } need { key } } }""",
+    """{ brokers(asOf: "2021-07-01", top: 10) { organisation { key name } betweenness } }""",
+)
+
+#: Writes of every kind, each one write, in this order: creates, updates, links, unlinks, deletes.
+WRITES: tuple[Sequence[Change], ...] = (
+    [
+        CreateNode(Node("Service", "svc:b5-kreis", {"name": "Baustein 5 im Kreis", "minAge": 18, "maxAge": 27})),
+        Link(Edge("PROVIDES", "org:geba", "svc:b5-kreis")),
+        Link(Edge("ADDRESSES", "svc:b5-kreis", "need:ausbildung")),
+        Link(Edge("FUNDED_BY", "svc:b5-kreis", "prog:durchstarten-b5")),
+        Link(Edge("AVAILABLE_IN", "svc:b5-kreis", "reg:kreis-coesfeld", {"validTo": dt.date(2022, 12, 31)})),
+    ],
+    [CreateNode(Node("Organisation", "org:aaa-neu", {"name": "Neue Initiative", "kind": "initiative"}))],
+    [
+        Link(Edge("COOPERATES_WITH", "org:aaa-neu", "org:geba", {"kind": "Kooperation"})),
+        Link(Edge("PROVIDES", "org:aaa-neu", "svc:sprachcafe-olfen")),
+        Link(Edge("MEMBER_OF", "org:aaa-neu", "wg:netzwerk-chancengerechtigkeit", {"role": "Mitglied"})),
+    ],
+    [UpdateNode("svc:sprachcafe-olfen", 1, {"name": "Sprachcafé Olfen (neu)", "validTo": dt.date(2022, 6, 30)})],
+    [UpdateNode("org:geba", 1, {"name": "GEBA (umbenannt)"})],
+    [UpdateNode("svc:ds-coaching-cv", 1, {"description": "mit Bewerbungstraining"})],  # keeps its illustrative areas
+    [Link(Edge("AVAILABLE_IN", "svc:sprachcafe-olfen", "mun:nottuln", {"illustrative": True}))],
+    [Unlink("AVAILABLE_IN", "svc:integrationskurs-vhs-luedinghausen", "mun:olfen")],
+    [Unlink("COOPERATES_WITH", "org:afa-coesfeld", "org:ki-coesfeld")],
+    [Unlink("AVAILABLE_IN", "svc:b5-kreis", "reg:kreis-coesfeld")],
+    [DeleteNode("svc:ds-coaching-drk")],
+    [DeleteNode("org:geba")],
+    [DeleteNode("need:wohnen")],
+    [DeleteNode("mun:nottuln")],
+)
+
+
+def assert_same(kept: GraphIndex, fresh: GraphIndex) -> None:
+    """Every part of the index a reader sees is the same (dict orders included)."""
+    for kind in fresh.kinds:
+        assert list(kept.kinds[kind].items()) == list(fresh.kinds[kind].items()), kind
+    assert list(kept.by_id.items()) == list(fresh.by_id.items())
+    assert list(kept.offers.items()) == list(fresh.offers.items())
+    assert set(kept.dated) == set(fresh.dated)
+    for offer in fresh.dated:
+        for day in DAYS:
+            assert kept.offer(offer, day) == fresh.offer(offer, day), (offer, day)
+    assert {a: sorted(o) for a, o in kept.available.items()} == {a: sorted(o) for a, o in fresh.available.items()}
+    for area in fresh.available:
+        for day in DAYS:
+            assert kept.available_in([area], day) == fresh.available_in([area], day)
+    assert kept.edges.keys() == fresh.edges.keys()
+    for rel_type, found in fresh.edges.items():
+        assert sorted(repr(e) for e in kept.edges[rel_type]) == sorted(repr(e) for e in found), rel_type
+        for direction in ("out", "in"):
+            assert kept.adjacent(rel_type, direction) == fresh.adjacent(rel_type, direction), rel_type
+
+
+async def _answers(store: Store) -> list[str]:
+    run = make_runner(store)
+    return [json.dumps(await run(query), sort_keys=True) for query in QUERIES]
+
+
+async def test_an_index_that_follows_writes_answers_as_one_read_afresh(seeded: Store) -> None:
+    cache = read_cache(seeded)
+    await _answers(seeded)  # a kept index to follow from, with its networks and measures
+    for write in WRITES:
+        followed = cache.followed
+        await seeded.write(write)
+        kept = await _answers(seeded)
+        assert cache.followed == followed + 1, write  # followed, not read from the store
+        assert_same((await reads(seeded)).index, await read_index(seeded))
+        readcache._caches.pop(seeded)  # the next request reads the store afresh
+        assert await _answers(seeded) == kept, write
+        cache = read_cache(seeded)
+
+
+async def test_several_writes_are_followed_in_order_by_one_request(seeded: Store) -> None:
+    cache = read_cache(seeded)
+    await reads(seeded)
+    for write in WRITES[:4]:
+        await seeded.write(write)
+    kept = await reads(seeded)
+    assert cache.followed >= 1
+    assert_same(kept.index, await read_index(seeded))
+
+
+async def test_a_replayed_write_changes_nothing_and_keeps_the_reads(seeded: Store) -> None:
+    await seeded.write(WRITES[0])
+    cached = await reads(seeded)
+    await seeded.write(WRITES[0])  # in place already: no new generation
+    assert await reads(seeded) is cached
+
+
+async def test_the_old_index_is_left_as_it_was(seeded: Store) -> None:
+    before = await reads(seeded)
+    names = dict(before.index.by_id)
+    await seeded.write(WRITES[0])
+    after = await reads(seeded)
+    assert after is not before
+    assert "svc:b5-kreis" in after.index.offers
+    assert "svc:b5-kreis" not in before.index.offers
+    assert before.index.by_id == names
+
+
+@pytest.mark.parametrize("write", [WRITES[3], WRITES[5]])
+async def test_writes_to_offers_alone_keep_the_network_measures(seeded: Store, write: Sequence[Change]) -> None:
+    before = await reads(seeded)
+    day = dt.date(2021, 7, 1)
+    measures = before.measures(day)
+    await seeded.write(write)
+    assert (await reads(seeded)).measures(day) is measures
+
+
+async def test_writes_to_the_network_make_its_measures_anew(seeded: Store) -> None:
+    before = await reads(seeded)
+    day = dt.date(2021, 7, 1)
+    measures = before.measures(day)
+    await seeded.write(WRITES[1])
+    assert (await reads(seeded)).measures(day) is not measures
+
+
+@pytest.fixture
+async def other_process(neo4j_store: Neo4jStore | None, seed_data: GraphData) -> AsyncIterator[Neo4jStore]:
+    """A second kimnet store on the seeded Neo4j database: what another worker or replica holds."""
+    assert neo4j_store is not None
+    await neo4j_store.replace_all(seed_data)
+    other = await Neo4jStore.connect(NEO4J_URI, "neo4j", NEO4J_PASSWORD)
+    try:
+        yield other
+    finally:
+        await other.close()
+
+
+@pytest.mark.neo4j
+async def test_writes_of_another_process_are_followed_from_the_log(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore
+) -> None:
+    assert neo4j_store is not None
+    cache = read_cache(neo4j_store)
+    await _answers(neo4j_store)
+    for write in WRITES:
+        followed, kept = cache.followed, cache.kept
+        await other_process.write(write)
+        answers = await _answers(neo4j_store)
+        assert (cache.followed, cache.kept) == (followed + 1, kept), write  # from the log, not a read of the graph
+        assert_same((await reads(neo4j_store)).index, await read_index(neo4j_store))
+        readcache._caches.pop(neo4j_store)
+        assert await _answers(neo4j_store) == answers, write
+        cache = read_cache(neo4j_store)
+
+
+@pytest.mark.neo4j
+async def test_a_process_further_behind_than_the_log_reads_the_graph(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert neo4j_store is not None
+    cache = read_cache(neo4j_store)
+    await reads(neo4j_store)
+    monkeypatch.setattr(neo4j_log, "KEEP", 1)  # each write forgets the steps before its own
+    for write in WRITES[:3]:
+        await other_process.write(write)
+    followed, kept = cache.followed, cache.kept
+    found = await reads(neo4j_store)
+    assert (cache.followed, cache.kept) == (followed, kept + 1)
+    assert "org:aaa-neu" in found.index.by_id
+
+
+RENAME = "MATCH (s:Entity {id: $id}) SET s.name = $name"
+
+
+@pytest.mark.neo4j
+async def test_a_write_in_cypher_without_kimnet_is_seen_within_the_bound(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert neo4j_store is not None
+    monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.2)
+    cache = read_cache(neo4j_store)
+    await reads(neo4j_store)  # after the fixture's import (which it may take for a write from outside)
+    outside = cache.outside
+    driver = AsyncGraphDatabase.driver(NEO4J_URI, auth=("neo4j", NEO4J_PASSWORD))
+    try:
+        await driver.execute_query(RENAME, id="svc:sprachcafe-olfen", name="Sprachcafé (Browser)")
+    finally:
+        await driver.close()
+    await asyncio.sleep(0.25)
+    found = await reads(neo4j_store)
+    assert found.index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé (Browser)"
+    assert cache.outside == outside + 1
+    assert_same(found.index, await read_index(neo4j_store))
+
+
+@pytest.mark.neo4j
+async def test_writes_through_kimnet_are_not_taken_for_writes_from_outside(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert neo4j_store is not None
+    monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.0)  # a check on every request
+    cache = read_cache(neo4j_store)
+    await reads(neo4j_store)  # after the fixture's import (which it may take for a write from outside)
+    outside, followed = cache.outside, cache.followed
+    for store, write in zip([neo4j_store, other_process, neo4j_store], WRITES[:3], strict=True):
+        await store.write(write)
+        await reads(neo4j_store)
+    assert (cache.outside, cache.followed) == (outside, followed + 3)
+
+
+async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = read_cache(seeded)
+    await reads(seeded)
+
+    def broken(*args: object) -> GraphIndex:
+        raise RuntimeError("a bug in following")
+
+    monkeypatch.setattr(readcache, "updated", broken)
+    await seeded.write(WRITES[0])
+    kept, followed = cache.kept, cache.followed
+    assert "svc:b5-kreis" in (await reads(seeded)).index.offers
+    assert (cache.kept, cache.followed) == (kept + 1, followed)
