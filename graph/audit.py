@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode, keys_of
 from kimnet.graph.model import MODEL, Edge, Node, Value
 from kimnet.graph.validate import check_props
 
@@ -176,17 +176,7 @@ def _edge_target(edge: Edge) -> str:
 
 
 def _entities(changes: Sequence[Change], records: Sequence[AuditChange]) -> tuple[str, ...]:
-    keys: list[str] = []
-    for change in changes:
-        match change:
-            case CreateNode():
-                keys.append(change.node.id)
-            case UpdateNode() | DeleteNode():
-                keys.append(change.id)
-            case Link():
-                keys += [change.edge.source, change.edge.target]
-            case Unlink():
-                keys += [change.source, change.target]
+    keys = keys_of(changes)
     for record in records:
         if record.action in ("link", "unlink"):  # "TYPE source -> target": keys hold no spaces
             _, source, _, target = record.target.split(" ")

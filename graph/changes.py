@@ -14,7 +14,7 @@ itself, and the store writes nothing for it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
@@ -30,6 +30,7 @@ __all__ = [
     "Step",
     "Unlink",
     "UpdateNode",
+    "keys_of",
     "plan_create",
     "plan_delete",
     "plan_link",
@@ -238,3 +239,19 @@ def steps(changes: Sequence[Change], results: Sequence[Node | Edge]) -> list[Ste
             case DeleteNode() | Unlink():
                 found.append(Step("remove", result))
     return found
+
+
+def keys_of(changes: Iterable[Change]) -> list[str]:
+    """Every entity key the changes name, in order, once each."""
+    keys: list[str] = []
+    for change in changes:
+        match change:
+            case CreateNode():
+                keys.append(change.node.id)
+            case UpdateNode() | DeleteNode():
+                keys.append(change.id)
+            case Link():
+                keys += [change.edge.source, change.edge.target]
+            case Unlink():
+                keys += [change.source, change.target]
+    return list(dict.fromkeys(keys))

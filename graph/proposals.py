@@ -44,6 +44,7 @@ from kimnet.graph.changes import (
     Link,
     Unlink,
     UpdateNode,
+    keys_of,
     plan_create,
     plan_delete,
     plan_link,
@@ -176,22 +177,6 @@ def decide(proposal: Proposal, status: str, subject: str, role: str, now: dt.dat
 def is_stale(proposal: Proposal, versions: Mapping[str, int]) -> bool:
     """Tell whether an entity the proposal rests on has changed: ``versions`` are the current ones (a gone entity is missing)."""
     return any(versions.get(key) != version for key, version in proposal.rests_on.items())
-
-
-def keys_of(changes: Iterable[Change]) -> list[str]:
-    """Every entity key the changes name, in order, once each."""
-    keys: list[str] = []
-    for change in changes:
-        match change:
-            case CreateNode():
-                keys.append(change.node.id)
-            case UpdateNode() | DeleteNode():
-                keys.append(change.id)
-            case Link():
-                keys += [change.edge.source, change.edge.target]
-            case Unlink():
-                keys += [change.source, change.target]
-    return list(dict.fromkeys(keys))
 
 
 def rehearse(
