@@ -295,6 +295,17 @@ async def test_the_generation_changes_with_every_write_and_import_and_only_then(
             DuplicateError,
             "need:work exists already; choose another id or update it",
         ),
+        # The same id as another kind (one the model knows or not) is a duplicate, not a replay.
+        (
+            CreateNode(Node("Programme", "need:work", {"name": "Arbeit"})),
+            DuplicateError,
+            "need:work exists already; choose another id or update it",
+        ),
+        (
+            CreateNode(Node("Planet", "need:work", {"name": "Arbeit"})),
+            DuplicateError,
+            "need:work exists already; choose another id or update it",
+        ),
         (
             UpdateNode("mun:nowhere", 1, {"population": 1}),
             NotFoundError,
@@ -335,6 +346,13 @@ async def test_the_generation_changes_with_every_write_and_import_and_only_then(
             Link(Edge("COOPERATES_WITH", "org:b", "org:a")),
             DuplicateError,
             "org:a is already linked to org:b by COOPERATES_WITH",
+        ),
+        (
+            Link(Edge("PART_OF", "mun:olfen", "reg:kreis", {"role": "x"})),
+            ValidationError,
+            "cannot link mun:olfen to reg:kreis: 1 problem(s); nothing was written\n"
+            "  - entity PART_OF mun:olfen -> reg:kreis, field role: is not a property here; "
+            "known: illustrative, source, validFrom, validTo",
         ),
         (
             Unlink("PROVIDES", "org:b", "svc:old"),
