@@ -3,12 +3,21 @@ residence status the rules know, for referrals and for the target groups of cove
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import networkx as nx
 import pytest
 
-from kimnet.graph.availability import TargetGroup, closest_area, closest_level, int_prop, offers_by_area, reachable
+from kimnet.graph.availability import (
+    TargetGroup,
+    closest_area,
+    closest_level,
+    for_target_group,
+    int_prop,
+    offers_by_area,
+    reachable,
+)
 from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
 from kimnet.graph.model import RESIDENCE_STATUSES, Node, Value
 from kimnet.graph.referral import Case, refer
@@ -160,3 +169,21 @@ def test_reachable_offers_come_once_each_by_level_then_name_then_id() -> None:
         ("svc:b", "region"),
         ("svc:c", "county"),
     ]
+
+
+def test_a_target_group_is_a_frozen_value() -> None:
+    # Catalogues filtered for a group keep it, and it keys what is computed for that group.
+    group = TargetGroup(18, 27, RESTRICTED)
+    assert hash(group) == hash(TargetGroup(18, 27, RESTRICTED))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        group.min_age = 0  # type: ignore[misc]
+
+
+def test_a_catalogue_for_a_target_group_keeps_only_the_offers_that_admit_it() -> None:
+    young = Offer(Node("Service", "svc:young", {"name": "Jung", "maxAge": 17}), areas=("mun:olfen",))
+    adults = Offer(Node("Service", "svc:adults", {"name": "Erwachsen", "minAge": 18}), areas=("mun:olfen",))
+    catalogue = Catalogue(GEO, {young.id: young, adults.id: adults})
+    group = TargetGroup(18, 18)
+    filtered = for_target_group(catalogue, group)
+    assert (list(filtered.offers), filtered.target) == (["svc:adults"], group)
+    assert list(catalogue.offers) == ["svc:young", "svc:adults"]  # the original is untouched
