@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -284,3 +285,110 @@ async def test_the_generation_changes_with_every_write_and_import_and_only_then(
     assert third not in (first, second)
     await small.replace_all(small_graph())
     assert await small.generation() not in (first, second, third)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (
+            CreateNode(Node("Need", "need:work", {"name": "x"})),
+            DuplicateError,
+            "need:work exists already; choose another id or update it",
+        ),
+        # The same id as another kind (one the model knows or not) is a duplicate, not a replay.
+        (
+            CreateNode(Node("Programme", "need:work", {"name": "Arbeit"})),
+            DuplicateError,
+            "need:work exists already; choose another id or update it",
+        ),
+        (
+            CreateNode(Node("Planet", "need:work", {"name": "Arbeit"})),
+            DuplicateError,
+            "need:work exists already; choose another id or update it",
+        ),
+        (
+            UpdateNode("mun:nowhere", 1, {"population": 1}),
+            NotFoundError,
+            "no entity has the id mun:nowhere",
+        ),
+        (
+            DeleteNode("org:a", expected_version=2),
+            StaleVersionError,
+            "org:a is at version 1, not 2: someone changed it since you read it; read it again",
+        ),
+        (
+            UpdateNode("mun:olfen", 1, unset=("colour", "ags")),
+            ValidationError,
+            "cannot update mun:olfen: 2 problem(s); nothing was written\n"
+            "  - entity mun:olfen, field colour: is not a property here\n"
+            "  - entity mun:olfen, field ags: is required and cannot be removed",
+        ),
+        (
+            CreateNode(Node("Planet", "pla:x", {"name": "x"})),
+            ValidationError,
+            "cannot create pla:x: 1 problem(s); nothing was written\n  - entity pla:x: unknown node kind 'Planet'; "
+            "known: Organisation, Service, Programme, WorkingGroup, Municipality, Region, CaseManager, LegalDomain, Need",
+        ),
+        (
+            CreateNode(Node("Need", "need:x", {"name": 5})),
+            ValidationError,
+            "cannot create need:x: 1 problem(s); nothing was written\n  - entity need:x, field name: must be a string, not int",
+        ),
+        (
+            Link(Edge("MEMBER_OF", "org:a", "org:a")),
+            ValidationError,
+            "cannot link org:a to org:a: 2 problem(s); nothing was written\n"
+            "  - entity MEMBER_OF org:a -> org:a: an entity cannot be related to itself\n"
+            "  - entity MEMBER_OF org:a -> org:a: MEMBER_OF cannot go from Organisation to Organisation; "
+            "allowed: Organisation->WorkingGroup",
+        ),
+        (
+            Link(Edge("COOPERATES_WITH", "org:b", "org:a")),
+            DuplicateError,
+            "org:a is already linked to org:b by COOPERATES_WITH",
+        ),
+        (
+            Link(Edge("PART_OF", "mun:olfen", "reg:kreis", {"role": "x"})),
+            ValidationError,
+            "cannot link mun:olfen to reg:kreis: 1 problem(s); nothing was written\n"
+            "  - entity PART_OF mun:olfen -> reg:kreis, field role: is not a property here; "
+            "known: illustrative, source, validFrom, validTo",
+        ),
+        (
+            Unlink("PROVIDES", "org:b", "svc:old"),
+            NotFoundError,
+            "org:b is not linked to svc:old by PROVIDES",
+        ),
+    ],
+)
+async def test_a_refused_write_says_exactly_what_and_what_to_do(
+    small: Store, change: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as refused:
+        await small.write([change])  # type: ignore[list-item]
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        CreateNode(Node("Need", "need:x", {"name": "x"})),
+        UpdateNode("need:x", 1, {"name": "y"}),
+        DeleteNode("need:x", 1),
+        Link(Edge("ADDRESSES", "svc:old", "need:x")),
+        Unlink("ADDRESSES", "svc:old", "need:x"),
+    ],
+)
+def test_a_change_is_a_frozen_value(change: object) -> None:
+    # A write is replayed as it was sent (after a lost acknowledgement) and recorded in the audit
+    # trail: nothing may alter a change on its way.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(change, dataclasses.fields(change)[0].name, None)  # type: ignore[arg-type]
+
+
+async def test_a_delete_without_a_version_deletes_the_entity_at_any_version(small: Store) -> None:
+    await small.write([UpdateNode("org:b", 1, {"shortName": "B"})])
+    [deleted] = await small.write([DeleteNode("org:b")])
+    assert isinstance(deleted, Node)
+    assert (deleted.id, deleted.version) == ("org:b", 2)
+    assert await small.get_nodes(["org:b"]) == {}
