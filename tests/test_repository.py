@@ -1,7 +1,7 @@
 """The repository carries what it needs: no file of the project reads a folder outside it.
 
 A clone anywhere must pass its own tests, so no script, test or program may name a path that climbs
-out of the repository (such as the reading material in ``../shared``).
+out of the repository (such as the reading material that lies beside the checkout).
 """
 
 import re
