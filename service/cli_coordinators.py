@@ -31,14 +31,14 @@ COMMANDS = ("export", "import", "report")
 T = TypeVar("T")
 
 
-def _argument(read: Callable[[str, str], T]) -> Callable[[str], T]:
+def _argument(read: Callable[[str], T]) -> Callable[[str], T]:
     """Make an argparse type of one of ``service.options``' readers (argparse names the option itself)."""
 
     def parse(text: str) -> T:
         try:
-            return read(text, "it")
+            return read(text)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc).removeprefix("it ")) from None
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 

@@ -62,14 +62,14 @@ class _BadParameterError(ValueError):
     pass
 
 
-def _optional(params: Mapping[str, str], name: str, read: Callable[[str, str], T]) -> T | None:
+def _optional(params: Mapping[str, str], name: str, read: Callable[[str], T]) -> T | None:
     text = params.get(name)
     if text is None or not text.strip():
         return None
     try:
-        return read(text, name)
+        return read(text)
     except ValueError as exc:
-        raise _BadParameterError(str(exc)) from None
+        raise _BadParameterError(f"{name} {exc}") from None
 
 
 def _refused(request: Request, name: str) -> Response | None:
