@@ -5,7 +5,7 @@ through the network), so the floor for a referral is: one round trip that
 fetches everything the answer is made of (the county's areas, the statutory
 offers and the offers for the case's needs with their links, the covering
 posts, the county's organisations and their ties), and kimnet's pure rules
-(``graph.referral.refer``) over it, with no store layer, no GraphQL and no
+(``graph.rules.referral.refer``) over it, with no store layer, no GraphQL and no
 HTTP. kimnet / floor is then what kimnet's generality costs.
 """
 
@@ -17,11 +17,12 @@ from typing import Any, LiteralString
 import networkx as nx
 from neo4j import AsyncDriver, RoutingControl
 
-from kimnet.graph.catalogue import Catalogue, Geography, Offer
-from kimnet.graph.model import MODEL, Edge, Node
-from kimnet.graph.network import organisation_graph
-from kimnet.graph.referral import Case, CaseManagerPost, Referral, refer
-from kimnet.graph.validity import valid_on
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.model.validity import valid_on
+from kimnet.graph.rules.catalogue import Catalogue, Geography, Offer
+from kimnet.graph.rules.network import organisation_graph
+from kimnet.graph.rules.referral import Case, CaseManagerPost, Referral, refer
 
 __all__ = ["REFERRAL_FLOOR", "canonical_referral", "floor_referral"]
 

@@ -15,11 +15,11 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from kimnet.graph.changes import Step
-from kimnet.graph.index import GraphIndex
-from kimnet.graph.index_update import updated
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.synthetic import nrw
+from kimnet.graph.io.synthetic import nrw
+from kimnet.graph.model.changes import Step
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.read.index import GraphIndex
+from kimnet.graph.read.index_update import updated
 
 
 def _timed(make: Callable[[], object], times: int = 5) -> float:

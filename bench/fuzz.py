@@ -21,7 +21,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from kimnet.graph.seedfile import load_seed_dir
+from kimnet.graph.io.seedfile import load_seed_dir
 from kimnet.schema.access import Role
 from kimnet.service.app import create_app
 from kimnet.service.config import Secret

@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from kimnet.graph.changes import UpdateNode
-from kimnet.graph.readcache import read_cache, reads
+from kimnet.graph.io.synthetic import nrw
+from kimnet.graph.model.changes import UpdateNode
+from kimnet.graph.read.readcache import read_cache, reads
 from kimnet.graph.stores.embedded import EmbeddedStore
-from kimnet.graph.synthetic import nrw
 from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
 from kimnet.schema.root import schema

@@ -188,10 +188,10 @@ def _wait_for(name: str, port: int, log: Path) -> None:
 
 
 async def _load(setup: Setup, args: argparse.Namespace) -> None:
-    from kimnet.graph.graphdata import counts
+    from kimnet.graph.io.synthetic import nrw
+    from kimnet.graph.model.graphdata import counts
     from kimnet.graph.stores.embedded import EmbeddedStore
     from kimnet.graph.stores.neo4j import Neo4jStore
-    from kimnet.graph.synthetic import nrw
     from kimnet.service.progress import ProgressBar
 
     start = time.perf_counter()

@@ -18,7 +18,7 @@ Scoped tokens (see "Scoped writes" below): a partner's token names the
 organisations it speaks for (``orgs``); the writes listed in ``PROPOSED`` are
 open to it, and become proposals a coordinator decides. A coordinator's token
 may name a region, to which its writes are then limited. Which entities belong
-to an organisation or lie in a region is decided by ``graph.scope`` over the
+to an organisation or lie in a region is decided by ``graph.rules.scope`` over the
 planned changes, before anything is written; so that a refusal is whole, a
 scoped token writes through one mutation per operation.
 
@@ -45,8 +45,8 @@ from graphql import (
     SelectionSetNode,
 )
 
-from kimnet.graph.errors import ForbiddenError
-from kimnet.graph.model import MODEL
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import ForbiddenError
 
 __all__ = [
     "ANONYMOUS",
@@ -177,7 +177,7 @@ REQUIRED_ROLE: Mapping[tuple[str, str], Role] = {
 }
 
 #: The writes a partner may send although they need a higher role: each becomes a
-#: proposal (never a write) about the partner's own organisations' entries (``graph.scope``).
+#: proposal (never a write) about the partner's own organisations' entries (``graph.rules.scope``).
 PROPOSED: frozenset[tuple[str, str]] = frozenset(
     {
         ("Mutation", "createService"),

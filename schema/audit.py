@@ -16,11 +16,11 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from kimnet.graph.audit import AuditEntry as Entry
-from kimnet.graph.audit import AuditQuery
-from kimnet.graph.errors import ArgumentError
-from kimnet.schema.ids import BadIdError, to_key
-from kimnet.schema.pagination import CursorError, decode_cursor, encode_cursor
+from kimnet.graph.model.audit import AuditEntry as Entry
+from kimnet.graph.model.audit import AuditQuery
+from kimnet.graph.model.errors import ArgumentError, BadIdError, CursorError
+from kimnet.schema.ids import to_key
+from kimnet.schema.pagination import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context

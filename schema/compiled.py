@@ -54,10 +54,11 @@ from graphql.execution.values import get_argument_values
 from strawberry.relay import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from kimnet.graph.errors import KimnetError
-from kimnet.graph.model import MODEL, Edge, Node
-from kimnet.graph.trees import Follow, Reached, Shape
-from kimnet.graph.workers import run_in_worker
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import KimnetError
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.read.workers import run_in_worker
+from kimnet.graph.stores.trees import Follow, Reached, Shape
 from kimnet.schema import fastpath
 from kimnet.schema.entities import TYPES, Connection, entity, is_unread
 from kimnet.schema.filters import order_values
@@ -72,7 +73,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CompiledReads"]
 
-#: Root answers that are lists longer than this are written in a worker thread (``graph.workers``).
+#: Root answers that are lists longer than this are written in a worker thread (``graph.read.workers``).
 WRITTEN_IN_WORKER = 50
 
 #: A scalar's serializer, and whether the value is a list of them.

@@ -6,8 +6,8 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
-from kimnet.graph.audit import Actor
-from kimnet.graph.store import Store
+from kimnet.graph.model.audit import Actor
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS, Principal
 from kimnet.schema.guard import DEVELOPMENT, Policy
 from kimnet.schema.loaders import Loaders

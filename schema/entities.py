@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 import strawberry
 from strawberry import relay
 
-from kimnet.graph.model import MODEL, Edge, Node, NodeKind, PropType, RelKind
-from kimnet.graph.store import Direction
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.kinds import Edge, Node, NodeKind, PropType, RelKind
+from kimnet.graph.stores.store import Direction
 from kimnet.schema.filters import ORDER, WHERE, matching, order_values, to_predicate
 from kimnet.schema.freshness_fields import FRESHNESS_FIELDS
 from kimnet.schema.kinds import direction_of, targets_of

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry import relay
 
-from kimnet.graph.errors import ArgumentError
-from kimnet.graph.model import MODEL, Edge
-from kimnet.graph.neighbourhood import neighbourhood as walk
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import ArgumentError
+from kimnet.graph.model.kinds import Edge
+from kimnet.graph.read.neighbourhood import neighbourhood as walk
 from kimnet.schema.entities import (
     PAGE_ARGUMENTS,
     TYPES,

@@ -32,8 +32,8 @@ from graphql import FieldNode, FragmentSpreadNode, GraphQLObjectType, InlineFrag
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import convert_arguments
 
-from kimnet.graph.errors import KimnetError
-from kimnet.graph.model import MODEL
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import KimnetError
 from kimnet.schema.entities import TYPES, LinkConnection, connection, links, page_of
 from kimnet.schema.kinds import direction_of
 

@@ -4,7 +4,7 @@ For every node kind there is a ``<Kind>Where`` input with one filter per
 property (by type: ``StringFilter``, ``IntFilter``, ``DateFilter``, ...), one
 ``some``/``none`` filter per relationship field, and ``AND``/``OR``/``NOT``; and
 a ``<Kind>Order`` input over its sortable properties. The inputs become the
-plain predicates of ``graph.filtering``; relationship filters fetch neighbours
+plain predicates of ``graph.rules.filtering``; relationship filters fetch neighbours
 through the request's DataLoader, so a filter costs round trips by its depth,
 not by the number of entities it looks at.
 """
@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Optional  # noqa: F401 (Optional: in gene
 
 import strawberry
 
-from kimnet.graph.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, anchor, test_field
-from kimnet.graph.model import MODEL, Node, PropType
-from kimnet.graph.store import Direction
-from kimnet.graph.validity import valid_on
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.kinds import Node, PropType
+from kimnet.graph.model.validity import valid_on
+from kimnet.graph.rules.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, anchor, test_field
+from kimnet.graph.stores.store import Direction
 from kimnet.schema.ids import to_key
 from kimnet.schema.kinds import direction_of, targets_of
 
@@ -283,7 +284,7 @@ async def candidates(context: Context, label: str, predicate: Predicate, day: dt
     """The entities of kind ``label`` (valid on ``day``) that can satisfy ``predicate``, by id; None: any can.
 
     When the predicate names ids at the end of a chain of ``some`` conditions
-    (``graph.filtering.anchor``), the chain is followed backwards from those ids
+    (``graph.rules.filtering.anchor``), the chain is followed backwards from those ids
     (the ones valid on ``day``), one round trip per step, instead of testing every
     entity of the kind. Returns the entities and whether they are exactly the
     matches (the chain is the whole predicate); if not, ``matching`` decides.

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from kimnet.graph.changes import UpdateNode
-from kimnet.graph.errors import ArgumentError, ForbiddenError
-from kimnet.graph.freshness import FRESH_KINDS, stale_entries, verification
-from kimnet.graph.model import MODEL
-from kimnet.graph.scope import read_facts, region_refusals
-from kimnet.graph.sidewrite import SideWrite
+from kimnet.graph.model.changes import UpdateNode
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import ArgumentError, BadIdError, ForbiddenError
+from kimnet.graph.model.freshness import FRESH_KINDS, stale_entries, verification
+from kimnet.graph.model.sidewrite import SideWrite
+from kimnet.graph.rules.scope import read_facts, region_refusals
 from kimnet.schema.access import Role
-from kimnet.schema.change import UserError, UserErrorCode
+from kimnet.schema.changes import UserError, UserErrorCode
 from kimnet.schema.freshness_fields import VerificationMethod, VerifiedBy, verified_by
-from kimnet.schema.ids import BadIdError, to_key
+from kimnet.schema.ids import to_key
 from kimnet.schema.loaders import Loaders
 
 if TYPE_CHECKING:

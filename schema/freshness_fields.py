@@ -3,7 +3,7 @@
 ``schema.entities`` adds them to the Service and Organisation types, so every
 answer that reaches an offer (a referral's, coverage's) can say how current it
 is. They are read through the request's freshness DataLoader: one round trip
-per batch. The rules are in ``graph.freshness``; the rest of the API in
+per batch. The rules are in ``graph.model.freshness``; the rest of the API in
 ``schema.freshness``.
 """
 
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from kimnet.graph.freshness import FRESH_KINDS, Freshness
-from kimnet.graph.model import MODEL
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.freshness import FRESH_KINDS, Freshness
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context

@@ -45,7 +45,7 @@ from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRul
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext
 
-from kimnet.graph.errors import (
+from kimnet.graph.model.errors import (
     DeadlineError,
     ForbiddenError,
     KimnetError,

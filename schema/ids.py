@@ -13,14 +13,11 @@ from __future__ import annotations
 
 from strawberry.relay import GlobalID, GlobalIDValueError
 
-from kimnet.graph.errors import KimnetError
-from kimnet.graph.model import ID_PATTERN, MODEL
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import BadIdError
+from kimnet.graph.model.kinds import ID_PATTERN
 
-__all__ = ["BadIdError", "global_id", "to_key"]
-
-
-class BadIdError(KimnetError):
-    """An argument that is neither a global id nor a stable key of a known kind."""
+__all__ = ["global_id", "to_key"]
 
 
 def global_id(label: str, key: str) -> str:

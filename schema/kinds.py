@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from kimnet.graph.model import MODEL
-from kimnet.graph.store import Direction
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.stores.store import Direction
 
 __all__ = ["direction_of", "targets_of"]
 

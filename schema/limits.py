@@ -65,9 +65,9 @@ from graphql import (
     get_named_type,
 )
 
-from kimnet.graph.errors import LimitError
-from kimnet.graph.neighbourhood import MAX_DEPTH as NEIGHBOURHOOD_DEPTH
-from kimnet.graph.neighbourhood import MAX_ENTITIES as NEIGHBOURHOOD_ENTITIES
+from kimnet.graph.model.errors import LimitError
+from kimnet.graph.read.neighbourhood import MAX_DEPTH as NEIGHBOURHOOD_DEPTH
+from kimnet.graph.read.neighbourhood import MAX_ENTITIES as NEIGHBOURHOOD_ENTITIES
 
 __all__ = [
     "ROOT_WORK",

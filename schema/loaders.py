@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from kimnet.graph.freshness import Freshness
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.store import Direction, Store
+from kimnet.graph.model.freshness import Freshness
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.stores.store import Direction, Store
 
 __all__ = ["Loaders", "NeighbourKey"]
 
@@ -31,7 +31,7 @@ class Loaders:
 
     nodes: DataLoader[str, Node | None]
     neighbours: DataLoader[NeighbourKey, list[tuple[Edge, Node]]]
-    #: How current offers and organisations are (``graph.freshness``), by key.
+    #: How current offers and organisations are (``graph.model.freshness``), by key.
     freshness: DataLoader[str, Freshness | None]
 
     @classmethod

@@ -3,8 +3,8 @@
 The organisation graph (cooperation ties and shared working groups, valid on
 ``asOf``) and the measures made from it (betweenness, what each departure
 disconnects) are made once per store generation and day by the read cache
-(``graph.readcache``, ``graph.measures``) and shared by every request; the
-analysis is ``graph.network``'s. Every question runs in a worker thread
+(``graph.read.readcache``, ``graph.rules.measures``) and shared by every request; the
+analysis is ``graph.rules.network``'s. Every question runs in a worker thread
 (``schema.offload``).
 """
 
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from kimnet.graph import network as analysis
-from kimnet.graph.errors import ArgumentError, NotFoundError
-from kimnet.graph.readcache import reads
-from kimnet.schema.cover import CoverageGap, gap_of
+from kimnet.graph.model.errors import ArgumentError, NotFoundError
+from kimnet.graph.read.readcache import reads
+from kimnet.graph.rules import network as analysis
+from kimnet.schema.coverage import CoverageGap, gap_of
 from kimnet.schema.entities import TYPES, entity
 from kimnet.schema.ids import to_key
 from kimnet.schema.offload import offload

@@ -1,15 +1,15 @@
 """Questions run off the event loop, each held to its request's deadline.
 
 The rules (coverage, duplicates, network measures) are pure Python over the
-read cache; ``offload`` runs one in a worker thread (``graph.workers``: why
+read cache; ``offload`` runs one in a worker thread (``graph.read.workers``: why
 threads, not processes) so that ``/healthz`` and light requests keep
 answering, and the work each question may do is bounded by design
-(``graph.duplicates``, ``graph.measures``).
+(``graph.rules.duplicates``, ``graph.rules.measures``).
 
 Deadline. ``Context.deadline`` (``KIMNET_REQUEST_TIMEOUT``, 30 s by default,
 from the start of the request) bounds the wait; when it passes, the request
 gets ``DeadlineError`` (``extensions.code: TIMEOUT``) at once, and the work,
-which cannot be killed, stops at its next ``graph.deadline.checkpoint()``.
+which cannot be killed, stops at its next ``graph.rules.deadline.checkpoint()``.
 The same happens when the awaiting request is cancelled (the client went
 away, or the server's shutdown grace period ended).
 """
@@ -20,9 +20,9 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from kimnet.graph.deadline import Budget
-from kimnet.graph.errors import DeadlineError
-from kimnet.graph.workers import run_in_worker
+from kimnet.graph.model.errors import DeadlineError
+from kimnet.graph.read.workers import run_in_worker
+from kimnet.graph.rules.deadline import Budget
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context

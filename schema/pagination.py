@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from kimnet.graph.errors import KimnetError
+from kimnet.graph.model.errors import CursorError
 
-__all__ = ["MAX_PAGE", "CursorError", "Page", "SortKey", "decode_cursor", "encode_cursor", "paginate", "sort_key"]
+__all__ = ["MAX_PAGE", "Page", "SortKey", "decode_cursor", "encode_cursor", "paginate", "sort_key"]
 
 T = TypeVar("T")
 
@@ -34,10 +34,6 @@ T = TypeVar("T")
 MAX_PAGE = 500
 
 SortKey = tuple[Any, ...]
-
-
-class CursorError(KimnetError):
-    """A cursor that this API did not hand out, or a page size out of range."""
 
 
 def _plain(value: Any) -> Any:

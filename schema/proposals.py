@@ -2,8 +2,8 @@
 
 A partner's create, update, delete, link or unlink (the writes in
 ``schema.access.PROPOSED``) does not write: ``scoped_write`` checks it against
-the partner's organisations (``graph.scope``), plans it against the graph as
-it is (``graph.proposals.rehearse``, so the answer carries the same errors a
+the partner's organisations (``graph.rules.scope``), plans it against the graph as
+it is (``graph.model.proposals.rehearse``, so the answer carries the same errors a
 write would), and stores it as a PENDING ``ChangeProposal``. The payload of the
 mutation then holds the proposal, and no entity.
 
@@ -28,20 +28,20 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from kimnet.graph.audit import AuditChange
-from kimnet.graph.changes import Change, Link, Unlink
-from kimnet.graph.errors import ArgumentError, ForbiddenError, KimnetError, StaleVersionError
-from kimnet.graph.model import Edge, EdgeKey
-from kimnet.graph.proposals import Proposal, ProposalQuery, decide, is_stale, keys_of, proposal_time, rehearse
-from kimnet.graph.scope import partner_refusals, read_facts, region_refusals
-from kimnet.graph.sidewrite import SideWrite
-from kimnet.graph.store import Store
-from kimnet.graph.validate import normalise_edge
+from kimnet.graph.model.audit import AuditChange
+from kimnet.graph.model.changes import Change, Link, Unlink
+from kimnet.graph.model.errors import ArgumentError, BadIdError, CursorError, ForbiddenError, KimnetError, StaleVersionError
+from kimnet.graph.model.kinds import Edge, EdgeKey
+from kimnet.graph.model.proposals import Proposal, ProposalQuery, decide, is_stale, keys_of, proposal_time, rehearse
+from kimnet.graph.model.sidewrite import SideWrite
+from kimnet.graph.model.validate import normalise_edge
+from kimnet.graph.rules.scope import partner_refusals, read_facts, region_refusals
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role, required_role
-from kimnet.schema.change import UserError, UserErrorCode, user_errors
-from kimnet.schema.ids import BadIdError, to_key
+from kimnet.schema.changes import UserError, UserErrorCode, user_errors
+from kimnet.schema.ids import to_key
 from kimnet.schema.loaders import Loaders
-from kimnet.schema.pagination import CursorError, decode_cursor, encode_cursor
+from kimnet.schema.pagination import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context

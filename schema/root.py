@@ -12,16 +12,16 @@ import strawberry
 
 from kimnet.schema import fastpath
 from kimnet.schema.audit import AuditQueryType
-from kimnet.schema.change import MUTATION_FIELDS, ChangeMutation
+from kimnet.schema.changes import MUTATION_FIELDS, ChangeMutation
 from kimnet.schema.compiled import CompiledReads
-from kimnet.schema.cover import CoverQuery
+from kimnet.schema.coverage import CoverQuery
 from kimnet.schema.entities import all_types
 from kimnet.schema.explore import LIST_FIELDS, ExploreQuery
 from kimnet.schema.freshness import FreshnessMutation, FreshnessQuery
 from kimnet.schema.guard import Guard, GuardedSchema
 from kimnet.schema.network import NetworkQuery
 from kimnet.schema.proposals import ProposalMutation, ProposalQueryType
-from kimnet.schema.refer import ReferQuery
+from kimnet.schema.referral import ReferQuery
 
 __all__ = ["schema"]
 

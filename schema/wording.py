@@ -1,12 +1,12 @@
 """Sentences for reasons that travel as data, in German or English, with each language's dates.
 
-The rules (``graph.referral``, ``graph.applicability``) give a reason as a code
+The rules (``graph.rules.referral``, ``graph.rules.applicability``) give a reason as a code
 and the values it refers to; a client may word it itself. The API adds a
 ``message`` in the language the request prefers (``Accept-Language``: de or
 en, English when it names neither), and the coverage report uses the German.
 
 >>> import datetime as dt
->>> from kimnet.graph.referral import Reason
+>>> from kimnet.graph.rules.referral import Reason
 >>> reason = Reason("not_valid", day=dt.date(2021, 7, 1), valid_from=dt.date(2021, 1, 11), valid_to=dt.date(2021, 4, 30))
 >>> reason_message(reason, "de")
 'am 01.07.2021 nicht gültig (gültig vom 11.01.2021 bis 30.04.2021)'
@@ -22,9 +22,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Literal, TypeAlias
 
-from kimnet.graph.applicability import NeedReason
-from kimnet.graph.formats.hsds import RESIDENCE_STATUS_NAMES
-from kimnet.graph.referral import Reason
+from kimnet.graph.io.hsds import RESIDENCE_STATUS_NAMES
+from kimnet.graph.rules.applicability import NeedReason
+from kimnet.graph.rules.referral import Reason
 
 __all__ = ["LANGUAGES", "Language", "german_date", "need_reason_message", "preferred_language", "reason_message"]
 

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kimnet.graph.store import Store
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
 from kimnet.schema.guard import Policy

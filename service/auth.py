@@ -36,7 +36,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from kimnet.graph.errors import UnauthenticatedError
+from kimnet.graph.model.errors import UnauthenticatedError
 from kimnet.schema.access import KEYBOARD, Principal, Role
 from kimnet.service.config import Settings
 

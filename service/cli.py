@@ -14,10 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kimnet.graph.errors import KimnetError, NoStoreError, StoreInUseError, ValidationError
-from kimnet.graph.graphdata import GraphData, checksum, counts
-from kimnet.graph.seedfile import load_seed_dir
-from kimnet.graph.synthetic import nrw
+from kimnet.graph.io.seedfile import load_seed_dir
+from kimnet.graph.io.synthetic import nrw
+from kimnet.graph.model.errors import KimnetError, NoStoreError, StoreInUseError, ValidationError
+from kimnet.graph.model.graphdata import GraphData, checksum, counts
 from kimnet.service import cli_coordinators, cli_token
 from kimnet.service.config import Settings
 from kimnet.service.progress import ProgressBar

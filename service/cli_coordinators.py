@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from kimnet.graph.audit import Actor
-from kimnet.graph.availability import TargetGroup
+from kimnet.graph.model.audit import Actor
+from kimnet.graph.rules.availability import TargetGroup
 from kimnet.service.config import Settings
 from kimnet.service.exchange import EXPORT_FORMATS, check_export_path, export_graph, import_tables
 from kimnet.service.options import age_option, day_option, residence_status_option

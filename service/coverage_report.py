@@ -1,7 +1,7 @@
 """The coverage report: a heatmap of municipalities × needs, gaps weighted by population, and what changes.
 
 ``kimnet report coverage --as-of DATE [--compare DATE] --out FILE`` runs
-``write_coverage_report``. The matrix is ``graph.coverage_matrix``'s; this
+``write_coverage_report``. The matrix is ``graph.rules.coverage_matrix``'s; this
 module only draws it (matplotlib, without pyplot's global state) and writes
 PNG, PDF (A4: each map with its bars on a landscape page, then the lists on
 portrait pages) or one self-contained HTML page (the figure as SVG, then the
@@ -25,20 +25,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kimnet.graph.availability import TargetGroup, for_target_group
-from kimnet.graph.catalogue import Catalogue
-from kimnet.graph.coverage import Gap
-from kimnet.graph.coverage_matrix import Change, CoverageMatrix, coverage_matrix
-from kimnet.graph.formats.hsds import RESIDENCE_STATUS_NAMES
-from kimnet.graph.readcache import reads
-from kimnet.graph.store import Store
+from kimnet.graph.io.hsds import RESIDENCE_STATUS_NAMES
+from kimnet.graph.model.errors import NothingToReportError
+from kimnet.graph.read.readcache import reads
+from kimnet.graph.rules.availability import TargetGroup, for_target_group
+from kimnet.graph.rules.catalogue import Catalogue
+from kimnet.graph.rules.coverage import Gap
+from kimnet.graph.rules.coverage_matrix import Change, CoverageMatrix, coverage_matrix
+from kimnet.graph.stores.store import Store
 from kimnet.schema.wording import german_date, need_reason_message
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["REPORT_SUFFIXES", "NothingToReportError", "german", "render", "target_text", "write_coverage_report", "write_report"]
+__all__ = ["REPORT_SUFFIXES", "german", "render", "target_text", "write_coverage_report", "write_report"]
 
 REPORT_SUFFIXES = (".png", ".pdf", ".html")
 
@@ -63,10 +64,6 @@ CHANGE_COLOURS: dict[Change, str] = {
     "same": "#e8e8e8",
 }
 CHANGE_MARKS: dict[Change, str] = {"opened": "+", "closed": "✓", "moved": "↕", "gap": "", "same": ""}
-
-
-class NothingToReportError(ValueError):
-    """The store holds no municipalities or no needs: a heatmap of nothing cannot be drawn."""
 
 
 def german(day: dt.date) -> str:

@@ -30,10 +30,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from kimnet.graph.availability import TargetGroup
-from kimnet.graph.errors import ForbiddenError
+from kimnet.graph.model.errors import ForbiddenError, NothingToReportError
+from kimnet.graph.rules.availability import TargetGroup
 from kimnet.schema.access import ANONYMOUS, Principal, check_download
-from kimnet.service.coverage_report import REPORT_SUFFIXES, NothingToReportError, write_coverage_report
+from kimnet.service.coverage_report import REPORT_SUFFIXES, write_coverage_report
 from kimnet.service.exchange import EXPORT_FORMATS, EXPORT_SUFFIXES, ExportFormat, export_graph
 from kimnet.service.options import age_option, day_option, residence_status_option
 

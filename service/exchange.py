@@ -1,6 +1,6 @@
 """Exports of the stored graph to files, and the CSV import: what ``kimnet export`` and ``kimnet import`` run.
 
-The conversions are ``graph.formats``'s pure functions; this module reads the
+The conversions are ``graph.io``'s pure functions; this module reads the
 store, writes files so that a reader never sees half of one, and applies an
 import as one transaction.
 """
@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeAlias
 
-from kimnet.graph.audit import Actor
-from kimnet.graph.formats.dated import on_day
-from kimnet.graph.formats.hsds import to_hsds
-from kimnet.graph.formats.merge import MergePlan, plan_merge
-from kimnet.graph.formats.network_files import write_gexf, write_graphml
-from kimnet.graph.formats.tables import read_tables, write_tables
-from kimnet.graph.freshness import Freshness
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.store import Progress, Store
+from kimnet.graph.io.dated import on_day
+from kimnet.graph.io.hsds import to_hsds
+from kimnet.graph.io.merge import MergePlan, plan_merge
+from kimnet.graph.io.network_files import write_gexf, write_graphml
+from kimnet.graph.io.tables import read_tables, write_tables
+from kimnet.graph.model.audit import Actor
+from kimnet.graph.model.freshness import Freshness
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.stores.store import Progress, Store
 
 __all__ = [
     "EXPORT_FORMATS",

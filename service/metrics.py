@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessColl
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from kimnet.graph.store import Store
+from kimnet.graph.stores.store import Store
 
 __all__ = ["CONTENT_TYPE", "ROUTES", "Metrics"]
 

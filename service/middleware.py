@@ -31,7 +31,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kimnet.graph.errors import UnauthenticatedError
+from kimnet.graph.model.errors import UnauthenticatedError
 from kimnet.schema.access import Principal
 from kimnet.schema.guard import UNAVAILABLE_MESSAGE
 from kimnet.service.auth import Authenticator

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kimnet.graph.formats.cells import read_day
-from kimnet.graph.model import RESIDENCE_STATUSES
+from kimnet.graph.io.cells import read_day
+from kimnet.graph.model.domain import RESIDENCE_STATUSES
 
 __all__ = ["MAX_AGE", "age_option", "day_option", "residence_status_option"]
 

@@ -16,9 +16,9 @@ import contextlib
 import logging
 from pathlib import Path
 
-from kimnet.graph.errors import KimnetError, StoreTimeoutError, StoreUnavailableError
-from kimnet.graph.store import Store
+from kimnet.graph.model.errors import KimnetError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.store import Store
 from kimnet.service.stores import load_seed
 
 __all__ = ["Readiness"]

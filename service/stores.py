@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kimnet.graph.errors import NoStoreError
-from kimnet.graph.graphdata import Counts, GraphData, checksum, counts
-from kimnet.graph.seedfile import load_seed_dir
-from kimnet.graph.store import Store
+from kimnet.graph.io.seedfile import load_seed_dir
+from kimnet.graph.model.errors import NoStoreError
+from kimnet.graph.model.graphdata import Counts, GraphData, checksum, counts
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.store import Store
 from kimnet.service.config import Settings
 
 __all__ = ["load_seed", "open_store"]

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from kimnet.graph import readcache
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.seedfile import load_seed_dir
-from kimnet.graph.store import Store
+from kimnet.graph.io.seedfile import load_seed_dir
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.read import readcache
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "coesfeld"

@@ -16,8 +16,8 @@ import os
 import zlib
 from pathlib import Path
 
-from kimnet.graph.audit import AuditEntry, decode_entry, encode_entry
-from kimnet.graph.errors import StoreCorruptedError
+from kimnet.graph.model.audit import AuditEntry, decode_entry, encode_entry
+from kimnet.graph.model.errors import StoreCorruptedError
 
 __all__ = ["AUDIT", "AuditLog"]
 

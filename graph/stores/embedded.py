@@ -2,7 +2,7 @@
 
 This is kimnet's default, so that ``kimnet serve`` needs nothing but Python.
 Reads are dictionary lookups. A write is planned by the shared rules in
-``graph.changes``, applied in memory with an undo list, then written to the
+``graph.model.changes``, applied in memory with an undo list, then written to the
 journal and fsynced; only then is it acknowledged. If the journal write fails,
 the undo list puts memory back as it was.
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import networkx as nx
 
-from kimnet.graph.audit import (
+from kimnet.graph.model.audit import (
     Actor,
     AuditChange,
     AuditEntry,
@@ -36,7 +36,7 @@ from kimnet.graph.audit import (
     deleted_node,
     select,
 )
-from kimnet.graph.changes import (
+from kimnet.graph.model.changes import (
     Change,
     CreateNode,
     DeleteNode,
@@ -49,16 +49,16 @@ from kimnet.graph.changes import (
     plan_unlink,
     plan_update,
 )
-from kimnet.graph.errors import DuplicateError, NotFoundError, StaleVersionError, StoreError, StoreInUseError
-from kimnet.graph.freshness import Freshness, absorb
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import Edge, EdgeKey, Node
-from kimnet.graph.proposals import EVENT, Proposal, ProposalQuery, decode_proposal, select_proposals
-from kimnet.graph.sidewrite import SideWrite, audit_entry
-from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult
+from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersionError, StoreError, StoreInUseError
+from kimnet.graph.model.freshness import Freshness, absorb
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, EdgeKey, Node
+from kimnet.graph.model.proposals import EVENT, Proposal, ProposalQuery, decode_proposal, select_proposals
+from kimnet.graph.model.sidewrite import SideWrite, audit_entry
+from kimnet.graph.model.validate import normalise_edge
 from kimnet.graph.stores.auditlog import AuditLog
 from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal, decode_edge, decode_node, encode_edge, encode_node
-from kimnet.graph.validate import normalise_edge
+from kimnet.graph.stores.store import Direction, Neighbours, Progress, Store, WriteResult
 
 __all__ = ["EmbeddedStore", "build_graph"]
 

@@ -46,9 +46,9 @@ from typing import Any
 
 import orjson
 
-from kimnet.graph.errors import StoreCorruptedError
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import Edge, Node, Value
+from kimnet.graph.model.errors import StoreCorruptedError
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, Node, Value
 
 __all__ = ["Journal", "decode_edge", "decode_node", "encode_edge", "encode_node"]
 

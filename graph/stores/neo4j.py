@@ -16,7 +16,7 @@ running the whole function again), so a list of changes is applied fully or not
 at all. Each change locks the node it reads before it decides, so two updates
 of the same version cannot both win. A write that changes something also gives
 the one ``Generation`` node a new random token, last in its transaction; read
-caches in every process compare it (``Store.generation``, ``graph.readcache``).
+caches in every process compare it (``Store.generation``, ``graph.read.readcache``).
 
 A whole-graph import is too big for one transaction within a small heap (a
 state-sized graph needs several GB of transaction state), so it is staged: the
@@ -53,7 +53,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from kimnet.graph.audit import (
+from kimnet.graph.model.audit import (
     Actor,
     AuditChange,
     AuditEntry,
@@ -65,7 +65,7 @@ from kimnet.graph.audit import (
     encode_entry,
     timestamp,
 )
-from kimnet.graph.changes import (
+from kimnet.graph.model.changes import (
     Change,
     CreateNode,
     DeleteNode,
@@ -79,18 +79,19 @@ from kimnet.graph.changes import (
     plan_update,
     steps,
 )
-from kimnet.graph.errors import DuplicateError, StoreError, StoreTimeoutError, StoreUnavailableError
-from kimnet.graph.freshness import Freshness
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import MODEL, Edge, EdgeKey, Node, Value
-from kimnet.graph.proposals import Proposal, ProposalQuery
-from kimnet.graph.sidewrite import SideWrite, audit_entry
-from kimnet.graph.store import Direction, Neighbours, Progress, Store, WriteResult, Written
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import DuplicateError, StoreError, StoreTimeoutError, StoreUnavailableError
+from kimnet.graph.model.freshness import Freshness
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, EdgeKey, Node, Value
+from kimnet.graph.model.proposals import Proposal, ProposalQuery
+from kimnet.graph.model.sidewrite import SideWrite, audit_entry
+from kimnet.graph.model.validate import normalise_edge
 from kimnet.graph.stores import neo4j_log, neo4j_side
 from kimnet.graph.stores.neo4j_trees import tree_days, tree_statement
 from kimnet.graph.stores.steplog import decode_steps
-from kimnet.graph.trees import Follow, Reached, Shape
-from kimnet.graph.validate import normalise_edge
+from kimnet.graph.stores.store import Direction, Neighbours, Progress, Store, WriteResult, Written
+from kimnet.graph.stores.trees import Follow, Reached, Shape
 
 __all__ = ["Neo4jStore"]
 

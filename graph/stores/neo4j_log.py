@@ -6,14 +6,14 @@ on the ``Generation`` node under its lock) and its steps as JSON
 (``graph.stores.steplog``). Another process (a second uvicorn worker, a replica on
 the same database) reads the steps since its own generation and applies them to
 its index instead of reading the whole graph (``Store.writes_since``,
-``graph.readcache``). The last ``KEEP`` steps are kept; a process further behind
+``graph.read.readcache``). The last ``KEEP`` steps are kept; a process further behind
 reads the graph.
 
 Writes made without kimnet leave no step. They do advance the database's last
 committed transaction id, which a read's bookmark names (``transaction_id``):
 ``Store.commit_mark`` gives it with kimnet's count of its own writes, and a
 cache that finds the id advanced by more than kimnet's writes explain reads the
-graph again (``graph.readcache``).
+graph again (``graph.read.readcache``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from kimnet.graph.changes import Step
+from kimnet.graph.model.changes import Step
 from kimnet.graph.stores.steplog import encode_steps
 
 __all__ = ["KEEP", "LOG_SCHEMA", "WRITES_COUNTED", "WRITES_SINCE", "log_write", "transaction_id"]

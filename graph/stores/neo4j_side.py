@@ -5,7 +5,7 @@ with the fields it is listed by beside it); ``Freshness`` nodes hold when an
 offer or organisation was last verified and last changed. Neither has the
 ``Entity`` label, so no graph read, export or checksum sees them. Both are
 written in the transaction of the write they belong to, from the same audit
-entry the embedded store derives them from (``graph.freshness.absorb``).
+entry the embedded store derives them from (``graph.model.freshness.absorb``).
 Every statement finds its nodes by id through a uniqueness constraint.
 """
 
@@ -18,11 +18,11 @@ from typing import Any, LiteralString, TypeAlias
 
 from neo4j import AsyncManagedTransaction, Record
 
-from kimnet.graph.audit import AuditEntry, timestamp
-from kimnet.graph.errors import DuplicateError, NotFoundError, StaleVersionError
-from kimnet.graph.freshness import Freshness, absorb
-from kimnet.graph.proposals import Proposal, ProposalQuery, decode_proposal, encode_proposal, select_proposals
-from kimnet.graph.sidewrite import SideWrite
+from kimnet.graph.model.audit import AuditEntry, timestamp
+from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersionError
+from kimnet.graph.model.freshness import Freshness, absorb
+from kimnet.graph.model.proposals import Proposal, ProposalQuery, decode_proposal, encode_proposal, select_proposals
+from kimnet.graph.model.sidewrite import SideWrite
 
 __all__ = ["SIDE_SCHEMA", "freshness", "lock_proposal", "proposals", "record_side"]
 

@@ -1,7 +1,7 @@
 """The one Cypher statement that reads a tree (``Store.read_trees``) on Neo4j, and its parameters.
 
 Kept apart from the store because it is built, not a constant: ``tree_statement``
-turns a ``graph.trees.Shape`` into nested COLLECT subqueries. Cypher takes no
+turns a ``graph.stores.trees.Shape`` into nested COLLECT subqueries. Cypher takes no
 label, relationship type or property name as a parameter; every one used here
 is checked against the model, and every value (ids, days) is a parameter.
 """
@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from itertools import count
 from typing import LiteralString
 
-from kimnet.graph.model import MODEL
-from kimnet.graph.trees import Follow, Shape
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.stores.trees import Follow, Shape
 
 __all__ = ["tree_days", "tree_statement"]
 
@@ -35,10 +35,10 @@ def tree_statement(shape: Shape) -> LiteralString:
     """The one statement that reads the nodes ``$ids`` and ``shape`` below them: per root ``id, props, links``.
 
     Each follow becomes a COLLECT subquery nested in its parent's, returning, in
-    ``graph.trees``' order, for each relationship valid on its day (``$day<n>``, see ``tree_days``; null: any
+    ``graph.stores.trees``' order, for each relationship valid on its day (``$day<n>``, see ``tree_days``; null: any
     day) ``[other id, other's properties asked for, relationship properties asked
     for, start node id, [links below, per kind]]``. The validity test is
-    ``graph.validity``'s, in Cypher: filtered here, nothing invalid nor the dates to
+    ``graph.model.validity``'s, in Cypher: filtered here, nothing invalid nor the dates to
     test it travel. Cypher takes no label, type or property name as a parameter;
     each one here is checked against the model, so a request can only choose among
     names the model declares.

@@ -1,7 +1,7 @@
 """The steps of a write as one JSON text, for a store's log of writes (``Store.writes_since``).
 
 >>> import datetime as dt
->>> from kimnet.graph.model import Edge
+>>> from kimnet.graph.model.kinds import Edge
 >>> done = [Step("put", Node("Service", "svc:kurs", {"validTo": dt.date(2022, 12, 31), "languages": ("ar",)}, 2)),
 ...         Step("remove", Edge("PROVIDES", "org:vhs", "svc:kurs"))]
 >>> decode_steps(encode_steps(done)) == done
@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from kimnet.graph.changes import Step
-from kimnet.graph.model import Node
+from kimnet.graph.model.changes import Step
+from kimnet.graph.model.kinds import Node
 from kimnet.graph.stores.journal import decode_edge, decode_node, encode_edge, encode_node
 
 __all__ = ["decode_steps", "encode_steps"]

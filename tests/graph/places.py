@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kimnet.graph.catalogue import Geography
-from kimnet.graph.model import Node
+from kimnet.graph.model.kinds import Node
+from kimnet.graph.rules.catalogue import Geography
 
 POPULATION = {"mun:duelmen": 46800, "mun:nottuln": 19800, "mun:olfen": 12900}
 

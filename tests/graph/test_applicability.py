@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kimnet.graph.applicability import applicability
-from kimnet.graph.availability import TargetGroup, for_target_group
-from kimnet.graph.catalogue import Catalogue, Offer
-from kimnet.graph.coverage import coverage, coverage_changes, coverage_gaps
-from kimnet.graph.coverage_matrix import coverage_matrix
-from kimnet.graph.model import Node
+from kimnet.graph.model.kinds import Node
+from kimnet.graph.rules.applicability import applicability
+from kimnet.graph.rules.availability import TargetGroup, for_target_group
+from kimnet.graph.rules.catalogue import Catalogue, Offer
+from kimnet.graph.rules.coverage import coverage, coverage_changes, coverage_gaps
+from kimnet.graph.rules.coverage_matrix import coverage_matrix
 from tests.graph.places import geography
 
 DAY = dt.date(2021, 6, 1)

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from kimnet.graph.audit import Actor, AuditQuery
-from kimnet.graph.changes import CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.errors import DuplicateError, NotFoundError, StaleVersionError, StoreCorruptedError
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.store import Store
+from kimnet.graph.model.audit import Actor, AuditQuery
+from kimnet.graph.model.changes import CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersionError, StoreCorruptedError
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.stores.auditlog import AUDIT
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.journal import JOURNAL
+from kimnet.graph.stores.store import Store
 
 
 def _actor(operation: str) -> Actor:
@@ -213,9 +213,9 @@ async def test_a_damaged_audit_file_is_reported_at_start(tmp_path: Path) -> None
 # Writes needs with an actor, one at a time, and prints each number once the write is acknowledged.
 AUDITED_WRITER = """
 import asyncio, sys
-from kimnet.graph.audit import Actor
-from kimnet.graph.changes import CreateNode
-from kimnet.graph.model import Node
+from kimnet.graph.model.audit import Actor
+from kimnet.graph.model.changes import CreateNode
+from kimnet.graph.model.kinds import Node
 from kimnet.graph.stores.embedded import EmbeddedStore
 
 async def main(folder: str) -> None:

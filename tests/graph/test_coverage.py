@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from kimnet.graph.availability import TargetGroup, closest_area
-from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
-from kimnet.graph.coverage import Gap, coverage, coverage_changes, coverage_gaps, programme_gaps, responsibilities
-from kimnet.graph.errors import NotFoundError
-from kimnet.graph.model import Node, Value
+from kimnet.graph.model.errors import NotFoundError
+from kimnet.graph.model.kinds import Node, Value
+from kimnet.graph.rules.availability import TargetGroup, closest_area
+from kimnet.graph.rules.catalogue import Catalogue, Geography, Level, Offer
+from kimnet.graph.rules.coverage import Gap, coverage, coverage_changes, coverage_gaps, programme_gaps, responsibilities
 from tests.graph.places import POPULATION, geography
 
 DAY = dt.date(2021, 6, 1)

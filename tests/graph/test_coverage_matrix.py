@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kimnet.graph.coverage_matrix import coverage_matrix
+from kimnet.graph.rules.coverage_matrix import coverage_matrix
 from tests.graph.test_coverage import LANGUAGE, TRAINING, catalogue, offer
 
 SPRING, WINTER = dt.date(2022, 6, 1), dt.date(2023, 1, 1)

@@ -8,11 +8,11 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kimnet.graph.availability import TargetGroup, offers_by_area
-from kimnet.graph.duplicates import duplicates, person_groups
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.index import GraphIndex
-from kimnet.graph.readcache import Reads
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.read.index import GraphIndex
+from kimnet.graph.read.readcache import Reads
+from kimnet.graph.rules.availability import TargetGroup, offers_by_area
+from kimnet.graph.rules.duplicates import duplicates, person_groups
 
 from .test_coverage import DAY, LANGUAGE, catalogue, offer
 

@@ -9,7 +9,10 @@ import datetime as dt
 import networkx as nx
 import pytest
 
-from kimnet.graph.availability import (
+from kimnet.graph.model.domain import RESIDENCE_STATUSES
+from kimnet.graph.model.kinds import Node, Value
+from kimnet.graph.model.validity import valid_on
+from kimnet.graph.rules.availability import (
     TargetGroup,
     closest_area,
     closest_level,
@@ -18,10 +21,8 @@ from kimnet.graph.availability import (
     offers_by_area,
     reachable,
 )
-from kimnet.graph.catalogue import Catalogue, Geography, Level, Offer
-from kimnet.graph.model import RESIDENCE_STATUSES, Node, Value
-from kimnet.graph.referral import Case, refer
-from kimnet.graph.validity import valid_on
+from kimnet.graph.rules.catalogue import Catalogue, Geography, Level, Offer
+from kimnet.graph.rules.referral import Case, refer
 
 DAY = dt.date(2021, 6, 1)
 GEO = Geography({"mun:olfen": Node("Municipality", "mun:olfen", {"name": "Olfen"})}, {})

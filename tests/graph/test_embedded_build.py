@@ -9,10 +9,10 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import Edge, Node
+from kimnet.graph.io.synthetic import nrw
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.stores.embedded import EmbeddedStore, build_graph
-from kimnet.graph.synthetic import nrw
 
 from .test_store_contract import small_graph
 

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from kimnet.graph.changes import CreateNode
-from kimnet.graph.errors import StoreCorruptedError, StoreError
-from kimnet.graph.model import Node
+from kimnet.graph.model.changes import CreateNode
+from kimnet.graph.model.errors import StoreCorruptedError, StoreError
+from kimnet.graph.model.kinds import Node
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT
 
 # Writes needs one at a time and prints each id once the write is acknowledged.
 WRITER = """
 import asyncio, sys
-from kimnet.graph.changes import CreateNode
-from kimnet.graph.model import Node
+from kimnet.graph.model.changes import CreateNode
+from kimnet.graph.model.kinds import Node
 from kimnet.graph.stores.embedded import EmbeddedStore
 
 async def main(folder: str, prefix: str) -> None:

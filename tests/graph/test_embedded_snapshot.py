@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kimnet.graph.changes import CreateNode
-from kimnet.graph.errors import StoreCorruptedError
-from kimnet.graph.graphdata import GraphData, checksum
-from kimnet.graph.model import Edge, Node
+from kimnet.graph.model.changes import CreateNode
+from kimnet.graph.model.errors import StoreCorruptedError
+from kimnet.graph.model.graphdata import GraphData, checksum
+from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.journal import SNAPSHOT, Journal, _line, encode_edge, encode_node
 

@@ -12,14 +12,14 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.validators import validator_for
 
-from kimnet.graph.errors import TableError
-from kimnet.graph.formats.dated import on_day
-from kimnet.graph.formats.hsds import to_hsds
-from kimnet.graph.formats.merge import plan_merge
-from kimnet.graph.formats.network_files import write_gexf, write_graphml
-from kimnet.graph.formats.tables import read_tables, write_tables
-from kimnet.graph.graphdata import GraphData, checksum
-from kimnet.graph.model import MODEL
+from kimnet.graph.io.dated import on_day
+from kimnet.graph.io.hsds import to_hsds
+from kimnet.graph.io.merge import plan_merge
+from kimnet.graph.io.network_files import write_gexf, write_graphml
+from kimnet.graph.io.tables import read_tables, write_tables
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.errors import TableError
+from kimnet.graph.model.graphdata import GraphData, checksum
 
 #: HSDS's published schemas, carried by the repository with their licence (tests/fixtures/hsds-3.0/README.md).
 HSDS = Path(__file__).resolve().parents[1] / "fixtures" / "hsds-3.0" / "schema"

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
-from kimnet.graph.changes import Link
-from kimnet.graph.index import GraphIndex, read_index
-from kimnet.graph.model import MODEL, Edge, Node
-from kimnet.graph.store import Direction, Store
-from kimnet.graph.validity import valid_on
+from kimnet.graph.model.changes import Link
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.model.validity import valid_on
+from kimnet.graph.read.index import GraphIndex, read_index
+from kimnet.graph.stores.store import Direction, Store
 
 D = dt.date
 DAYS = (None, D(2019, 1, 1), D(2021, 7, 1), D(2022, 6, 30), D(2025, 1, 1))

@@ -10,15 +10,15 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 from neo4j import AsyncGraphDatabase
 
-from kimnet.graph import readcache
-from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.index import GraphIndex, read_index
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.readcache import read_cache, reads
-from kimnet.graph.store import Store
+from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.read import readcache
+from kimnet.graph.read.index import GraphIndex, read_index
+from kimnet.graph.read.readcache import read_cache, reads
 from kimnet.graph.stores import neo4j_log
 from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.store import Store
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 from tests.schema.conftest import make_runner
 

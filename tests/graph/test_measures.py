@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kimnet.graph import measures
-from kimnet.graph.deadline import Budget, budget
-from kimnet.graph.errors import DeadlineError
-from kimnet.graph.network import _connected_pairs
+from kimnet.graph.model.errors import DeadlineError
+from kimnet.graph.rules import measures
+from kimnet.graph.rules.deadline import Budget, budget
+from kimnet.graph.rules.network import _connected_pairs
 
 
 def _losses_by_search(graph: nx.Graph[str]) -> dict[str, int]:

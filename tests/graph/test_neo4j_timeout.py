@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from neo4j import AsyncGraphDatabase, Query
 
-from kimnet.graph.changes import UpdateNode
-from kimnet.graph.errors import StoreTimeoutError
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import Node
+from kimnet.graph.model.changes import UpdateNode
+from kimnet.graph.model.errors import StoreTimeoutError
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Node
 from kimnet.graph.stores.neo4j import Neo4jStore
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 

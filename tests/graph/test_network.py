@@ -7,11 +7,11 @@ import datetime as dt
 import networkx as nx
 import pytest
 
-from kimnet.graph.catalogue import Catalogue, Geography, Offer
-from kimnet.graph.coverage import Gap
-from kimnet.graph.errors import NotFoundError
-from kimnet.graph.model import Edge, Node, Value
-from kimnet.graph.network import brokers, cooperation_path, impact_of_leaving, missing_ties, organisation_graph
+from kimnet.graph.model.errors import NotFoundError
+from kimnet.graph.model.kinds import Edge, Node, Value
+from kimnet.graph.rules.catalogue import Catalogue, Geography, Offer
+from kimnet.graph.rules.coverage import Gap
+from kimnet.graph.rules.network import brokers, cooperation_path, impact_of_leaving, missing_ties, organisation_graph
 
 DAY = dt.date(2021, 6, 1)
 ENDED: dict[str, Value] = {"validTo": dt.date(2020, 12, 31)}

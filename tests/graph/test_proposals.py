@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 
-from kimnet.graph.audit import Actor, AuditQuery
-from kimnet.graph.changes import CreateNode, Link, UpdateNode
-from kimnet.graph.errors import DuplicateError, StaleVersionError, ValidationError
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.proposals import Proposal, ProposalQuery, decide, decode_proposal, encode_proposal, rehearse
-from kimnet.graph.sidewrite import SideWrite
-from kimnet.graph.store import Store
+from kimnet.graph.model.audit import Actor, AuditQuery
+from kimnet.graph.model.changes import CreateNode, Link, UpdateNode
+from kimnet.graph.model.errors import DuplicateError, StaleVersionError, ValidationError
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.model.proposals import Proposal, ProposalQuery, decide, decode_proposal, encode_proposal, rehearse
+from kimnet.graph.model.sidewrite import SideWrite
+from kimnet.graph.stores.store import Store
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 PARTNER = Actor("partner-caritas", "partner", "createService")

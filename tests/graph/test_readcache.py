@@ -11,15 +11,15 @@ import weakref
 
 import pytest
 
-from kimnet.graph import readcache
-from kimnet.graph.changes import CreateNode, Link
-from kimnet.graph.errors import StoreUnavailableError
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.index import GraphIndex, read_index
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.readcache import ReadCache, reads
-from kimnet.graph.store import Store
+from kimnet.graph.model.changes import CreateNode, Link
+from kimnet.graph.model.errors import StoreUnavailableError
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.read import readcache
+from kimnet.graph.read.index import GraphIndex, read_index
+from kimnet.graph.read.readcache import ReadCache, reads
 from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.store import Store
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 from tests.schema.conftest import make_runner
 
@@ -212,8 +212,8 @@ async def test_a_write_through_another_neo4j_store_is_seen(neo4j_store: Neo4jSto
 #: Writes MODULE_5's offer from another process, through kimnet's store (argv: URI, password).
 WRITER = """
 import asyncio, sys
-from kimnet.graph.changes import CreateNode, Link
-from kimnet.graph.model import Edge, Node
+from kimnet.graph.model.changes import CreateNode, Link
+from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.stores.neo4j import Neo4jStore
 
 async def main():

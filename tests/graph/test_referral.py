@@ -7,11 +7,11 @@ import datetime as dt
 import networkx as nx
 import pytest
 
-from kimnet.graph import referral
-from kimnet.graph.catalogue import Catalogue, Offer
-from kimnet.graph.errors import NotFoundError
-from kimnet.graph.model import Node, Value
-from kimnet.graph.referral import Case, CaseManagerPost, Reason, refer
+from kimnet.graph.model.errors import NotFoundError
+from kimnet.graph.model.kinds import Node, Value
+from kimnet.graph.rules import referral
+from kimnet.graph.rules.catalogue import Catalogue, Offer
+from kimnet.graph.rules.referral import Case, CaseManagerPost, Reason, refer
 from tests.graph.places import geography
 
 DAY = dt.date(2021, 6, 1)

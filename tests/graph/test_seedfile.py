@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kimnet.graph.errors import SeedError
-from kimnet.graph.seedfile import load_seed_dir, parse_seed_files
+from kimnet.graph.io.seedfile import load_seed_dir, parse_seed_files
+from kimnet.graph.model.errors import SeedError
 
 GOOD = {
     "regions.toml": """

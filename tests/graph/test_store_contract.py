@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from kimnet.graph.changes import CreateNode, DeleteNode, Link, Unlink, UpdateNode
-from kimnet.graph.errors import DuplicateError, NotFoundError, StaleVersionError, ValidationError
-from kimnet.graph.graphdata import GraphData, checksum
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.store import Store
+from kimnet.graph.model.changes import CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersionError, ValidationError
+from kimnet.graph.model.graphdata import GraphData, checksum
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.stores.store import Store
 
 D = dt.date
 

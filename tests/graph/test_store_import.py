@@ -6,12 +6,12 @@ import asyncio
 
 import pytest
 
-from kimnet.graph.errors import StoreError
-from kimnet.graph.graphdata import GraphData, checksum, counts
-from kimnet.graph.store import Store
+from kimnet.graph.io.synthetic import nrw
+from kimnet.graph.model.errors import StoreError
+from kimnet.graph.model.graphdata import GraphData, checksum, counts
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.neo4j import Neo4jStore, _import_batches, _stage, _swap
-from kimnet.graph.synthetic import nrw
+from kimnet.graph.stores.store import Store
 
 from .test_store_contract import small_graph
 

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from kimnet.graph.graphdata import GraphData, checksum, counts
-from kimnet.graph.synthetic import COUNTIES, TARGETS, nrw
-from kimnet.graph.validate import check_graph
+from kimnet.graph.io.synthetic import COUNTIES, TARGETS, nrw
+from kimnet.graph.model.graphdata import GraphData, checksum, counts
+from kimnet.graph.model.validate import check_graph
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kimnet.graph.store import Store
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
 from kimnet.schema.root import schema

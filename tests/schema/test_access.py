@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.store import Store
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import REQUIRED_ROLE, Principal, Role, required_role
 from kimnet.schema.context import Context
 from kimnet.schema.root import schema

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from kimnet.graph.errors import ForbiddenError
+from kimnet.graph.model.errors import ForbiddenError
 from kimnet.schema.access import ANONYMOUS, KEYBOARD, Principal, Role, check_operation, root_fields
 from kimnet.schema.root import schema
 

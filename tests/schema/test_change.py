@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.store import Store
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.stores.store import Store
 
 from .conftest import Run
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.store import Store
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.stores.store import Store
 
 from .conftest import Run
 

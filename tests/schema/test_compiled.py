@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import MODEL, Edge, Node
-from kimnet.graph.store import Store
+from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.stores.store import Store
 from kimnet.schema import fastpath
 from kimnet.schema.compiled import CompiledReads, _UnsupportedError
 from kimnet.schema.context import Context

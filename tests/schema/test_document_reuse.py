@@ -9,7 +9,7 @@ import pytest
 import strawberry.schema.schema as strawberry_schema
 from strawberry.types import ExecutionResult
 
-from kimnet.graph.store import Store
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
 from kimnet.schema.guard import DEVELOPMENT, Documents, Policy

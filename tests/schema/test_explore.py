@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.store import Store
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.stores.store import Store
 from kimnet.schema.ids import global_id
 
 from .conftest import Run, make_runner

@@ -7,9 +7,9 @@ from collections import defaultdict
 
 import pytest
 
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.store import Store
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.stores.store import Store
 
 from .conftest import Run, make_runner
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from kimnet.graph.freshness import FRESH_KINDS
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.store import Store
+from kimnet.graph.model.freshness import FRESH_KINDS
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role
 from kimnet.service.exchange import export_graph
 

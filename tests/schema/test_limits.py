@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from graphql import parse
 
-from kimnet.graph.store import Store
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
 from kimnet.schema.guard import Policy

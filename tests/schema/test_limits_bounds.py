@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from kimnet.graph.errors import LimitError
+from kimnet.graph.model.errors import LimitError
 from kimnet.schema.limits import Limits, check_limits, measure
 from kimnet.schema.root import schema
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from graphql import DocumentNode, parse
 
-from kimnet.graph.errors import LimitError
+from kimnet.graph.model.errors import LimitError
 from kimnet.schema import limits as limits_module
 from kimnet.schema.limits import Checked, Limits, check_limits
 from kimnet.schema.root import schema

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from kimnet.graph.deadline import checkpoint
-from kimnet.graph.errors import DeadlineError
+from kimnet.graph.model.errors import DeadlineError
+from kimnet.graph.rules.deadline import checkpoint
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.schema.context import Context
 from kimnet.schema.offload import offload

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kimnet.graph.graphdata import GraphData, checksum
-from kimnet.graph.proposals import ProposalQuery
-from kimnet.graph.store import Store
+from kimnet.graph.model.graphdata import GraphData, checksum
+from kimnet.graph.model.proposals import ProposalQuery
 from kimnet.graph.stores.embedded import EmbeddedStore
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role
 
 from .conftest import Run, make_runner

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from kimnet.graph.audit import AuditQuery
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.proposals import ProposalQuery
-from kimnet.graph.store import Store
+from kimnet.graph.model.audit import AuditQuery
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.model.proposals import ProposalQuery
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role
 
 from .conftest import Run, make_runner

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from kimnet.graph.applicability import NeedReason
-from kimnet.graph.referral import Reason
+from kimnet.graph.rules.applicability import NeedReason
+from kimnet.graph.rules.referral import Reason
 from kimnet.schema.wording import need_reason_message, preferred_language, reason_message
 
 

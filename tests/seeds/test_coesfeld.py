@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kimnet.graph.graphdata import GraphData
-from kimnet.graph.model import Node
+from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Node
 
 D = dt.date
 MUNICIPALITIES = {

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from kimnet.graph.store import Store
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Role
 from kimnet.service.app import create_app
 from kimnet.service.auth import create_token

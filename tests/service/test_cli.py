@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kimnet.graph.graphdata import GraphData
+from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.stores.embedded import EmbeddedStore
 from tests.conftest import BACKENDS, NEO4J_PASSWORD, NEO4J_URI, SEED
 

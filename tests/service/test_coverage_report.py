@@ -9,12 +9,12 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from kimnet.graph.availability import TargetGroup
-from kimnet.graph.changes import CreateNode, Link
-from kimnet.graph.coverage_matrix import coverage_matrix
-from kimnet.graph.model import Edge, Node
-from kimnet.graph.readcache import reads
-from kimnet.graph.store import Store
+from kimnet.graph.model.changes import CreateNode, Link
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.read.readcache import reads
+from kimnet.graph.rules.availability import TargetGroup
+from kimnet.graph.rules.coverage_matrix import coverage_matrix
+from kimnet.graph.stores.store import Store
 from kimnet.service.coverage_report import write_coverage_report
 from tests.conftest import SEED
 from tests.service.test_cli import kimnet

@@ -14,7 +14,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kimnet.graph.formats.tables import read_tables
+from kimnet.graph.io.tables import read_tables
 from kimnet.schema.access import Role
 from tests.service.hardening import bearer, served, settings
 

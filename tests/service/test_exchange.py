@@ -11,10 +11,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kimnet.graph.audit import Actor
-from kimnet.graph.errors import TableError
-from kimnet.graph.graphdata import GraphData, checksum
-from kimnet.graph.store import Store
+from kimnet.graph.model.audit import Actor
+from kimnet.graph.model.errors import TableError
+from kimnet.graph.model.graphdata import GraphData, checksum
+from kimnet.graph.stores.store import Store
 from kimnet.service.exchange import export_graph, import_tables
 from kimnet.service.progress import ProgressBar
 from tests.conftest import SEED

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kimnet.graph.audit import AuditQuery
+from kimnet.graph.model.audit import AuditQuery
 from kimnet.graph.stores.journal import JOURNAL
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.schema.access import Role

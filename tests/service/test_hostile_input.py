@@ -27,9 +27,9 @@ from graphql import (
     get_named_type,
 )
 
-from kimnet.graph.audit import AuditQuery
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.store import Store
+from kimnet.graph.model.audit import AuditQuery
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Role
 from kimnet.schema.root import schema
 from tests.service.hardening import bearer, served, settings

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kimnet.graph.errors import StoreUnavailableError
+from kimnet.graph.model.errors import StoreUnavailableError
 from kimnet.schema.access import Role
 from kimnet.service.logs import JsonFormatter
 from tests.service.hardening import bearer, served, settings

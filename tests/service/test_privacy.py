@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from kimnet.graph.audit import AuditQuery
-from kimnet.graph.graphdata import checksum
-from kimnet.graph.readcache import Reads
-from kimnet.graph.store import Store
+from kimnet.graph.model.audit import AuditQuery
+from kimnet.graph.model.graphdata import checksum
+from kimnet.graph.read.readcache import Reads
 from kimnet.graph.stores.embedded import EmbeddedStore
+from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Role
 from kimnet.service.logs import configure
 from tests.service.hardening import bearer, served, settings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kimnet.graph.errors import KimnetError, StoreCorruptedError, StoreTimeoutError, StoreUnavailableError
+from kimnet.graph.model.errors import KimnetError, StoreCorruptedError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.service.readiness import Readiness
 

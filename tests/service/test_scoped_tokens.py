@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from kimnet.graph.errors import UnauthenticatedError
+from kimnet.graph.model.errors import UnauthenticatedError
 from kimnet.schema.access import Role
 from kimnet.service.auth import Authenticator
 from kimnet.service.cli import main

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from kimnet.graph.errors import UnauthenticatedError
+from kimnet.graph.model.errors import UnauthenticatedError
 from kimnet.schema.access import Role
 from kimnet.service.app import create_app
 from kimnet.service.auth import LEEWAY, Authenticator, check_secret

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
 
-from kimnet.graph.audit import Actor
-from kimnet.graph.seedfile import load_seed_dir
+from kimnet.graph.io.seedfile import load_seed_dir
+from kimnet.graph.model.audit import Actor
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.schema.access import Role
 from kimnet.service.auth import create_token

@@ -1,0 +1,214 @@
+"""A write's effect on the in-memory index: the steps it made, and a new index with them applied.
+
+A write through kimnet returns what each change produced (``Store.write``): the
+stored node or relationship, or the removed one. ``changes.steps`` turns that
+into ``Step``s (put or remove a node or a relationship, a deleted node's
+relationships with it); ``updated`` applies them to a ``GraphIndex`` and
+returns a new one, sharing every part the steps did not touch (an index is
+shared by the requests that read it: the old one stays as it was). The result
+answers every question exactly as ``GraphIndex.build`` over the changed graph
+does, in milliseconds instead of a whole read of the store.
+
+>>> import datetime as dt
+>>> from kimnet.graph.model.changes import Step
+>>> from kimnet.graph.model.graphdata import GraphData
+>>> data = GraphData()
+>>> for node in (Node("Service", "svc:kurs", {"name": "Kurs"}), Node("Municipality", "mun:olfen")):
+...     data.nodes[node.id] = node
+>>> index = GraphIndex.of(data)
+>>> later = updated(index, [Step("put", Edge("AVAILABLE_IN", "svc:kurs", "mun:olfen", {"validTo": dt.date(2022, 12, 31)}))])
+>>> later.offer("svc:kurs", dt.date(2022, 1, 1)).areas, later.offer("svc:kurs", dt.date(2023, 1, 1)).areas
+(('mun:olfen',), ())
+>>> index.offer("svc:kurs", None).areas  # the old index is unchanged
+()
+>>> updated(later, [Step("remove", Node("Municipality", "mun:olfen"))]).offer("svc:kurs", None).areas
+()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+
+from kimnet.graph.model.changes import Step
+from kimnet.graph.model.kinds import Edge, Node, Value
+from kimnet.graph.read.index import _OFFER_LINKS, _OFFER_TYPES, GraphIndex, _dated, _offer
+from kimnet.graph.rules.catalogue import Offer
+
+__all__ = ["touches", "updated"]
+
+_NO_PROPS: Mapping[str, Value] = MappingProxyType({})
+
+
+def touches(done: Iterable[Step]) -> tuple[frozenset[str], frozenset[str]]:
+    """The node kinds and relationship types that ``done`` changes (a removed node: every type)."""
+    kinds: set[str] = set()
+    types: set[str] = set()
+    for step in done:
+        if isinstance(step.item, Node):
+            kinds.add(step.item.kind)
+            if step.op == "remove":
+                types.add("*")
+        else:
+            types.add(step.item.type)
+    return frozenset(kinds), frozenset(types)
+
+
+class _Offers:
+    """The offers a set of steps touches, each with all its links, taken from an index and changed in place."""
+
+    def __init__(self, index: GraphIndex) -> None:
+        self.index = index
+        #: offer id -> per link type in ``_OFFER_LINKS``' order: other end -> the link's properties.
+        self.links: dict[str, list[dict[str, Mapping[str, Value]]]] = {}
+        self.nodes: dict[str, Node | None] = {}  # None: the offer is removed
+
+    def of(self, offer_id: str) -> list[dict[str, Mapping[str, Value]]]:
+        found = self.links.get(offer_id)
+        if found is None:
+            found = self.links[offer_id] = _links(self.index, offer_id)
+        return found
+
+
+def _links(index: GraphIndex, offer_id: str) -> list[dict[str, Mapping[str, Value]]]:
+    """An offer's links with the properties the index keeps of them (all of them for a dated offer)."""
+    dated = index.dated.get(offer_id)
+    if dated is not None:
+        return [dict(found) for found in dated]
+    offer = index.offers.get(offer_id)
+    if offer is None:
+        return [{} for _ in _OFFER_LINKS]
+    # Undated: only whether an area is illustrative matters to a reader (GraphIndex.build keeps no more).
+    ends = (offer.providers, offer.needs, offer.legal_domains, offer.areas, offer.programmes)
+    found: list[dict[str, Mapping[str, Value]]] = [dict.fromkeys(e, _NO_PROPS) for e in ends]
+    for area in offer.illustrative_areas:
+        found[3][area] = {"illustrative": True}
+    return found
+
+
+def _offer_end(edge: Edge) -> tuple[int, str, str]:
+    """Where an offer's link goes among its links: (position, offer id, other end's id)."""
+    for position, (rel_type, outgoing) in enumerate(_OFFER_LINKS):
+        if rel_type == edge.type:
+            return (position, edge.source, edge.target) if outgoing else (position, edge.target, edge.source)
+    raise ValueError(f"{edge.type} is not one of an offer's links")
+
+
+def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
+    """A new index: ``index`` with ``done`` applied in order; ``index`` itself is not changed.
+
+    Every step must be one a store committed (its ends exist, as the write's
+    rules made sure); parts of ``index`` the steps do not touch are shared.
+    """
+    kinds = dict(index.kinds)
+    by_id = dict(index.by_id)
+    edges = dict(index.edges)
+    copied: set[str] = set()  # the kinds and types whose containers are already this index's own
+    offers = _Offers(index)
+    new_ids = False
+
+    def own_kind(kind: str) -> dict[str, Node]:
+        if kind not in copied:
+            kinds[kind] = dict(kinds[kind])
+            copied.add(kind)
+        return kinds[kind]
+
+    def own_type(rel_type: str) -> list[Edge]:
+        if rel_type not in copied:
+            edges[rel_type] = list(edges.get(rel_type, ()))
+            copied.add(rel_type)
+        return edges[rel_type]
+
+    for step in done:
+        item = step.item
+        if isinstance(item, Node):
+            in_kind = own_kind(item.kind)
+            if step.op == "put":
+                new_ids = new_ids or item.id not in by_id
+                in_kind[item.id] = by_id[item.id] = item
+                if item.kind == "Service":
+                    offers.of(item.id)
+                    offers.nodes[item.id] = item
+                continue
+            new_ids = True
+            in_kind.pop(item.id, None)
+            by_id.pop(item.id, None)
+            if item.kind == "Service":
+                offers.of(item.id)
+                offers.nodes[item.id] = None
+            for rel_type in list(edges):
+                if any(e.source == item.id or e.target == item.id for e in edges[rel_type]):
+                    edges[rel_type] = [e for e in edges[rel_type] if e.source != item.id and e.target != item.id]
+                    copied.add(rel_type)
+            for offer_id in _offers_linked_to(index, offers, item.id):
+                offers.of(offer_id)  # made anew in _apply_offers, without the links to a missing node
+        elif item.type in _OFFER_TYPES:
+            position, offer_id, other = _offer_end(item)
+            links = offers.of(offer_id)[position]
+            if step.op == "put":
+                links[other] = item.props
+            else:
+                links.pop(other, None)
+        else:
+            kept = [e for e in own_type(item.type) if (e.source, e.target) != (item.source, item.target)]
+            if step.op == "put":
+                kept.append(item)
+            edges[item.type] = kept
+
+    if new_ids:
+        for kind in copied & kinds.keys():
+            kinds[kind] = dict(sorted(kinds[kind].items()))
+        by_id = {i: n for found in kinds.values() for i, n in found.items()}
+    all_offers, dated, available = _apply_offers(index, offers, kinds["Service"], by_id)
+    # A list first: another thread may be filling the old index's adjacency as we read it.
+    adjacency = {key: found for key, found in list(index._adjacency.items()) if key[0] not in copied}
+    return GraphIndex(kinds, by_id, all_offers, dated, available, edges, adjacency)
+
+
+def _offers_linked_to(index: GraphIndex, offers: _Offers, node_id: str) -> list[str]:
+    """The offers with a link to ``node_id`` (a scan of every offer: deletes are rare)."""
+    found = {
+        offer_id
+        for offer_id, offer in index.offers.items()
+        if node_id in offer.providers
+        or node_id in offer.needs
+        or node_id in offer.legal_domains
+        or node_id in offer.areas
+        or node_id in offer.programmes
+    }
+    return [*found, *(i for i, links in offers.links.items() if i not in found and any(node_id in x for x in links))]
+
+
+def _apply_offers(
+    index: GraphIndex, offers: _Offers, services: Mapping[str, Node], by_id: Mapping[str, Node]
+) -> tuple[dict[str, Offer], dict[str, tuple[tuple[tuple[str, Mapping[str, Value]], ...], ...]], dict[str, tuple[str, ...]]]:
+    """The offers, dated links and areas' offers of ``index`` with the touched offers made anew."""
+    if not offers.links:
+        return index.offers, index.dated, index.available
+    all_offers = dict(index.offers)
+    dated = dict(index.dated)
+    available = dict(index.available)
+    for offer_id, links in offers.links.items():
+        before = index.offers.get(offer_id)
+        node = offers.nodes.get(offer_id, before.node if before else None)
+        for area in before.areas if before else ():
+            available[area] = tuple(o for o in available.get(area, ()) if o != offer_id)
+        if node is None or offer_id not in services:
+            all_offers.pop(offer_id, None)
+            dated.pop(offer_id, None)
+            continue
+        # As GraphIndex.build: a link whose other end is not among the nodes is not kept.
+        links = [{other: props for other, props in found.items() if other in by_id} for found in links]
+        ends = [tuple(sorted(found)) for found in links]
+        illustrative = frozenset(area for area, props in links[3].items() if props.get("illustrative"))
+        all_offers[offer_id] = _offer(node, ends, illustrative)
+        if any(props and _dated(props) for found in links for props in found.values()):
+            dated[offer_id] = tuple(tuple(sorted(found.items())) for found in links)
+        else:
+            dated.pop(offer_id, None)
+        for area in ends[3]:
+            available[area] = (*available.get(area, ()), offer_id)
+    available = {area: found for area, found in available.items() if found}
+    if any(offer_id not in index.offers for offer_id in all_offers) or len(all_offers) != len(index.offers):
+        all_offers = {sid: all_offers[sid] for sid in services if sid in all_offers}  # in id order, as built
+    return all_offers, dated, available

@@ -1,0 +1,464 @@
+"""The read cache: what referrals and coverage questions read, held in memory per store generation.
+
+A referral or a coverage report reads thousands of offers with their links;
+reading them from the store for every request cost most of its time (tens of
+round trips, or tens of thousands of decoded records). Instead, ``reads(store)``
+asks the store for its generation (``Store.generation``: one small round trip)
+and returns the ``Reads`` of that generation: the whole graph as a
+``GraphIndex``, read once, with the plain data that ``graph.read.gather`` selects
+from it (kept where selecting costs more than a little: the catalogue per day,
+the organisation network per day and set of organisations).
+
+Invalidation. Every write through kimnet, from any process, and every
+``replace_all`` changes the generation in the same transaction (embedded: in
+memory, before any reader runs again). A request whose generation is not the
+cached one waits for a ``Reads`` that began after it arrived, so it never sees
+data older than a write acknowledged before it asked. A build whose reads
+straddle a write (the generation differs after them) is served to the requests
+waiting for it (its reads are as fresh as theirs) but never kept.
+
+Bounds. One generation at a time (a kept build is frozen out of the cyclic
+garbage collector's passes, see ``ReadCache._read``): a new build drops the cache's hold on the
+old one (requests still running keep it alive until they finish); within a
+generation the per-day and per-network entries are a few, least recently used
+first out. Concurrent requests that find the cache stale share one build.
+
+Following writes. A write through kimnet in this process tells the cache what
+it did and between which generations (``Store.listeners``). A request that
+finds a newer generation than the cached one, reachable through writes so told,
+gets a ``Reads`` made from the cached one with those writes applied
+(``graph.read.index_update``: milliseconds, no read of the store) instead of a
+rebuild; the per-day data of the old one is carried over where the writes
+cannot have changed it (the network and its measures, when no organisation,
+working group, cooperation or membership changed), and made anew otherwise. A
+generation reached otherwise (another process's write, an import) is read
+from the store as before.
+
+Writes made without kimnet (Cypher run in Neo4j Browser, an ETL job) change
+neither the generation nor the log. Every ``OUTSIDE_CHECK`` seconds a request
+compares the database's last committed transaction id with kimnet's count of
+its writes (``Store.commit_mark``, one small round trip); once the id has moved
+further than the count since the last read of the graph, the graph is read
+again. So such a write is seen within ``OUTSIDE_CHECK`` seconds of the next
+request; a writer that renews the generation token in its own transaction is
+seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
+reader that reaches a lagging member may see an older generation, exactly as
+it sees older data.
+
+Everything handed out is shared between requests: callers must not change it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gc
+import logging
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable, Iterable
+from typing import Generic, TypeVar, cast
+
+import networkx as nx
+
+from kimnet.graph.model.changes import Step
+from kimnet.graph.model.kinds import Node
+from kimnet.graph.read import gather
+from kimnet.graph.read.index import GraphIndex, read_index
+from kimnet.graph.read.index_update import touches, updated
+from kimnet.graph.read.workers import run_in_worker
+from kimnet.graph.rules.catalogue import Catalogue, Geography
+from kimnet.graph.rules.coverage import Gap, coverage_gaps
+from kimnet.graph.rules.measures import Measures
+from kimnet.graph.rules.referral import CaseManagerPost
+from kimnet.graph.stores.store import Store, Written
+
+__all__ = ["ReadCache", "Reads", "read_cache", "reads"]
+
+log = logging.getLogger(__name__)
+
+#: Days whose whole catalogue one generation keeps (a state's takes some ten megabytes).
+CATALOGUE_DAYS = 4
+
+#: Days whose needs, legal domains and programmes one generation keeps (small).
+DAYS = 16
+
+#: Counties whose offers one generation keeps, per county and day (a few hundred offers each).
+COUNTIES = 128
+
+#: Days whose whole network, its measures and its coverage gaps one generation keeps (a state's: some 60 MB a day).
+DAYS_MEASURED = 4
+
+#: Whole-state answers one generation keeps (``Reads.shared``).
+ANSWERS = 32
+
+#: County networks one generation keeps, per day and set of organisations.
+NETWORKS = 64
+
+#: Writes of this process a cache remembers to follow (``ReadCache``); further behind, it reads the store.
+FOLLOWED = 256
+
+#: Seconds between two checks for writes made without kimnet (``Store.commit_mark``): how long they may go unseen.
+OUTSIDE_CHECK = 2.0
+
+#: What the whole network (``Reads.measures``, ``Reads.county_network``) is made of.
+_NETWORK_KINDS = frozenset({"Organisation", "WorkingGroup"})
+_NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF", "*"})
+
+#: What the geography (``Reads.geography``) is made of.
+_GEOGRAPHY_KINDS = frozenset({"Municipality", "Region"})
+_GEOGRAPHY_TYPES = frozenset({"PART_OF", "*"})
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """A mapping that keeps the ``size`` entries used last; safe to share between threads.
+
+    Questions run in worker threads (``schema.offload``): concurrent requests for
+    one missing key share one ``make`` (the others wait for it), requests for
+    other keys do not wait.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[K, threading.Lock] = {}
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        """The entry for ``key``, made by ``make`` if missing (the least recently used one goes)."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                if key in self._entries:
+                    return self._entries[key]
+            try:
+                value = make()
+            except BaseException:
+                with self._lock:  # a failed make (an unknown id) leaves nothing behind
+                    self._making.pop(key, None)
+                raise
+            with self._lock:
+                self._entries[key] = value
+                self._making.pop(key, None)
+                if len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+            # Kept until the next write, shared: out of the cyclic collector's full passes, as the
+            # index is (see ReadCache._read). Hundreds of thousands of objects (a day's catalogue,
+            # a state's network) made those passes take 0.6 s and more, paid by /healthz.
+            gc.freeze()
+            return value
+
+
+class Reads:
+    """One generation of a store, in memory: the plain data that referral, coverage and network questions take.
+
+    Every method is pure Python over the index (no round trip) and returns
+    shared, read-only data.
+    """
+
+    def __init__(self, generation: str, index: GraphIndex, geography: Geography | None = None) -> None:
+        self.generation = generation
+        self.index = index
+        self.geography: Geography = gather.geography(index) if geography is None else geography
+        self._counties: dict[str, gather.County] = {}  # one per municipality at most
+        self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS)
+        self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS)
+        self._county_offers: _Recent[tuple[str, dt.date], gather.CountyOffers] = _Recent(COUNTIES)
+        self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS)
+        self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED)
+        self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED)
+        self._answers: _Recent[Hashable, object] = _Recent(ANSWERS)
+
+    def following(self, generation: str, done: list[Step]) -> Reads:
+        """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
+
+        The index is updated, not read again; what the steps cannot have changed
+        is shared (the geography, the network with its measures), the rest made
+        anew on first use.
+        """
+        kinds, types = touches(done)
+        index = updated(self.index, done)
+        same_geography = not (kinds & _GEOGRAPHY_KINDS or types & _GEOGRAPHY_TYPES)
+        found = Reads(generation, index, self.geography if same_geography else None)
+        if same_geography:
+            found._counties = self._counties
+        if not (kinds & _NETWORK_KINDS or types & _NETWORK_TYPES):
+            # Only the organisations' nodes and their ties go into the network: offers are not in it.
+            found._networks = self._networks
+            found._measures = self._measures
+        return found
+
+    def _reference(self, day: dt.date | None) -> gather.Reference:
+        return self._references.get(day, lambda: gather.reference(self.index, day))
+
+    def _county(self, municipality: str) -> gather.County:
+        found = self._counties.get(municipality)
+        if found is None:
+            found = self._counties[municipality] = gather.county(self.geography, municipality)
+        return found
+
+    def catalogue(self, day: dt.date | None) -> Catalogue:
+        """Every offer, with the relationships that hold on ``day`` (``gather.catalogue``)."""
+        return self._catalogues.get(day, lambda: gather.catalogue(self.index, self.geography, self._reference(day), day))
+
+    def county_catalogue(self, municipality: str, day: dt.date, for_needs: Collection[str] | None = None) -> Catalogue:
+        """The offers of the county of ``municipality`` for a referral on ``day`` (``gather.county_catalogue``).
+
+        With ``for_needs``, only the statutory offers and those addressing one of
+        the needs (through any link, whatever its dates): all that a referral for
+        them looks at.
+
+        Raises:
+            NotFoundError: no municipality has the id.
+        """
+        county = self._county(municipality)
+        offers = self._county_offers.get((county.key, day), lambda: gather.county_offers(self.index, county, day))
+        return gather.county_catalogue(self.index, self.geography, self._reference(day), offers.select(for_needs), day)
+
+    def case_managers(self, municipality: str, day: dt.date) -> list[CaseManagerPost]:
+        """The posts covering ``municipality`` on ``day`` (``gather.case_managers``)."""
+        return gather.case_managers(self.index, municipality, day)
+
+    def county_network(
+        self, catalogue: Catalogue, municipality: str, day: dt.date, also: Iterable[str] = ()
+    ) -> tuple[dict[str, Node], nx.Graph[str]]:
+        """The organisations of the county of ``municipality`` and their cooperation graph on ``day``.
+
+        See ``gather.county_organisations``; the graph is made once per day and
+        set of organisations, and frozen: it is shared.
+
+        Raises:
+            NotFoundError: no municipality has the id.
+        """
+        organisations = gather.county_organisations(self.index, catalogue, self._county(municipality), day, also)
+        key = (day, tuple(sorted(organisations)))
+        graph = self._networks.get(key, lambda: nx.freeze(gather.organisation_network(self.index, organisations, day)))
+        return organisations, graph
+
+    def network(self, day: dt.date) -> tuple[dict[str, Node], nx.Graph[str]]:
+        """Every organisation valid on ``day`` and the whole cooperation graph (``gather.network``), made once per day."""
+        found = self.measures(day)
+        return found.organisations, found.graph
+
+    def measures(self, day: dt.date) -> Measures:
+        """The whole network on ``day`` with its shared measures (``graph.rules.measures``); the graph is frozen."""
+
+        def make() -> Measures:
+            organisations, graph = gather.network(self.index, day)
+            return Measures(organisations, nx.freeze(graph))
+
+        return self._measures.get(day, make)
+
+    def shared(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The answer under ``key`` made once for this generation (the ``ANSWERS`` used last are kept).
+
+        For whole-state answers that depend on the graph and the key alone
+        (``missingTies``, unfiltered ``coverageChanges``, ``duplicates``): the key
+        must hold every argument, and the first part of it must name the question.
+        """
+        return cast("V", self._answers.get(key, make))
+
+    def gaps(self, day: dt.date) -> tuple[Gap, ...]:
+        """Every coverage gap on ``day`` (``coverage.coverage_gaps`` of the whole catalogue)."""
+        return self._gaps.get(day, lambda: coverage_gaps(self.catalogue(day), day))
+
+
+class _Build:
+    """One build of ``Reads`` in flight, and when it began among the builds of its cache."""
+
+    def __init__(self, number: int, task: asyncio.Task[Reads]) -> None:
+        self.number = number
+        self.task = task
+
+
+class ReadCache:
+    """The ``Reads`` of one store's current generation, built by one request at a time."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._current: Reads | None = None
+        self._current_number = 0  # the number of the build that made it
+        self._build: _Build | None = None
+        self._builds = 0  # builds begun so far: a build numbered above a request's count began after it arrived
+        #: Builds kept and builds thrown away (their reads straddled a write), for tests and metrics.
+        self.kept = 0
+        self.discarded = 0
+        #: Reads made by following writes instead of reading the store (see the module's docstring).
+        self.followed = 0
+        #: Times a write made without kimnet was noticed (and the graph read again).
+        self.outside = 0
+        # The commit mark of the last kept read of the graph, and when marks were last compared.
+        self._base: tuple[int, int] | None = None
+        self._checked = time.monotonic()
+        self._outside = False  # a write made without kimnet has been noticed: the next build reads the graph
+        #: Writes of this process by the generation they found: how to get from one generation to the next.
+        self._writes: OrderedDict[str, Written] = OrderedDict()
+        cache = weakref.ref(self)
+
+        def wrote(written: Written) -> None:
+            found = cache()
+            if found is not None:
+                found._wrote(written)
+
+        # Through a weak reference, and gone with the cache: a store outlives the caches made for it (tests make many).
+        store.listeners.append(wrote)
+        weakref.finalize(self, store.listeners.remove, wrote)
+
+    def _wrote(self, written: Written) -> None:
+        self._writes[written.before] = written
+        while len(self._writes) > FOLLOWED:
+            self._writes.popitem(last=False)
+
+    def _path(self, current: Reads | None, generation: str) -> list[Written] | None:
+        """The writes that lead from ``current`` to ``generation``, in order; None if not all are known."""
+        if current is None:
+            return None
+        path: list[Written] = []
+        at = current.generation
+        while at != generation:
+            written = self._writes.get(at)
+            if written is None or len(path) >= FOLLOWED:
+                return None
+            path.append(written)
+            at = written.after
+        return path
+
+    async def reads(self) -> Reads:
+        """Return reads at least as new as every write acknowledged before this call.
+
+        One round trip when the cache is current; otherwise waits for a build
+        (the whole graph: one round trip per node kind and relationship type).
+
+        Raises:
+            StoreError: the store failed while reading; the next call tries again.
+        """
+        arrived = self._builds
+        if time.monotonic() - self._checked >= OUTSIDE_CHECK:
+            await self._check_outside()
+        generation = await self._store.generation()
+        while True:
+            current = self._current
+            # Current, or begun after this request arrived (a write landed between the two).
+            if current is not None and (current.generation == generation or self._current_number > arrived):
+                return current
+            build = self._build
+            if build is None:
+                self._current = None  # one generation at a time: let the old one go
+                self._builds += 1
+                task = asyncio.ensure_future(self._refresh(self._builds, current))
+                # Its waiters see its error; if they have all given up, nobody is left to be told.
+                task.add_done_callback(lambda done: done.cancelled() or done.exception())
+                build = self._build = _Build(self._builds, task)
+            # Shielded: a request that gives up must not cancel the build others wait for.
+            found = await asyncio.shield(build.task)
+            if build.number > arrived:
+                return found  # its reads all began after this request arrived
+            generation = await self._store.generation()
+
+    async def _check_outside(self) -> None:
+        """Notice writes made without kimnet: transactions committed beyond the writes kimnet counted since its last read.
+
+        Conservative: kimnet's own writes beside the graph (proposals, verifications)
+        are not counted either, and cost a read of the graph; a write from outside is
+        never taken for one of kimnet's.
+        """
+        base = self._base
+        if base is None or self._build is not None:
+            # Asked again by the next request: a build in flight either reads the graph (from a
+            # mark taken at its start) or follows kimnet's writes (and the base stays where it was).
+            return
+        self._checked = time.monotonic()
+        mark = await self._store.commit_mark()
+        if mark is not None and mark[0] - base[0] > mark[1] - base[1]:
+            self._outside = True
+            self._current = None
+            self.outside += 1
+
+    async def _refresh(self, number: int, current: Reads | None) -> Reads:
+        """New reads: ``current`` with the writes since applied, if they are all known, else read from the store.
+
+        The writes of this process are known from ``Store.listeners``; those of other
+        processes (workers, replicas) from the store's log (``Store.writes_since``).
+        """
+        try:
+            if current is not None and not self._outside:
+                # Asked here, after the build began, not taken from the request that began it: that
+                # request may have asked before a write that a request waiting for this build saw
+                # acknowledged (the same reason _read asks again).
+                generation = await self._store.generation()
+                path = self._path(current, generation)
+                if path is None:
+                    # Logged in each write's transaction: whatever made ``generation`` is in the log now.
+                    for written in await self._store.writes_since(current.generation):
+                        self._wrote(written)
+                    path = self._path(current, generation)
+                if path is not None:
+                    done = [step for written in path for step in written.steps]
+                    # Handed over, not captured: the worker thread lets go of its call only after the
+                    # answer is out, and the old generation must not outlive the swap by that race.
+                    handed = [current]
+                    current = None
+                    try:
+                        found = await run_in_worker(lambda: handed.pop().following(generation, done))
+                    except Exception:
+                        # A fault in following must not stop the reads: the graph is read instead.
+                        log.exception("could not follow %d writes; reading the graph again", len(path))
+                    else:
+                        if not self._outside:  # else served to its waiters, not kept
+                            self._current, self._current_number = found, number
+                        self.followed += 1
+                        gc.freeze()  # as in _read
+                        return found
+            return await self._read(number)
+        finally:
+            self._build = None
+
+    async def _read(self, number: int) -> Reads:
+        try:
+            self._outside = False
+            mark = await self._store.commit_mark()  # before the reads: whatever commits after counts
+            before = await self._store.generation()
+            index = await read_index(self._store)
+            after = await self._store.generation()
+            found = await run_in_worker(lambda: Reads(before, index))
+            if before == after and not self._outside:
+                self._current, self._current_number = found, number
+                self._base, self._checked = mark, time.monotonic()
+                self.kept += 1
+                # The index lives until the next write. The cyclic collector's full passes walk
+                # every live object, millions here, a tenth of a second or more each, paid by
+                # whichever request set one off: move what is alive now out of its reach, as the
+                # embedded store does after it opens. Refcounting still frees a dropped index
+                # (it holds no cycles); what else is alive at this moment stays uncollected if
+                # it ever ends in a cycle, once per generation.
+                gc.freeze()
+            else:
+                self.discarded += 1
+            return found
+        finally:
+            self._build = None
+
+
+_caches: weakref.WeakKeyDictionary[Store, ReadCache] = weakref.WeakKeyDictionary()
+
+
+def read_cache(store: Store) -> ReadCache:
+    """The read cache of ``store`` (made on first use; it goes with the store)."""
+    cache = _caches.get(store)
+    if cache is None:
+        cache = _caches[store] = ReadCache(store)
+    return cache
+
+
+async def reads(store: Store) -> Reads:
+    """Return the ``Reads`` of ``store``'s current generation (see the module's docstring)."""
+    return await read_cache(store).reads()

@@ -1,0 +1,125 @@
+"""Plain data that the domain logic works on: offers with their links, and geography.
+
+The referral, coverage and network functions take these objects and know
+nothing of stores; ``graph.read.gather`` fills them from a store in a few batched
+round trips. Offers are kept whatever their dates: the logic decides validity
+(it must say *why* an offer is excluded, including "not valid on that date").
+
+>>> geo = Geography(
+...     municipalities={"mun:olfen": Node("Municipality", "mun:olfen", {"name": "Olfen"})},
+...     regions={
+...         "reg:kreis": Node("Region", "reg:kreis", {"name": "Kreis", "kind": "county"}),
+...         "reg:sued": Node("Region", "reg:sued", {"name": "Süd", "kind": "cm-region"}),
+...     },
+...     parents={"mun:olfen": ("reg:sued", "reg:kreis"), "reg:sued": ("reg:kreis",)},
+... )
+>>> geo.areas_of("mun:olfen")
+{'mun:olfen': 'municipality', 'reg:sued': 'region', 'reg:kreis': 'county'}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+from kimnet.graph.model.kinds import Node
+from kimnet.graph.model.validity import valid_on
+
+if TYPE_CHECKING:
+    from kimnet.graph.rules.availability import TargetGroup
+
+__all__ = ["LEVELS", "Catalogue", "Geography", "Level", "Offer"]
+
+#: How close an offer is to a municipality: available in it, in a region it belongs to, or county-wide.
+Level: TypeAlias = Literal["municipality", "region", "county"]
+
+#: Levels from closest to farthest; the index is the rank.
+LEVELS: tuple[Level, ...] = ("municipality", "region", "county")
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A service with the ids it links to (links valid on the catalogue's date)."""
+
+    node: Node
+    providers: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    legal_domains: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    #: The areas whose AVAILABLE_IN link is a plausible fill-in (``illustrative``), not a sourced fact.
+    illustrative_areas: frozenset[str] = frozenset()
+
+    @property
+    def illustrative(self) -> bool:
+        """Whether the offer itself (its ages, statuses, dates) is a plausible fill-in."""
+        return bool(self.node.props.get("illustrative", False))
+
+    @property
+    def id(self) -> str:
+        return self.node.id
+
+    @property
+    def statutory(self) -> bool:
+        return bool(self.node.props.get("statutory", False))
+
+    @property
+    def needs_served(self) -> tuple[str, ...]:
+        """The needs this offer itself serves: none for coordination (case management
+        routes a case to offers for its needs; it does not cover them)."""
+        return () if self.node.props.get("coordination") else self.needs
+
+    def valid_on(self, day: dt.date) -> bool:
+        return valid_on(self.node.props, day)
+
+
+@dataclass(frozen=True, slots=True)
+class Geography:
+    """Municipalities, regions, and which regions each area belongs to (PART_OF)."""
+
+    municipalities: dict[str, Node]
+    regions: dict[str, Node]
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def areas_of(self, municipality: str) -> dict[str, Level]:
+        """Return the municipality and every region it lies in, each with its level.
+
+        Regions of kind ``county`` are at county level; all other regions at region level.
+        """
+        found: dict[str, Level] = {municipality: "municipality"}
+        todo = list(self.parents.get(municipality, ()))
+        while todo:
+            area = todo.pop(0)
+            if area in found or area not in self.regions:
+                continue
+            found[area] = "county" if self.regions[area].props.get("kind") == "county" else "region"
+            todo += self.parents.get(area, ())
+        return found
+
+    def municipalities_in(self, area: str) -> list[str]:
+        """Return the municipalities that lie in ``area`` (itself, if it is one), by id."""
+        if area in self.municipalities:
+            return [area]
+        return sorted(m for m in self.municipalities if area in self.areas_of(m))
+
+    def county_of(self, municipality: str) -> str | None:
+        """Return the county region the municipality lies in, if any."""
+        return next((a for a, level in self.areas_of(municipality).items() if level == "county"), None)
+
+
+@dataclass(slots=True)
+class Catalogue:
+    """Everything the referral and coverage logic reads, gathered once per request."""
+
+    geography: Geography
+    offers: dict[str, Offer] = field(default_factory=dict)
+    organisations: dict[str, Node] = field(default_factory=dict)
+    needs: dict[str, Node] = field(default_factory=dict)
+    legal_domains: dict[str, Node] = field(default_factory=dict)
+    programmes: dict[str, Node] = field(default_factory=dict)
+    #: Programme id -> its parent programmes (PART_OF).
+    programme_parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The target group the offers were narrowed to (``availability.for_target_group``); None: everyone.
+    #: Coverage asks it which needs can arise at all (``graph.rules.applicability``).
+    target: TargetGroup | None = None

@@ -1,0 +1,310 @@
+"""Referral: the right offers, responsibilities, case managers and a case conference for one case.
+
+The case (municipality, age, residence status, needs, languages) is used for
+this request only: it is not stored, and it appears in no log line and no
+error message. The rules are ``graph.rules.referral``'s; this module takes from the
+store's read cache (``graph.read.readcache``) the county's catalogue (the statutory
+offers and those for the case's needs), the covering case-manager posts and the
+county's cooperation network, and turns the answer into GraphQL objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from kimnet.graph.model.errors import ArgumentError, BadIdError, NotFoundError
+from kimnet.graph.read.readcache import reads
+from kimnet.graph.rules.referral import Case, Referral, refer
+from kimnet.graph.rules.referral import Reason as Reason_
+from kimnet.schema.availability import Level, ResidenceStatus, level_of, nodes_of
+from kimnet.schema.coverage import Responsibility, responsibility
+from kimnet.schema.entities import TYPES, entity
+from kimnet.schema.ids import to_key
+from kimnet.schema.wording import Language, reason_message
+
+if TYPE_CHECKING:
+    from kimnet.schema.context import Context
+
+__all__ = ["CaseInput", "ReferQuery"]
+
+Service = TYPES["Service"]
+Organisation = TYPES["Organisation"]
+Need = TYPES["Need"]
+LegalDomain = TYPES["LegalDomain"]
+CaseManager = TYPES["CaseManager"]
+
+
+@strawberry.input(description="A case, for one referral: used for the answer only, never stored or logged")
+class CaseInput:
+    municipality: strawberry.ID = strawberry.field(description="Where the person lives (key or id)")
+    age: int | None = strawberry.field(
+        default=None,
+        description="The person's age in years (0 to 130); without it, offers with age limits are eligible only if the age fits",
+    )
+    residenceStatus: ResidenceStatus | None = strawberry.field(
+        default=None,
+        description="The person's residence status; without it, offers limited to some statuses are eligible only if it is one of them",
+    )
+    needs: list[strawberry.ID] = strawberry.field(default_factory=list, description="Needs (keys or ids), e.g. need:ausbildung")
+    languages: list[str] = strawberry.field(default_factory=list, description="Languages the person speaks (ISO 639-1)")
+    asOf: dt.date | None = strawberry.field(default=None, description="The day of the referral; default today")
+
+
+@strawberry.enum(description="Why an offer does not fit a case")
+class ExclusionKind(enum.Enum):
+    AGE = strawberry.enum_value("age", description="The person's age is outside the offer's ages")
+    RESIDENCE_STATUS = strawberry.enum_value("residence_status", description="The offer does not admit the residence status")
+    AREA = strawberry.enum_value("area", description="The offer does not reach the person's municipality")
+    VALIDITY = strawberry.enum_value("validity", description="The offer is not valid on the day")
+
+
+@strawberry.enum(description="What a reason says; its other fields give the values it refers to")
+class ReasonCode(enum.Enum):
+    AVAILABLE = strawberry.enum_value("available", description="Available in `areaName` at `level`")
+    NOT_AVAILABLE = strawberry.enum_value("not_available", description="Not available in the municipality `areaName`")
+    AGE_WITHIN = strawberry.enum_value("age_within", description="`age` lies within `minAge`..`maxAge`")
+    AGE_BELOW = strawberry.enum_value("age_below", description="`age` is below `minAge`")
+    AGE_ABOVE = strawberry.enum_value("age_above", description="`age` is above `maxAge`")
+    AGE_UNKNOWN = strawberry.enum_value(
+        "age_unknown", description="The case gives no age: eligible only if it lies within `minAge`..`maxAge`"
+    )
+    STATUS_ELIGIBLE = strawberry.enum_value("status_eligible", description="`residenceStatus` is among `residenceStatuses`")
+    STATUS_NOT_ELIGIBLE = strawberry.enum_value(
+        "status_not_eligible", description="`residenceStatus` is not among `residenceStatuses`"
+    )
+    STATUS_UNKNOWN = strawberry.enum_value(
+        "status_unknown", description="The case gives no residence status: eligible only with one of `residenceStatuses`"
+    )
+    LANGUAGES = strawberry.enum_value("languages", description="Offered in `languages`, which the person speaks")
+    NOT_VALID = strawberry.enum_value("not_valid", description="Not valid on `date`; valid `validFrom`..`validTo`")
+
+
+@strawberry.type(description="Why an offer fits a case or does not: a code, the values it refers to, and a message")
+class Reason:
+    code: ReasonCode = strawberry.field(description="What the reason says; the other fields give the values it refers to")
+    message: str = strawberry.field(description="The reason in words, in the language of `Accept-Language` (de or en)")
+    conditional: bool = strawberry.field(
+        description="True when it rests on something the case did not give (age, status): the offer fits only if it holds"
+    )
+    illustrative: bool = strawberry.field(
+        description="True when it rests on a plausible fill-in of the data (an offer's limits, the region it serves)"
+    )
+    area: strawberry.ID | None = strawberry.field(description="Key of the municipality or region the reason names")
+    areaName: str | None = strawberry.field(description="Name of that municipality or region")
+    level: Level | None = strawberry.field(description="How close the area is to the case's municipality")
+    age: int | None = strawberry.field(description="The case's age")
+    minAge: int | None = strawberry.field(description="The offer's youngest eligible age")
+    maxAge: int | None = strawberry.field(description="The offer's oldest eligible age")
+    residenceStatus: ResidenceStatus | None = strawberry.field(description="The case's residence status")
+    residenceStatuses: list[ResidenceStatus] = strawberry.field(description="The residence statuses the offer admits")
+    date: dt.date | None = strawberry.field(description="The day of the referral")
+    validFrom: dt.date | None = strawberry.field(description="The offer's first valid day")
+    validTo: dt.date | None = strawberry.field(description="The offer's last valid day")
+    languages: list[str] = strawberry.field(description="Languages of the offer that the person speaks (ISO 639-1)")
+
+
+@strawberry.type(description="One reason an offer does not fit")
+class ExclusionReason(Reason):
+    kind: ExclusionKind = strawberry.field(description="Which rule the offer breaks")
+
+
+def _reason_fields(reason: Reason_, language: Language) -> dict[str, Any]:
+    """The GraphQL fields of one reason of the rules."""
+    return {
+        "code": ReasonCode(reason.code),
+        "message": reason_message(reason, language),
+        "conditional": reason.conditional,
+        "illustrative": reason.illustrative,
+        "area": reason.area,
+        "areaName": reason.area_name,
+        "level": level_of(reason.level),
+        "age": reason.age,
+        "minAge": reason.min_age,
+        "maxAge": reason.max_age,
+        "residenceStatus": ResidenceStatus(reason.status) if reason.status is not None else None,
+        "residenceStatuses": [ResidenceStatus(s) for s in reason.statuses],
+        "date": reason.day,
+        "validFrom": reason.valid_from,
+        "validTo": reason.valid_to,
+        "languages": list(reason.languages),
+    }
+
+
+@strawberry.type(description="An offer the person is eligible for")
+class OfferMatch:
+    offer: Service = strawberry.field(description="The offer")
+    organisations: list[Organisation] = strawberry.field(description="Who provides it")
+    legalDomains: list[LegalDomain] = strawberry.field(description="The legal domains it falls under")
+    level: Level = strawberry.field(description="How close it is to the person's municipality")
+    languageMatch: bool = strawberry.field(description="True when it is given in a language the person speaks")
+    reasons: list[Reason] = strawberry.field(description="Why it matched")
+    conditional: bool = strawberry.field(
+        description="True when the person is eligible only if what the case did not give fits (see the conditional reasons)"
+    )
+    illustrative: bool = strawberry.field(description="True when some reason rests on a plausible fill-in of the data")
+
+
+@strawberry.type(description="The eligible offers for one need, best first")
+class NeedReferral:
+    need: Need = strawberry.field(description="The need")
+    offers: list[OfferMatch] = strawberry.field(description="The offers the person is eligible for, best first")
+
+
+@strawberry.type(description="An offer for one of the needs that does not fit, with every reason")
+class ExcludedOffer:
+    offer: Service = strawberry.field(description="The offer")
+    need: Need = strawberry.field(description="The need it addresses")
+    reasons: list[ExclusionReason] = strawberry.field(description="Every reason it does not fit")
+    illustrative: bool = strawberry.field(description="True when some reason rests on a plausible fill-in of the data")
+
+
+@strawberry.type(description="A case-manager post responsible for the municipality")
+class CaseManagerAssignment:
+    post: CaseManager = strawberry.field(description="The case-manager post")
+    employer: Organisation | None = strawberry.field(description="The organisation that employs the post")
+    supervisor: Organisation | None = strawberry.field(description="The organisation that supervises it")
+
+
+@strawberry.type(description="An organisation proposed for the case conference, and what it brings")
+class ConferenceMember:
+    organisation: Organisation = strawberry.field(description="The organisation")
+    needs: list[Need] = strawberry.field(description="The case's needs it covers")
+    legalDomains: list[LegalDomain] = strawberry.field(description="The legal domains it covers")
+    cooperationPath: list[Organisation] | None = strawberry.field(
+        description="How it is tied to the case manager's organisation (cooperation or shared working groups); null: no tie"
+    )
+
+
+@strawberry.type(description="The smallest set of organisations that covers every need and legal domain involved")
+class Conference:
+    anchor: Organisation | None = strawberry.field(description="The case manager's organisation")
+    members: list[ConferenceMember] = strawberry.field(description="The organisations to invite")
+    uncoveredNeeds: list[Need] = strawberry.field(description="Needs no organisation covers")
+    uncoveredLegalDomains: list[LegalDomain] = strawberry.field(description="Legal domains no organisation covers")
+
+
+@strawberry.type(description="The answer to a referral")
+class ReferralResult:
+    asOf: dt.date = strawberry.field(description="The day of the referral")
+    needs: list[NeedReferral] = strawberry.field(description="Per need of the case, the eligible offers, best first")
+    excluded: list[ExcludedOffer] = strawberry.field(
+        description="The offers for the case's needs that do not fit, with every reason"
+    )
+    responsibilities: list[Responsibility] = strawberry.field(
+        description="The statutory responsibility per legal domain in the municipality"
+    )
+    caseManagers: list[CaseManagerAssignment] = strawberry.field(description="The case-manager posts that cover the municipality")
+    conference: Conference = strawberry.field(description="A proposal for a case conference")
+
+
+def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: dt.date, language: Language) -> ReferralResult:
+    def orgs(ids: Any) -> list[Any]:
+        return [entity(network_orgs[i], day) for i in ids if i in network_orgs] or nodes_of(catalogue, ids, day)
+
+    conference = found.conference
+    members = [
+        ConferenceMember(
+            organisation=orgs([org])[0],
+            needs=nodes_of(catalogue, [c for c in conference.covers.get(org, ()) if c in catalogue.needs], day),
+            legalDomains=nodes_of(catalogue, [c for c in conference.covers.get(org, ()) if c in catalogue.legal_domains], day),
+            cooperationPath=orgs(conference.paths[org]) if org in conference.paths else None,
+        )
+        for org in conference.organisations
+    ]
+    return ReferralResult(
+        asOf=day,
+        needs=[
+            NeedReferral(
+                need=entity(catalogue.needs[need], day),
+                offers=[
+                    OfferMatch(
+                        offer=entity(m.offer.node, day),
+                        organisations=orgs(m.offer.providers),
+                        legalDomains=nodes_of(catalogue, m.offer.legal_domains, day),
+                        level=Level(m.level),
+                        languageMatch=m.language_match,
+                        reasons=[Reason(**_reason_fields(r, language)) for r in m.reasons],
+                        conditional=m.conditional,
+                        illustrative=m.illustrative,
+                    )
+                    for m in matches
+                ],
+            )
+            for need, matches in found.per_need.items()
+        ],
+        excluded=[
+            ExcludedOffer(
+                offer=entity(e.offer.node, day),
+                need=entity(catalogue.needs[e.need], day),
+                reasons=[ExclusionReason(kind=ExclusionKind(r.kind or ""), **_reason_fields(r, language)) for r in e.reasons],
+                illustrative=e.illustrative,
+            )
+            for e in found.excluded
+        ],
+        responsibilities=[responsibility(catalogue, r, day) for r in found.responsibilities],
+        caseManagers=[
+            CaseManagerAssignment(
+                post=entity(p.node, day),
+                employer=orgs([p.employer])[0] if p.employer else None,
+                supervisor=orgs([p.supervisor])[0] if p.supervisor else None,
+            )
+            for p in found.case_managers
+        ],
+        conference=Conference(
+            anchor=orgs([conference.anchor])[0] if conference.anchor else None,
+            members=members,
+            uncoveredNeeds=nodes_of(catalogue, [u for u in conference.uncovered if u in catalogue.needs], day),
+            uncoveredLegalDomains=nodes_of(catalogue, [u for u in conference.uncovered if u in catalogue.legal_domains], day),
+        ),
+    )
+
+
+@strawberry.type
+class ReferQuery:
+    @strawberry.field(
+        description="Refer a case across legal domains: eligible and excluded offers, responsibilities, case managers, a conference"
+    )
+    async def referral(
+        self,
+        info: strawberry.Info[Context, None],
+        case: Annotated[
+            CaseInput, strawberry.argument(description="The case: used for this answer only, never stored or logged")
+        ],
+    ) -> ReferralResult:
+        # Messages name the field at fault, never the value: the case must not leak into errors or logs.
+        day = case.asOf or info.context.today
+        if case.age is not None and not 0 <= case.age <= 130:
+            raise ArgumentError("case.age must be between 0 and 130")
+        try:
+            municipality = to_key(case.municipality)
+            needs = tuple(dict.fromkeys(to_key(n) for n in case.needs))
+        except BadIdError:
+            raise ArgumentError("case.municipality and case.needs take keys (mun:…, need:…) or global ids") from None
+        cached = await reads(info.context.store)
+        try:
+            catalogue = cached.county_catalogue(municipality, day, for_needs=needs)
+        except NotFoundError:
+            raise ArgumentError("case.municipality is not a municipality; the query `municipalities` lists them") from None
+        if any(n not in catalogue.needs for n in needs):
+            raise ArgumentError("case.needs holds an unknown need; the query `needs` lists them")
+        posts = cached.case_managers(municipality, day)
+        employers = [p.employer for p in posts if p.employer is not None]
+        organisations, network = cached.county_network(catalogue, municipality, day, employers)
+        found = refer(
+            Case(
+                municipality,
+                day,
+                age=case.age,
+                residence_status=case.residenceStatus.value if case.residenceStatus is not None else None,
+                needs=needs,
+                languages=tuple(case.languages),
+            ),
+            catalogue,
+            posts,
+            network,
+        )
+        return _result(found, catalogue, organisations, day, info.context.language)
