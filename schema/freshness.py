@@ -21,7 +21,8 @@ from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.errors import ArgumentError, BadIdError, ForbiddenError
 from kimnet.graph.model.freshness import FRESH_KINDS, stale_entries, verification
 from kimnet.graph.model.sidewrite import SideWrite
-from kimnet.graph.rules.scope import read_facts, region_refusals
+from kimnet.graph.read.scope_facts import read_facts
+from kimnet.graph.rules.scope import region_refusals
 from kimnet.schema.access import Role
 from kimnet.schema.changes import UserError, UserErrorCode
 from kimnet.schema.freshness_fields import VerificationMethod, VerifiedBy, verified_by

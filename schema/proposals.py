@@ -35,7 +35,8 @@ from kimnet.graph.model.kinds import Edge, EdgeKey
 from kimnet.graph.model.proposals import Proposal, ProposalQuery, decide, is_stale, keys_of, proposal_time, rehearse
 from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.model.validate import normalise_edge
-from kimnet.graph.rules.scope import partner_refusals, read_facts, region_refusals
+from kimnet.graph.read.scope_facts import read_facts
+from kimnet.graph.rules.scope import partner_refusals, region_refusals
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role, required_role
 from kimnet.schema.changes import UserError, UserErrorCode, user_errors

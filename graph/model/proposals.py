@@ -51,10 +51,10 @@ from kimnet.graph.model.changes import (
     plan_unlink,
     plan_update,
 )
+from kimnet.graph.model.codec import decode_edge, decode_node, encode_edge, encode_node
 from kimnet.graph.model.errors import ArgumentError
 from kimnet.graph.model.kinds import Edge, EdgeKey, Node, Value
 from kimnet.graph.model.validate import normalise_edge
-from kimnet.graph.stores.journal import decode_edge, decode_node, encode_edge, encode_node
 
 __all__ = [
     "NOW",

@@ -21,7 +21,7 @@ The rules run over the planned ``Change``s, so it makes no difference how a
 write is reached (a nested create, a link from the other side, an update):
 every relationship a write makes is checked as the relationship it is. The
 facts they need (who provides an offer now, where an entity is) are read by
-``read_facts`` before anything is written, each a lookup by key.
+``graph.read.scope_facts.read_facts`` before anything is written, each a lookup by key.
 
 >>> from kimnet.graph.model.changes import UpdateNode
 >>> facts = Facts(providers={"svc:x": frozenset({"org:a"})})
@@ -38,20 +38,18 @@ from dataclasses import dataclass, field
 
 from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
 from kimnet.graph.model.domain import MODEL
-from kimnet.graph.model.proposals import keys_of
 from kimnet.graph.model.validate import normalise_edge
-from kimnet.graph.stores.store import Store
 
-__all__ = ["Facts", "partner_refusals", "read_facts", "region_refusals"]
+__all__ = ["DEPTH", "PLACED_BY", "Facts", "kind_of", "links_of", "partner_refusals", "region_refusals"]
 
 #: Relationships that belong to the organisation at their source.
 _ORGANISATION_OWNS = ("PROVIDES", "MEMBER_OF", "LOCATED_IN", "PART_OF")
 #: Relationships that belong to the offer at their source.
 _OFFER_OWNS = ("ADDRESSES", "UNDER", "AVAILABLE_IN", "FUNDED_BY")
 #: How an entity of each kind is placed: the relationship from it to a municipality or region.
-_PLACED_BY = {"Service": "AVAILABLE_IN", "Organisation": "LOCATED_IN", "CaseManager": "COVERS"}
+PLACED_BY = {"Service": "AVAILABLE_IN", "Organisation": "LOCATED_IN", "CaseManager": "COVERS"}
 #: How far up PART_OF a place is followed to find a region (municipality, district, county, state).
-_DEPTH = 6
+DEPTH = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +64,12 @@ class Facts:
     in_region: frozenset[str] = frozenset()
 
 
-def _kind(key: str) -> str | None:
+def kind_of(key: str) -> str | None:
     kind = MODEL.kind_of(key)
     return kind.label if kind is not None else None
 
 
-def _links(changes: Sequence[Change]) -> list[tuple[str, str, str]]:
+def links_of(changes: Sequence[Change]) -> list[tuple[str, str, str]]:
     return [normalise_edge(c.edge).key for c in changes if isinstance(c, Link)]
 
 
@@ -79,7 +77,7 @@ def partner_refusals(changes: Sequence[Change], orgs: frozenset[str], facts: Fac
     """Return why a partner speaking for ``orgs`` may not make ``changes`` (empty if they may)."""
     created = {c.node.id for c in changes if isinstance(c, CreateNode)}
     new_providers: dict[str, set[str]] = {}
-    for type_, source, target in _links(changes):
+    for type_, source, target in links_of(changes):
         if type_ == "PROVIDES" and target in created:
             new_providers.setdefault(target, set()).add(source)
     mine = ", ".join(sorted(orgs))
@@ -100,7 +98,7 @@ def partner_refusals(changes: Sequence[Change], orgs: frozenset[str], facts: Fac
                 elif not new_providers.get(change.node.id, set()) & orgs:
                     reason = f"the new offer {change.node.id} must be provided by one of your organisations ({mine})"
             case UpdateNode() | DeleteNode():
-                kind = _kind(change.id)
+                kind = kind_of(change.id)
                 if kind == "Service":
                     reason = offer_refusal(change.id)
                 elif kind == "Organisation" and isinstance(change, UpdateNode):
@@ -128,14 +126,14 @@ def _edge_refusal(
     what = f"{type_} {source} -> {target}"
     if type_ == "COOPERATES_WITH":
         return None if {source, target} & orgs else f"{what} is not a tie of your organisations ({mine})"
-    if type_ in _ORGANISATION_OWNS and _kind(source) == "Organisation":
+    if type_ in _ORGANISATION_OWNS and kind_of(source) == "Organisation":
         if source not in orgs:
             return f"{what} belongs to {source}, not to your organisations ({mine})"
         if type_ == "PROVIDES" and linking and target not in created and not owns_offer(target):
             # Joining as provider of another organisation's offer would change their offer.
             return f"{target} is not an offer of your organisations ({mine})"
         return None
-    if type_ in _OFFER_OWNS and _kind(source) == "Service":
+    if type_ in _OFFER_OWNS and kind_of(source) == "Service":
         return None if owns_offer(source) else f"{source} is not an offer of your organisations ({mine})"
     return f"a partner may not change {what}"
 
@@ -143,8 +141,8 @@ def _edge_refusal(
 def region_refusals(changes: Sequence[Change], region: str, facts: Facts) -> list[str]:
     """Return why a coordinator limited to ``region`` may not make ``changes`` (empty if they may)."""
     new_places: dict[str, set[str]] = {}
-    for type_, source, target in _links(changes):
-        if _PLACED_BY.get(_kind(source) or "") == type_:
+    for type_, source, target in links_of(changes):
+        if PLACED_BY.get(kind_of(source) or "") == type_:
             new_places.setdefault(source, set()).add(target)
 
     def inside(key: str) -> bool:
@@ -163,45 +161,3 @@ def region_refusals(changes: Sequence[Change], region: str, facts: Facts) -> lis
                 if not (inside(source) or inside(target)):
                     refusals.append(f"{type_} {source} -> {target} has no end in your region {region}")
     return list(dict.fromkeys(refusals))
-
-
-async def read_facts(store: Store, changes: Sequence[Change], region: str | None) -> Facts:
-    """Read what the scope rules need about ``changes`` (one lookup by key per relationship kind and level).
-
-    Without ``region``, only the providers of the offers concerned.
-    """
-    keys = keys_of(changes)
-    offers = [k for k in keys if _kind(k) == "Service"]
-    found = await store.neighbours(offers, "PROVIDES", "in")
-    providers = {k: frozenset(e.source for e, _ in found[k]) for k in offers}
-    if region is None:
-        return Facts(providers=providers)
-    places: dict[str, frozenset[str]] = {}
-    for kind, rel in _PLACED_BY.items():
-        placed = [k for k in keys if _kind(k) == kind]
-        if placed:
-            found = await store.neighbours(placed, rel, "out")
-            places.update({k: frozenset(n.id for _, n in found[k]) for k in placed})
-    for key in keys:
-        if _kind(key) in ("Municipality", "Region"):
-            places[key] = frozenset({key})
-    linked = {target for type_, source, target in _links(changes) if _PLACED_BY.get(_kind(source) or "") == type_}
-    met = set().union(*places.values(), linked) if places or linked else set()
-    return Facts(providers=providers, places=places, in_region=frozenset(await _in_region(store, met, region)))
-
-
-async def _in_region(store: Store, places: set[str], region: str) -> set[str]:
-    """The places among ``places`` that are ``region`` or lie in it, following PART_OF up level by level."""
-    # Each place's ancestors, found level by level: one lookup by key per level.
-    reaches: dict[str, set[str]] = {p: {p} for p in places}
-    frontier = {p: {p} for p in places}
-    for _ in range(_DEPTH):
-        current = set().union(*frontier.values()) if frontier else set()
-        if not current:
-            break
-        up = await store.neighbours(sorted(current), "PART_OF", "out")
-        frontier = {p: {n.id for k in tops for _, n in up.get(k, [])} - reaches[p] for p, tops in frontier.items()}
-        frontier = {p: tops for p, tops in frontier.items() if tops}
-        for p, tops in frontier.items():
-            reaches[p] |= tops
-    return {p for p, above in reaches.items() if region in above}

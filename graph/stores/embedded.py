@@ -49,6 +49,7 @@ from kimnet.graph.model.changes import (
     plan_unlink,
     plan_update,
 )
+from kimnet.graph.model.codec import decode_edge, decode_node, encode_edge, encode_node
 from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersionError, StoreError, StoreInUseError
 from kimnet.graph.model.freshness import Freshness, absorb
 from kimnet.graph.model.graphdata import GraphData
@@ -57,7 +58,7 @@ from kimnet.graph.model.proposals import EVENT, Proposal, ProposalQuery, decode_
 from kimnet.graph.model.sidewrite import SideWrite, audit_entry
 from kimnet.graph.model.validate import normalise_edge
 from kimnet.graph.stores.auditlog import AuditLog
-from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal, decode_edge, decode_node, encode_edge, encode_node
+from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal
 from kimnet.graph.stores.store import Direction, Neighbours, Progress, Store, WriteResult
 
 __all__ = ["EmbeddedStore", "build_graph"]

@@ -46,49 +46,18 @@ from typing import Any
 
 import orjson
 
+from kimnet.graph.model.codec import decode_edge, decode_node, decode_value, encode_value
 from kimnet.graph.model.errors import StoreCorruptedError
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node, Value
 
-__all__ = ["Journal", "decode_edge", "decode_node", "encode_edge", "encode_node"]
+__all__ = ["Journal"]
 
 #: The snapshot format written; READABLE are those read back.
 FORMAT = 2
 READABLE = (1, 2)
 SNAPSHOT = "snapshot.kim"
 JOURNAL = "journal.kim"
-
-
-def _encode_value(value: Value) -> object:
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _decode_value(raw: Any) -> Value:
-    if isinstance(raw, dict):
-        return dt.date.fromisoformat(raw["$date"])
-    if isinstance(raw, list):
-        return tuple(raw)
-    return raw  # type: ignore[no-any-return]
-
-
-def encode_node(node: Node) -> dict[str, object]:
-    return {"kind": node.kind, "id": node.id, "v": node.version, "props": {k: _encode_value(v) for k, v in node.props.items()}}
-
-
-def decode_node(raw: dict[str, Any]) -> Node:
-    return Node(raw["kind"], raw["id"], {k: _decode_value(v) for k, v in raw["props"].items()}, raw["v"])
-
-
-def encode_edge(edge: Edge) -> dict[str, object]:
-    return {"type": edge.type, "s": edge.source, "t": edge.target, "props": {k: _encode_value(v) for k, v in edge.props.items()}}
-
-
-def decode_edge(raw: dict[str, Any]) -> Edge:
-    return Edge(raw["type"], raw["s"], raw["t"], {k: _decode_value(v) for k, v in raw["props"].items()})
 
 
 def _line(payload: object) -> bytes:
@@ -118,7 +87,7 @@ def _encode_props(props: Mapping[str, Value], tagged: set[str]) -> dict[str, obj
     for name, value in props.items():
         if isinstance(value, dt.date | tuple):
             tagged.add(name)
-        encoded[name] = _encode_value(value)
+        encoded[name] = encode_value(value)
     return encoded
 
 
@@ -153,7 +122,7 @@ def _untag(props: list[dict[str, Any]], tagged: list[str]) -> list[dict[str, Any
     for name in tagged:
         for p in props:
             if name in p:
-                p[name] = _decode_value(p[name])
+                p[name] = decode_value(p[name])
     return props
 
 

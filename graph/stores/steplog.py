@@ -14,8 +14,8 @@ import json
 from collections.abc import Sequence
 
 from kimnet.graph.model.changes import Step
+from kimnet.graph.model.codec import decode_edge, decode_node, encode_edge, encode_node
 from kimnet.graph.model.kinds import Node
-from kimnet.graph.stores.journal import decode_edge, decode_node, encode_edge, encode_node
 
 __all__ = ["decode_steps", "encode_steps"]
 

@@ -10,11 +10,12 @@ import orjson
 import pytest
 
 from kimnet.graph.model.changes import CreateNode
+from kimnet.graph.model.codec import encode_edge, encode_node
 from kimnet.graph.model.errors import StoreCorruptedError
 from kimnet.graph.model.graphdata import GraphData, checksum
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.stores.embedded import EmbeddedStore
-from kimnet.graph.stores.journal import SNAPSHOT, Journal, _line, encode_edge, encode_node
+from kimnet.graph.stores.journal import SNAPSHOT, Journal, _line
 
 from .test_store_contract import small_graph
 

@@ -2,7 +2,7 @@
 
 This is the weakness of authorization rules that become filters over a label
 (as ``@neo4j/graphql``'s do): a lookup by key turns into a scan of every node.
-kimnet's scope rules are Python over facts read by key (``graph.rules.scope.read_facts``),
+kimnet's scope rules are Python over facts read by key (``graph.read.scope_facts.read_facts``),
 and proposals and freshness are found by id too; the plans of those statements
 must start from the uniqueness constraints' indexes.
 """
@@ -20,7 +20,7 @@ from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 
 pytestmark = pytest.mark.neo4j
 
-#: What graph.rules.scope.read_facts and the proposal and freshness lookups run.
+#: What graph.read.scope_facts.read_facts and the proposal and freshness lookups run.
 BY_KEY: dict[str, LiteralString] = {
     "nodes": GET_NODES,
     "lock": LOCK_NODE,
