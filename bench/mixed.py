@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import statistics
 import tempfile
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from kimnet.graph.io.synthetic import nrw
 from kimnet.graph.model.changes import UpdateNode
-from kimnet.graph.read.readcache import read_cache, reads
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
@@ -46,20 +47,20 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def _run(store: EmbeddedStore, query: str, variables: dict[str, object] | None = None) -> None:
-    result = await schema.execute(query, variable_values=variables, context_value=Context(store, principal=PRINCIPAL))
+async def _run(cache: ReadCache, store: EmbeddedStore, query: str, variables: dict[str, object] | None = None) -> None:
+    context = Context(store, principal=PRINCIPAL, cache=cache)
+    result = await schema.execute(query, variable_values=variables, context_value=context)
     assert not result.errors, result.errors
 
 
-async def _measure(store: EmbeddedStore, rate: float, seconds: float, seed: int) -> None:
-    index = (await reads(store)).index
+async def _measure(store: EmbeddedStore, cache: ReadCache, rate: float, seconds: float, seed: int) -> None:
+    index = (await cache.reads()).index
     towns, needs = list(index.kinds["Municipality"]), list(index.kinds["Need"])
     offer = next(iter(index.offers))
     rng = random.Random(seed)
     times: dict[str, list[float]] = {"referral": [], "gap report": [], "write": []}
     freshness: list[float] = []
     until = time.monotonic() + seconds
-    cache = read_cache(store)
     kept, followed = cache.kept, cache.followed
 
     async def reader(number: int) -> None:
@@ -68,11 +69,11 @@ async def _measure(store: EmbeddedStore, rate: float, seconds: float, seed: int)
             count += 1
             start = time.perf_counter()
             if count % 8 == number % 8 == 0:
-                await _run(store, GAPS)
+                await _run(cache, store, GAPS)
                 times["gap report"].append(time.perf_counter() - start)
             else:
                 case = {"municipality": rng.choice(towns), "age": rng.randint(16, 60), "needs": rng.sample(needs, 2), "asOf": DAY}
-                await _run(store, REFERRAL, {"case": case})
+                await _run(cache, store, REFERRAL, {"case": case})
                 times["referral"].append(time.perf_counter() - start)
             # The embedded store never waits for I/O: without this, readers would hold the loop (a server yields to HTTP).
             await asyncio.sleep(0)
@@ -88,7 +89,7 @@ async def _measure(store: EmbeddedStore, rate: float, seconds: float, seed: int)
             times["write"].append(acknowledged - start)
             version += 1
             # Polling is the measurement: what a referral would read, as soon as it reads it.
-            while (await reads(store)).index.by_id[offer].props.get("name") != f"Angebot {number}":  # noqa: ASYNC110
+            while (await cache.reads()).index.by_id[offer].props.get("name") != f"Angebot {number}":  # noqa: ASYNC110
                 await asyncio.sleep(0.001)
             freshness.append(time.perf_counter() - acknowledged)
             await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - start)))
@@ -115,9 +116,10 @@ async def main_async(scale: float, seconds: float, rates: list[float]) -> None:
             print(
                 f"embedded store, synthetic state at scale {scale}: {len(data.nodes):,} entities, {len(data.edges):,} relationships"
             )
-            await _run(store, GAPS)  # warm: the index and the day's catalogue
+            cache = ReadCache(store, keep=gc.freeze)  # as the service keeps it
+            await _run(cache, store, GAPS)  # warm: the index and the day's catalogue
             for rate in rates:
-                await _measure(store, rate, seconds, seed=1)
+                await _measure(store, cache, rate, seconds, seed=1)
         finally:
             await store.close()
 

@@ -47,6 +47,7 @@ from graphql import (
 
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.errors import ForbiddenError
+from kimnet.schema.kinds import list_field_of
 
 __all__ = [
     "ANONYMOUS",
@@ -127,11 +128,6 @@ ANONYMOUS = Principal("anonymous", Role.VIEWER, authenticated=False)
 KEYBOARD = Principal("local", Role.VIEWER, authenticated=False, reads_everything=True)
 
 
-def _plural(label: str) -> str:
-    name = label[0].lower() + label[1:]
-    return name[:-1] + "ies" if name.endswith("y") else name + "s"
-
-
 #: The role each root field needs: the one place where access is decided.
 REQUIRED_ROLE: Mapping[tuple[str, str], Role] = {
     # Reading the network, its coverage and its structure.
@@ -150,7 +146,7 @@ REQUIRED_ROLE: Mapping[tuple[str, str], Role] = {
             "missingTies",
             "cooperationPath",
             "impactOfLeaving",
-            *(_plural(label) for label in MODEL.nodes),
+            *(list_field_of(label) for label in MODEL.nodes),
         )
     },
     # A referral carries a person's case.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from kimnet.graph.model.audit import Actor
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS, Principal
 from kimnet.schema.guard import DEVELOPMENT, Policy
@@ -22,6 +23,10 @@ class Context:
 
     store: Store
     loaders: Loaders = field(init=False)
+    #: The graph as the rules read it, per store generation. The service shares one for all of a
+    #: store's requests (``service.app``); a context made without one reads for itself.
+    read_cache: ReadCache = field(init=False)
+    cache: InitVar[ReadCache | None] = None
     #: "Today" for this request, so that every asOf default in one request agrees.
     today: dt.date = field(default_factory=dt.date.today)
     #: Who sends the request; the schema's Guard checks each root field against it.
@@ -39,8 +44,9 @@ class Context:
     #: When the request began (``time.monotonic``).
     started: float = field(default_factory=time.monotonic)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, cache: ReadCache | None) -> None:
         self.loaders = Loaders.for_store(self.store)
+        self.read_cache = ReadCache(self.store) if cache is None else cache
 
     @property
     def deadline(self) -> float:

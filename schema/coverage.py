@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from kimnet.graph.model.errors import ArgumentError, NotFoundError
-from kimnet.graph.read.readcache import Reads, reads
+from kimnet.graph.read.readcache import Reads
 from kimnet.graph.rules import coverage as rules
 from kimnet.graph.rules.applicability import Applicability, NeedReason
 from kimnet.graph.rules.availability import TargetGroup, closest_area, for_target_group
@@ -271,7 +271,7 @@ class CoverQuery:
         ] = None,
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
         language = info.context.language
 
         def answer() -> list[NeedCoverage]:
@@ -306,7 +306,7 @@ class CoverQuery:
         asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
     ) -> list[Responsibility]:
         day = asOf or info.context.today
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
 
         def answer() -> list[Responsibility]:
             catalogue = cached.catalogue(day)
@@ -342,7 +342,7 @@ class CoverQuery:
         day = asOf or info.context.today
         if programme is not None and needs is not None:
             raise ArgumentError("give either needs or programme, not both")
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
         language = info.context.language
 
         def answer() -> list[CoverageGap]:
@@ -381,7 +381,7 @@ class CoverQuery:
     ) -> CoverageChanges:
         if programme is not None and needs is not None:
             raise ArgumentError("give either needs or programme, not both")
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
         language = info.context.language
 
         def changes() -> rules.Changes:
@@ -444,7 +444,7 @@ class CoverQuery:
         if not 0 <= first <= MAX_DUPLICATES:
             raise ArgumentError(f"first must be between 0 and {MAX_DUPLICATES}, not {first}")
         day = asOf or info.context.today
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
 
         def answer() -> list[DuplicateStructure]:
             catalogue = cached.catalogue(day)

@@ -31,6 +31,7 @@ from kimnet.schema.entities import (
 )
 from kimnet.schema.filters import ORDER, WHERE, candidates, matching, to_predicate
 from kimnet.schema.ids import to_key
+from kimnet.schema.kinds import list_field_of
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -41,14 +42,6 @@ RelationshipType = strawberry.enum(  # type: ignore[call-overload]
     enum.Enum("RelationshipType", {t: strawberry.enum_value(t, description=rel.doc) for t, rel in MODEL.rels.items()}),
     description="The kinds of relationship in the network",
 )
-
-
-def _plural(label: str) -> str:
-    """organisations, services, programmes, workingGroups, municipalities, regions, caseManagers, legalDomains, needs."""
-    name = label[0].lower() + label[1:]
-    if name.endswith("y"):
-        return name[:-1] + "ies"
-    return name + "s"
 
 
 def _list_resolver(label: str) -> Callable[..., Any]:
@@ -85,9 +78,9 @@ def _list_resolver(label: str) -> Callable[..., Any]:
 
 #: The per-kind list fields: GraphQL name -> strawberry field.
 LIST_FIELDS = {
-    _plural(label): strawberry.field(
+    list_field_of(label): strawberry.field(
         resolver=_list_resolver(label),
-        name=_plural(label),
+        name=list_field_of(label),
         description=f"{kind.doc}: the ones valid on asOf (default today), filtered, sorted and paged",
     )
     for label, kind in MODEL.nodes.items()

@@ -4,6 +4,8 @@
 ('Municipality', 'Region')
 >>> direction_of("Service", "providedBy")
 'in'
+>>> list_field_of("CaseManager"), list_field_of("Municipality"), list_field_of("Service")
+('caseManagers', 'municipalities', 'services')
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from functools import cache
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.stores.store import Direction
 
-__all__ = ["direction_of", "targets_of"]
+__all__ = ["direction_of", "list_field_of", "targets_of"]
 
 
 @cache
@@ -36,3 +38,9 @@ def direction_of(label: str, field: str) -> Direction:
     if rel.symmetric:
         return "both"
     return "out" if outgoing else "in"
+
+
+def list_field_of(label: str) -> str:
+    """The root field that lists node kind ``label``: its name in the plural, camelCase."""
+    name = label[0].lower() + label[1:]
+    return name[:-1] + "ies" if name.endswith("y") else name + "s"

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from kimnet.graph.model.errors import ArgumentError, NotFoundError
-from kimnet.graph.read.readcache import reads
 from kimnet.graph.rules import network as analysis
 from kimnet.schema.coverage import CoverageGap, gap_of
 from kimnet.schema.entities import TYPES, entity
@@ -80,7 +79,7 @@ class NetworkQuery:
     ) -> list[Organisation] | None:
         day = asOf or info.context.today
         start, end = _organisation(from_), _organisation(to)
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
 
         def answer() -> list[Organisation] | None:
             organisations, graph = cached.network(day)
@@ -102,7 +101,7 @@ class NetworkQuery:
         if not 1 <= top <= 500:
             raise ArgumentError(f"top must be between 1 and 500, not {top}")
         day = asOf or info.context.today
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
 
         def answer() -> list[Broker]:
             measures = cached.measures(day)
@@ -124,7 +123,7 @@ class NetworkQuery:
         ] = False,
     ) -> list[LegalDomainPair]:
         day = asOf or info.context.today
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
 
         def pairs() -> tuple[tuple[str, str], ...]:
             _, graph = cached.network(day)
@@ -151,7 +150,7 @@ class NetworkQuery:
     ) -> LeavingImpact:
         day = asOf or info.context.today
         key = _organisation(organisation)
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
 
         def answer() -> LeavingImpact:
             measures = cached.measures(day)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from kimnet.graph.model.errors import ArgumentError, BadIdError, NotFoundError
-from kimnet.graph.read.readcache import reads
 from kimnet.graph.rules.referral import Case, Referral, refer
 from kimnet.graph.rules.referral import Reason as Reason_
 from kimnet.schema.availability import Level, ResidenceStatus, level_of, nodes_of
@@ -284,7 +283,7 @@ class ReferQuery:
             needs = tuple(dict.fromkeys(to_key(n) for n in case.needs))
         except BadIdError:
             raise ArgumentError("case.municipality and case.needs take keys (mun:…, need:…) or global ids") from None
-        cached = await reads(info.context.store)
+        cached = await info.context.read_cache.reads()
         try:
             catalogue = cached.county_catalogue(municipality, day, for_needs=needs)
         except NotFoundError:

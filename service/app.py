@@ -10,6 +10,7 @@ tokens, limits, metrics and the access log. ``/metrics`` is for Prometheus.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
@@ -45,6 +47,7 @@ log = logging.getLogger("kimnet")
 def _context(request: Request) -> Context:
     context = Context(
         request.app.state.store,
+        cache=request.app.state.read_cache,
         principal=getattr(request.state, "principal", ANONYMOUS),
         policy=request.app.state.policy,
         request_id=request_id.get(),
@@ -92,6 +95,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         readiness = Readiness(opened, settings.seed)
         try:
             app.state.store = opened
+            # One read cache for all requests. What it keeps lives until the next write: it is moved out
+            # of the cyclic collector's full passes (gc.freeze), which over a state's graph (millions of
+            # objects) took a tenth of a second and more each, paid by whichever request set one off.
+            # Refcounting still frees a dropped generation (the index holds no cycles).
+            app.state.read_cache = ReadCache(opened, keep=gc.freeze)
             app.state.readiness = state["readiness"] = readiness
             await readiness.start()
             yield

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from kimnet.graph.model.audit import Actor
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.rules.availability import TargetGroup
 from kimnet.service.config import Settings
-from kimnet.service.exchange import EXPORT_FORMATS, check_export_path, export_graph, import_tables
+from kimnet.service.exchange import EXPORT_FORMATS, check_export_path, export_graph, import_tables, write_coverage_report
 from kimnet.service.options import age_option, day_option, residence_status_option
 from kimnet.service.progress import ProgressBar
 from kimnet.service.stores import open_store
@@ -129,14 +130,12 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from kimnet.service.coverage_report import write_coverage_report
-
     target = None
     if args.age is not None or args.residence_status:
         target = TargetGroup(args.age, args.age, (args.residence_status,) if args.residence_status else ())
     store = await open_store(settings, existing=True)
     try:
-        matrix = await write_coverage_report(store, args.as_of, args.compare, args.out, target)
+        matrix = await write_coverage_report(ReadCache(store), args.as_of, args.compare, args.out, target)
     finally:
         await store.close()
     # A possible gap (a need the group has only under a condition) is counted apart from the gaps.

@@ -13,12 +13,9 @@ condition are possible gaps ("?"), listed with the condition and not weighted.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import html
 import io
-import os
-import tempfile
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,20 +23,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kimnet.graph.io.hsds import RESIDENCE_STATUS_NAMES
-from kimnet.graph.model.errors import NothingToReportError
-from kimnet.graph.read.readcache import reads
-from kimnet.graph.rules.availability import TargetGroup, for_target_group
+from kimnet.graph.rules.availability import TargetGroup
 from kimnet.graph.rules.catalogue import Catalogue
 from kimnet.graph.rules.coverage import Gap
-from kimnet.graph.rules.coverage_matrix import Change, CoverageMatrix, coverage_matrix
-from kimnet.graph.stores.store import Store
+from kimnet.graph.rules.coverage_matrix import Change, CoverageMatrix
 from kimnet.schema.wording import german_date, need_reason_message
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["REPORT_SUFFIXES", "german", "render", "target_text", "write_coverage_report", "write_report"]
+__all__ = ["REPORT_SUFFIXES", "german", "render", "target_text", "write_report"]
 
 REPORT_SUFFIXES = (".png", ".pdf", ".html")
 
@@ -372,64 +366,19 @@ def _pdf(
             pdf.savefig(page)
 
 
-def write_report(matrix: CoverageMatrix, catalogue: Catalogue, out: Path, target: TargetGroup | None = None) -> None:
-    """Write the report for ``matrix`` to ``out`` as PNG, PDF or HTML (by its suffix), never half written.
+def write_report(
+    matrix: CoverageMatrix, catalogue: Catalogue, path: Path, suffix: str, target: TargetGroup | None = None
+) -> None:
+    """Write the report for ``matrix`` to ``path`` as PNG, PDF or HTML (``suffix``, one of ``REPORT_SUFFIXES``).
 
-    Raises:
-        ValueError: the suffix is not one of ``REPORT_SUFFIXES``.
+    ``path`` is the file being made; ``service.exchange`` writes it beside the report's
+    name and renames it, so that nobody sees half a report.
     """
-    suffix = out.suffix.lower()
-    if suffix not in REPORT_SUFFIXES:
-        raise ValueError(f"the report is written as {', '.join(REPORT_SUFFIXES)}; {out.name} has none of them")
     names = _Names.of(catalogue)
-    lists = _lists(matrix, names)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=suffix)
-    os.close(handle)
-    try:
-        if suffix == ".png":
-            render(matrix, names, target).savefig(temporary, dpi=110)
-        elif suffix == ".pdf":
-            _pdf(matrix, names, target, lists, Path(temporary))
-        else:
-            fig = render(matrix, names, target)
-            Path(temporary).write_text(_html(fig, lists, report_title(matrix, names, target)), encoding="utf-8")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-async def write_coverage_report(
-    store: Store, as_of: dt.date, compare: dt.date | None, out: Path, target: TargetGroup | None = None
-) -> CoverageMatrix:
-    """Read the offers, build the matrix on ``as_of`` (and ``compare``) and write the report to ``out``; return the matrix.
-
-    With ``target``, only offers that admit such a person count (``availability.for_target_group``).
-
-    Raises:
-        ValueError: ``out`` has a suffix the report cannot be written as.
-    """
-    if out.suffix.lower() not in REPORT_SUFFIXES:
-        raise ValueError(f"the report is written as {', '.join(REPORT_SUFFIXES)}; {out.name} has none of them")
-    # Each day with the relationships that hold on it, as the API's coverage questions read them.
-    graph = await reads(store)
-    catalogue = graph.catalogue(as_of)
-    later = graph.catalogue(compare) if compare is not None else None
-    if target is not None:
-        catalogue = for_target_group(catalogue, target)
-        later = for_target_group(later, target) if later is not None else None
-    # Drawing takes about a second: a worker thread, so that a serving process keeps answering.
-    return await asyncio.to_thread(_matrix_and_report, catalogue, as_of, compare, later, out, target)
-
-
-def _matrix_and_report(
-    catalogue: Catalogue, as_of: dt.date, compare: dt.date | None, later: Catalogue | None, out: Path, target: TargetGroup | None
-) -> CoverageMatrix:
-    matrix = coverage_matrix(catalogue, as_of, compare, later)
-    if not matrix.municipalities or not matrix.needs:
-        raise NothingToReportError(
-            f"there is nothing to report on {as_of.isoformat()}: the store holds no municipalities or no needs"
-        )
-    write_report(matrix, catalogue, out, target)
-    return matrix
+    if suffix == ".png":
+        render(matrix, names, target).savefig(path, dpi=110, format="png")
+    elif suffix == ".pdf":
+        _pdf(matrix, names, target, _lists(matrix, names), path)
+    else:
+        fig = render(matrix, names, target)
+        path.write_text(_html(fig, _lists(matrix, names), report_title(matrix, names, target)), encoding="utf-8")

@@ -33,8 +33,8 @@ from starlette.routing import BaseRoute, Route
 from kimnet.graph.model.errors import ForbiddenError, NothingToReportError
 from kimnet.graph.rules.availability import TargetGroup
 from kimnet.schema.access import ANONYMOUS, Principal, check_download
-from kimnet.service.coverage_report import REPORT_SUFFIXES, write_coverage_report
-from kimnet.service.exchange import EXPORT_FORMATS, EXPORT_SUFFIXES, ExportFormat, export_graph
+from kimnet.service.coverage_report import REPORT_SUFFIXES
+from kimnet.service.exchange import EXPORT_FORMATS, EXPORT_SUFFIXES, ExportFormat, export_graph, write_coverage_report
 from kimnet.service.options import age_option, day_option, residence_status_option
 
 __all__ = ["MEDIA_TYPES", "download_routes"]
@@ -138,7 +138,7 @@ async def coverage_report(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="kimnet-report-") as folder:
         out = Path(folder) / f"kimnet-abdeckung-{as_of.isoformat()}{suffix}"
         try:
-            await write_coverage_report(request.app.state.store, as_of, compare, out, target)
+            await write_coverage_report(request.app.state.read_cache, as_of, compare, out, target)
         except NothingToReportError as exc:
             return _error(422, "NOTHING_TO_REPORT", str(exc))
         return _attachment(out.read_bytes(), MEDIA_TYPES[suffix], out.name)

@@ -1,8 +1,10 @@
-"""Exports of the stored graph to files, and the CSV import: what ``kimnet export`` and ``kimnet import`` run.
+"""Every file made from the store, and the CSV import: what ``kimnet export``, ``import`` and ``report`` run.
 
-The conversions are ``graph.io``'s pure functions; this module reads the
-store, writes files so that a reader never sees half of one, and applies an
-import as one transaction.
+The command line (``service.cli_coordinators``) and the downloads (``service.downloads``)
+both call these. The conversions are ``graph.io``'s pure functions and the coverage
+report's drawing is ``service.coverage_report``'s; this module reads the store,
+writes files so that a reader never sees half of one, and applies an import as
+one transaction.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ from kimnet.graph.io.merge import MergePlan, plan_merge
 from kimnet.graph.io.network_files import write_gexf, write_graphml
 from kimnet.graph.io.tables import read_tables, write_tables
 from kimnet.graph.model.audit import Actor
+from kimnet.graph.model.errors import NothingToReportError
 from kimnet.graph.model.freshness import Freshness
 from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.read.readcache import ReadCache
+from kimnet.graph.rules.availability import TargetGroup, for_target_group
+from kimnet.graph.rules.coverage_matrix import CoverageMatrix, coverage_matrix
 from kimnet.graph.stores.store import Progress, Store
+from kimnet.service.coverage_report import REPORT_SUFFIXES, write_report
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -35,13 +42,15 @@ __all__ = [
     "check_export_path",
     "export_graph",
     "import_tables",
+    "write_atomically",
+    "write_coverage_report",
 ]
 
 ExportFormat: TypeAlias = Literal["graphml", "gexf", "csv", "hsds"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("graphml", "gexf", "csv", "hsds")
 
 
-def _atomic(out: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(out: Path, write: Callable[[Path], None]) -> None:
     """Let ``write`` fill a temporary file beside ``out``, then rename it to ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
@@ -78,13 +87,13 @@ def _write_export(
     if fmt == "csv":
         return write_tables(data, out)
     if fmt == "graphml":
-        _atomic(out, lambda path: write_graphml(data, path, name))
+        write_atomically(out, lambda path: write_graphml(data, path, name))
     elif fmt == "gexf":
-        _atomic(out, lambda path: write_gexf(data, path, name))
+        write_atomically(out, lambda path: write_gexf(data, path, name))
     else:
         document = to_hsds(data, today, as_of, freshness)
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-        _atomic(out, lambda path: _write_text(path, text))
+        write_atomically(out, lambda path: _write_text(path, text))
     return [out]
 
 
@@ -150,3 +159,35 @@ async def import_tables(
         return ImportResult(tables.files, total, plan, written=False)
     await store.write(plan.changes, actor)
     return ImportResult(tables.files, total, plan, written=True)
+
+
+async def write_coverage_report(
+    cache: ReadCache, as_of: dt.date, compare: dt.date | None, out: Path, target: TargetGroup | None = None
+) -> CoverageMatrix:
+    """Write the coverage report on ``as_of`` (and what changes by ``compare``) to ``out``; return its matrix.
+
+    The offers are read from ``cache`` (a store's read cache), as the API's coverage questions
+    read them; with ``target``, only offers that admit such a person count
+    (``availability.for_target_group``). ``out``'s suffix says PNG, PDF or HTML.
+
+    Raises:
+        ValueError: ``out`` has a suffix the report cannot be written as.
+        NothingToReportError: the store holds no municipalities or no needs.
+    """
+    suffix = out.suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise ValueError(f"the report is written as {', '.join(REPORT_SUFFIXES)}; {out.name} has none of them")
+    graph = await cache.reads()
+    catalogue = graph.catalogue(as_of)
+    later = graph.catalogue(compare) if compare is not None else None
+    if target is not None:
+        catalogue = for_target_group(catalogue, target)
+        later = for_target_group(later, target) if later is not None else None
+    matrix = coverage_matrix(catalogue, as_of, compare, later)
+    if not matrix.municipalities or not matrix.needs:
+        raise NothingToReportError(
+            f"there is nothing to report on {as_of.isoformat()}: the store holds no municipalities or no needs"
+        )
+    # Drawing takes about a second: a worker thread, so that a serving process keeps answering.
+    await asyncio.to_thread(write_atomically, out, lambda path: write_report(matrix, catalogue, path, suffix, target))
+    return matrix

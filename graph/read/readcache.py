@@ -2,7 +2,7 @@
 
 A referral or a coverage report reads thousands of offers with their links;
 reading them from the store for every request cost most of its time (tens of
-round trips, or tens of thousands of decoded records). Instead, ``reads(store)``
+round trips, or tens of thousands of decoded records). Instead, ``ReadCache.reads``
 asks the store for its generation (``Store.generation``: one small round trip)
 and returns the ``Reads`` of that generation: the whole graph as a
 ``GraphIndex``, read once, with the plain data that ``graph.read.gather`` selects
@@ -17,8 +17,12 @@ data older than a write acknowledged before it asked. A build whose reads
 straddle a write (the generation differs after them) is served to the requests
 waiting for it (its reads are as fresh as theirs) but never kept.
 
-Bounds. One generation at a time (a kept build is frozen out of the cyclic
-garbage collector's passes, see ``ReadCache._read``): a new build drops the cache's hold on the
+Ownership. Whoever opens a store makes its ``ReadCache`` and hands it to every
+request (the service: one per store, in its lifespan, with ``keep=gc.freeze`` so
+that what is kept for a generation stays out of the cyclic collector's passes).
+Nothing here is process-wide.
+
+Bounds. One generation at a time: a new build drops the cache's hold on the
 old one (requests still running keep it alive until they finish); within a
 generation the per-day and per-network entries are a few, least recently used
 first out. Concurrent requests that find the cache stale share one build.
@@ -52,7 +56,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import logging
 import threading
 import time
@@ -75,7 +78,7 @@ from kimnet.graph.rules.measures import Measures
 from kimnet.graph.rules.referral import CaseManagerPost
 from kimnet.graph.stores.store import Store, Written
 
-__all__ = ["ReadCache", "Reads", "read_cache", "reads"]
+__all__ = ["ReadCache", "Reads"]
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +126,9 @@ class _Recent(Generic[K, V]):
     other keys do not wait.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, keep: Callable[[], None]) -> None:
         self.size = size
+        self._keep = keep
         self._entries: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict[K, threading.Lock] = {}
@@ -151,10 +155,7 @@ class _Recent(Generic[K, V]):
                 self._making.pop(key, None)
                 if len(self._entries) > self.size:
                     self._entries.popitem(last=False)
-            # Kept until the next write, shared: out of the cyclic collector's full passes, as the
-            # index is (see ReadCache._read). Hundreds of thousands of objects (a day's catalogue,
-            # a state's network) made those passes take 0.6 s and more, paid by /healthz.
-            gc.freeze()
+            self._keep()  # kept until the next write, shared (see ReadCache)
             return value
 
 
@@ -165,18 +166,21 @@ class Reads:
     shared, read-only data.
     """
 
-    def __init__(self, generation: str, index: GraphIndex, geography: Geography | None = None) -> None:
+    def __init__(
+        self, generation: str, index: GraphIndex, geography: Geography | None = None, keep: Callable[[], None] = lambda: None
+    ) -> None:
         self.generation = generation
+        self._keep = keep
         self.index = index
         self.geography: Geography = gather.geography(index) if geography is None else geography
         self._counties: dict[str, gather.County] = {}  # one per municipality at most
-        self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS)
-        self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS)
-        self._county_offers: _Recent[tuple[str, dt.date], gather.CountyOffers] = _Recent(COUNTIES)
-        self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS)
-        self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED)
-        self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED)
-        self._answers: _Recent[Hashable, object] = _Recent(ANSWERS)
+        self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS, keep)
+        self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS, keep)
+        self._county_offers: _Recent[tuple[str, dt.date], gather.CountyOffers] = _Recent(COUNTIES, keep)
+        self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS, keep)
+        self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED, keep)
+        self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED, keep)
+        self._answers: _Recent[Hashable, object] = _Recent(ANSWERS, keep)
 
     def following(self, generation: str, done: list[Step]) -> Reads:
         """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
@@ -188,7 +192,7 @@ class Reads:
         kinds, types = touches(done)
         index = updated(self.index, done)
         same_geography = not (kinds & _GEOGRAPHY_KINDS or types & _GEOGRAPHY_TYPES)
-        found = Reads(generation, index, self.geography if same_geography else None)
+        found = Reads(generation, index, self.geography if same_geography else None, self._keep)
         if same_geography:
             found._counties = self._counties
         if not (kinds & _NETWORK_KINDS or types & _NETWORK_TYPES):
@@ -283,8 +287,12 @@ class _Build:
 class ReadCache:
     """The ``Reads`` of one store's current generation, built by one request at a time."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, keep: Callable[[], None] = lambda: None) -> None:
         self._store = store
+        # Called when something is kept until the next write (a build, a followed write, a day's
+        # catalogue): the service moves what is alive then out of the cyclic collector's full passes
+        # (``gc.freeze``; see service.app), a tool that reads once has no need to.
+        self._keep = keep
         self._current: Reads | None = None
         self._current_number = 0  # the number of the build that made it
         self._build: _Build | None = None
@@ -416,7 +424,7 @@ class ReadCache:
                         if not self._outside:  # else served to its waiters, not kept
                             self._current, self._current_number = found, number
                         self.followed += 1
-                        gc.freeze()  # as in _read
+                        self._keep()  # as in _read
                         return found
             return await self._read(number)
         finally:
@@ -429,36 +437,14 @@ class ReadCache:
             before = await self._store.generation()
             index = await read_index(self._store)
             after = await self._store.generation()
-            found = await run_in_worker(lambda: Reads(before, index))
+            found = await run_in_worker(lambda: Reads(before, index, keep=self._keep))
             if before == after and not self._outside:
                 self._current, self._current_number = found, number
                 self._base, self._checked = mark, time.monotonic()
                 self.kept += 1
-                # The index lives until the next write. The cyclic collector's full passes walk
-                # every live object, millions here, a tenth of a second or more each, paid by
-                # whichever request set one off: move what is alive now out of its reach, as the
-                # embedded store does after it opens. Refcounting still frees a dropped index
-                # (it holds no cycles); what else is alive at this moment stays uncollected if
-                # it ever ends in a cycle, once per generation.
-                gc.freeze()
+                self._keep()  # the index lives until the next write
             else:
                 self.discarded += 1
             return found
         finally:
             self._build = None
-
-
-_caches: weakref.WeakKeyDictionary[Store, ReadCache] = weakref.WeakKeyDictionary()
-
-
-def read_cache(store: Store) -> ReadCache:
-    """The read cache of ``store`` (made on first use; it goes with the store)."""
-    cache = _caches.get(store)
-    if cache is None:
-        cache = _caches[store] = ReadCache(store)
-    return cache
-
-
-async def reads(store: Store) -> Reads:
-    """Return the ``Reads`` of ``store``'s current generation (see the module's docstring)."""
-    return await read_cache(store).reads()

@@ -20,16 +20,18 @@ round trips. Offers are kept whatever their dates: the logic decides validity
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
+from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.kinds import Node
 from kimnet.graph.model.validity import valid_on
 
 if TYPE_CHECKING:
     from kimnet.graph.rules.availability import TargetGroup
 
-__all__ = ["LEVELS", "Catalogue", "Geography", "Level", "Offer"]
+__all__ = ["LEVELS", "Catalogue", "Geography", "Level", "Offer", "known_ids"]
 
 #: How close an offer is to a municipality: available in it, in a region it belongs to, or county-wide.
 Level: TypeAlias = Literal["municipality", "region", "county"]
@@ -123,3 +125,24 @@ class Catalogue:
     #: The target group the offers were narrowed to (``availability.for_target_group``); None: everyone.
     #: Coverage asks it which needs can arise at all (``graph.rules.applicability``).
     target: TargetGroup | None = None
+
+
+def known_ids(ids: Collection[str] | None, known: Collection[str], what: str) -> list[str]:
+    """Return ``ids`` (all of ``known`` if None) sorted, once each, after checking each is known.
+
+    >>> known_ids(None, {"need:b": 1, "need:a": 2}, "need")
+    ['need:a', 'need:b']
+    >>> known_ids(["need:x"], {"need:a": 1}, "need")
+    Traceback (most recent call last):
+    ...
+    kimnet.graph.model.errors.NotFoundError: unknown need id(s) need:x; use ids from the catalogue's needs
+
+    Raises:
+        NotFoundError: an id that ``known`` does not hold.
+    """
+    if ids is None:
+        return sorted(known)
+    unknown = sorted(set(ids) - set(known))
+    if unknown:
+        raise NotFoundError(f"unknown {what} id(s) {', '.join(unknown)}; use ids from the catalogue's {what}s")
+    return sorted(set(ids))

@@ -37,11 +37,10 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.validity import valid_on
 from kimnet.graph.rules.applicability import APPLIES, Applicability, NeedReason, applicability
 from kimnet.graph.rules.availability import int_prop, offers_by_area, reachable
-from kimnet.graph.rules.catalogue import LEVELS, Catalogue, Level, Offer
+from kimnet.graph.rules.catalogue import LEVELS, Catalogue, Level, Offer, known_ids
 
 __all__ = [
     "Changes",
@@ -129,16 +128,6 @@ class Changes:
     started: tuple[Offer, ...] = ()
 
 
-def _known(ids: Collection[str] | None, known: Mapping[str, object], what: str) -> list[str]:
-    """Return ``ids`` (all of ``known`` if None) sorted, after checking each is known."""
-    if ids is None:
-        return sorted(known)
-    unknown = sorted(set(ids) - set(known))
-    if unknown:
-        raise NotFoundError(f"unknown {what} id(s) {', '.join(unknown)}; use ids from the catalogue's {what}s")
-    return sorted(set(ids))
-
-
 def _population(catalogue: Catalogue, municipality: str) -> int:
     return int_prop(catalogue.geography.municipalities[municipality].props, "population") or 0
 
@@ -158,7 +147,7 @@ def coverage(municipality: str, catalogue: Catalogue, as_of: dt.date) -> tuple[N
 
     Raises NotFoundError when ``municipality`` is not in the catalogue's geography.
     """
-    _known([municipality], catalogue.geography.municipalities, "municipality")
+    known_ids([municipality], catalogue.geography.municipalities, "municipality")
     index = offers_by_area(o for o in catalogue.offers.values() if o.valid_on(as_of))
     found = reachable(catalogue.geography.areas_of(municipality), index)
     result = []
@@ -178,7 +167,7 @@ def responsibilities(municipality: str, catalogue: Catalogue, as_of: dt.date) ->
     Dülmen), while a county office for other needs stays. Raises NotFoundError
     when ``municipality`` is not in the catalogue's geography.
     """
-    _known([municipality], catalogue.geography.municipalities, "municipality")
+    known_ids([municipality], catalogue.geography.municipalities, "municipality")
     index = offers_by_area(o for o in catalogue.offers.values() if o.statutory and o.valid_on(as_of))
     by_domain: dict[str, list[tuple[Offer, Level]]] = defaultdict(list)
     for offer, level in reachable(catalogue.geography.areas_of(municipality), index):
@@ -202,7 +191,7 @@ def _rank(gaps: list[Gap]) -> tuple[Gap, ...]:
 
 def _areas_by_municipality(catalogue: Catalogue, municipalities: Collection[str] | None) -> dict[str, frozenset[str]]:
     """Each municipality's own id and the regions it lies in; computed once per municipality."""
-    wanted = _known(municipalities, catalogue.geography.municipalities, "municipality")
+    wanted = known_ids(municipalities, catalogue.geography.municipalities, "municipality")
     return {m: frozenset(catalogue.geography.areas_of(m)) for m in wanted}
 
 
@@ -263,7 +252,7 @@ def coverage_gaps(
     population (largest first), then municipality id, then need id. Raises
     NotFoundError for an unknown id.
     """
-    applies = _applicable(catalogue, _known(needs, catalogue.needs, "need"))
+    applies = _applicable(catalogue, known_ids(needs, catalogue.needs, "need"))
     return _gaps(
         catalogue,
         _areas_by_municipality(catalogue, municipalities),
@@ -276,7 +265,7 @@ def coverage_gaps(
 def _parts(catalogue: Catalogue, programme: str, as_of: dt.date) -> list[str]:
     """The parts of ``programme`` valid on ``as_of`` (itself if it has none); none once it has ended."""
     programmes = catalogue.programmes
-    _known([programme], programmes, "programme")
+    known_ids([programme], programmes, "programme")
     if not valid_on(programmes[programme].props, as_of):
         return []
     parts = sorted(p for p, parents in catalogue.programme_parents.items() if programme in parents and p in programmes)
@@ -359,7 +348,7 @@ def coverage_changes(
             ended=tuple(o for o in ended if in_programme & set(o.programmes)),
             started=tuple(o for o in started if in_programme & set(o.programmes)),
         )
-    applies = _applicable(catalogue, _known(needs, catalogue.needs, "need"))
+    applies = _applicable(catalogue, known_ids(needs, catalogue.needs, "need"))
     wanted = list(applies)
     was = _levels(catalogue, start, wanted, municipalities)
     now = _levels(after_catalogue, end, wanted, municipalities)
@@ -387,7 +376,7 @@ def _levels(
     """The closest level at which each need is covered in each municipality on ``day``."""
     index = offers_by_area(o for o in catalogue.offers.values() if o.valid_on(day))
     levels: dict[tuple[str, str], Level | None] = {}
-    for municipality in _known(municipalities, catalogue.geography.municipalities, "municipality"):
+    for municipality in known_ids(municipalities, catalogue.geography.municipalities, "municipality"):
         found = reachable(catalogue.geography.areas_of(municipality), index)
         for need in needs:
             levels[(municipality, need)] = next((level for offer, level in found if need in offer.needs_served), None)

@@ -46,9 +46,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.rules.availability import TargetGroup, int_prop, offers_by_area
-from kimnet.graph.rules.catalogue import Catalogue, Offer
+from kimnet.graph.rules.catalogue import Catalogue, Offer, known_ids
 from kimnet.graph.rules.deadline import checkpoint
 
 __all__ = ["Duplicate", "age_cliques", "duplicates", "duplicates_by_municipality", "duplicates_in", "person_groups"]
@@ -67,15 +66,6 @@ class Duplicate:
     providers: tuple[str, ...]
     #: Programmes funding every one of the offers: parallel posts of one programme may be intended.
     shared_programmes: tuple[str, ...]
-
-
-def _known(ids: Collection[str] | None, known: Collection[str], what: str) -> list[str]:
-    if ids is None:
-        return sorted(known)
-    unknown = sorted(set(ids) - set(known))
-    if unknown:
-        raise NotFoundError(f"unknown {what} id(s) {', '.join(unknown)}")
-    return sorted(set(ids))
 
 
 def age_cliques(intervals: Sequence[tuple[int, int, str]]) -> list[frozenset[str]]:
@@ -177,8 +167,8 @@ def duplicates_by_municipality(
 
     Raises NotFoundError (when first advanced) for an unknown municipality or need id.
     """
-    wanted = set(_known(needs, catalogue.needs, "need"))
-    places = _known(municipalities, catalogue.geography.municipalities, "municipality")
+    wanted = set(known_ids(needs, catalogue.needs, "need"))
+    places = known_ids(municipalities, catalogue.geography.municipalities, "municipality")
     index = offers_by_area(o for o in catalogue.offers.values() if not o.statutory and o.valid_on(as_of))
     known = catalogue.geography.municipalities
 

@@ -15,7 +15,7 @@ from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.read import readcache
 from kimnet.graph.read.index import GraphIndex, read_index
-from kimnet.graph.read.readcache import read_cache, reads
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.stores import neo4j_log
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
@@ -86,47 +86,48 @@ def assert_same(kept: GraphIndex, fresh: GraphIndex) -> None:
             assert kept.adjacent(rel_type, direction) == fresh.adjacent(rel_type, direction), rel_type
 
 
-async def _answers(store: Store) -> list[str]:
-    run = make_runner(store)
+async def _answers(store: Store, cache: ReadCache) -> list[str]:
+    run = make_runner(store, cache=cache)
     return [json.dumps(await run(query), sort_keys=True) for query in QUERIES]
 
 
 async def test_an_index_that_follows_writes_answers_as_one_read_afresh(seeded: Store) -> None:
-    cache = read_cache(seeded)
-    await _answers(seeded)  # a kept index to follow from, with its networks and measures
+    cache = ReadCache(seeded)
+    await _answers(seeded, cache)  # a kept index to follow from, with its networks and measures
     for write in WRITES:
         followed = cache.followed
         await seeded.write(write)
-        kept = await _answers(seeded)
+        kept = await _answers(seeded, cache)
         assert cache.followed == followed + 1, write  # followed, not read from the store
-        assert_same((await reads(seeded)).index, await read_index(seeded))
-        readcache._caches.pop(seeded)  # the next request reads the store afresh
-        assert await _answers(seeded) == kept, write
-        cache = read_cache(seeded)
+        assert_same((await cache.reads()).index, await read_index(seeded))
+        cache = ReadCache(seeded)  # the next request reads the store afresh
+        assert await _answers(seeded, cache) == kept, write
 
 
 async def test_several_writes_are_followed_in_order_by_one_request(seeded: Store) -> None:
-    cache = read_cache(seeded)
-    await reads(seeded)
+    cache = ReadCache(seeded)
+    await cache.reads()
     for write in WRITES[:4]:
         await seeded.write(write)
-    kept = await reads(seeded)
+    kept = await cache.reads()
     assert cache.followed >= 1
     assert_same(kept.index, await read_index(seeded))
 
 
 async def test_a_replayed_write_changes_nothing_and_keeps_the_reads(seeded: Store) -> None:
+    cache = ReadCache(seeded)
     await seeded.write(WRITES[0])
-    cached = await reads(seeded)
+    cached = await cache.reads()
     await seeded.write(WRITES[0])  # in place already: no new generation
-    assert await reads(seeded) is cached
+    assert await cache.reads() is cached
 
 
 async def test_the_old_index_is_left_as_it_was(seeded: Store) -> None:
-    before = await reads(seeded)
+    cache = ReadCache(seeded)
+    before = await cache.reads()
     names = dict(before.index.by_id)
     await seeded.write(WRITES[0])
-    after = await reads(seeded)
+    after = await cache.reads()
     assert after is not before
     assert "svc:b5-kreis" in after.index.offers
     assert "svc:b5-kreis" not in before.index.offers
@@ -135,19 +136,21 @@ async def test_the_old_index_is_left_as_it_was(seeded: Store) -> None:
 
 @pytest.mark.parametrize("write", [WRITES[3], WRITES[5]])
 async def test_writes_to_offers_alone_keep_the_network_measures(seeded: Store, write: Sequence[Change]) -> None:
-    before = await reads(seeded)
+    cache = ReadCache(seeded)
+    before = await cache.reads()
     day = dt.date(2021, 7, 1)
     measures = before.measures(day)
     await seeded.write(write)
-    assert (await reads(seeded)).measures(day) is measures
+    assert (await cache.reads()).measures(day) is measures
 
 
 async def test_writes_to_the_network_make_its_measures_anew(seeded: Store) -> None:
-    before = await reads(seeded)
+    cache = ReadCache(seeded)
+    before = await cache.reads()
     day = dt.date(2021, 7, 1)
     measures = before.measures(day)
     await seeded.write(WRITES[1])
-    assert (await reads(seeded)).measures(day) is not measures
+    assert (await cache.reads()).measures(day) is not measures
 
 
 @pytest.fixture
@@ -167,17 +170,16 @@ async def test_writes_of_another_process_are_followed_from_the_log(
     neo4j_store: Neo4jStore | None, other_process: Neo4jStore
 ) -> None:
     assert neo4j_store is not None
-    cache = read_cache(neo4j_store)
-    await _answers(neo4j_store)
+    cache = ReadCache(neo4j_store)
+    await _answers(neo4j_store, cache)
     for write in WRITES:
         followed, kept = cache.followed, cache.kept
         await other_process.write(write)
-        answers = await _answers(neo4j_store)
+        answers = await _answers(neo4j_store, cache)
         assert (cache.followed, cache.kept) == (followed + 1, kept), write  # from the log, not a read of the graph
-        assert_same((await reads(neo4j_store)).index, await read_index(neo4j_store))
-        readcache._caches.pop(neo4j_store)
-        assert await _answers(neo4j_store) == answers, write
-        cache = read_cache(neo4j_store)
+        assert_same((await cache.reads()).index, await read_index(neo4j_store))
+        cache = ReadCache(neo4j_store)  # the next request reads the store afresh
+        assert await _answers(neo4j_store, cache) == answers, write
 
 
 @pytest.mark.neo4j
@@ -185,13 +187,13 @@ async def test_a_process_further_behind_than_the_log_reads_the_graph(
     neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert neo4j_store is not None
-    cache = read_cache(neo4j_store)
-    await reads(neo4j_store)
+    cache = ReadCache(neo4j_store)
+    await cache.reads()
     monkeypatch.setattr(neo4j_log, "KEEP", 1)  # each write forgets the steps before its own
     for write in WRITES[:3]:
         await other_process.write(write)
     followed, kept = cache.followed, cache.kept
-    found = await reads(neo4j_store)
+    found = await cache.reads()
     assert (cache.followed, cache.kept) == (followed, kept + 1)
     assert "org:aaa-neu" in found.index.by_id
 
@@ -205,8 +207,8 @@ async def test_a_write_in_cypher_without_kimnet_is_seen_within_the_bound(
 ) -> None:
     assert neo4j_store is not None
     monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.2)
-    cache = read_cache(neo4j_store)
-    await reads(neo4j_store)  # after the fixture's import (which it may take for a write from outside)
+    cache = ReadCache(neo4j_store)
+    await cache.reads()  # after the fixture's import (which it may take for a write from outside)
     outside = cache.outside
     driver = AsyncGraphDatabase.driver(NEO4J_URI, auth=("neo4j", NEO4J_PASSWORD))
     try:
@@ -214,7 +216,7 @@ async def test_a_write_in_cypher_without_kimnet_is_seen_within_the_bound(
     finally:
         await driver.close()
     await asyncio.sleep(0.25)
-    found = await reads(neo4j_store)
+    found = await cache.reads()
     assert found.index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé (Browser)"
     assert cache.outside == outside + 1
     assert_same(found.index, await read_index(neo4j_store))
@@ -226,18 +228,18 @@ async def test_writes_through_kimnet_are_not_taken_for_writes_from_outside(
 ) -> None:
     assert neo4j_store is not None
     monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.0)  # a check on every request
-    cache = read_cache(neo4j_store)
-    await reads(neo4j_store)  # after the fixture's import (which it may take for a write from outside)
+    cache = ReadCache(neo4j_store)
+    await cache.reads()  # after the fixture's import (which it may take for a write from outside)
     outside, followed = cache.outside, cache.followed
     for store, write in zip([neo4j_store, other_process, neo4j_store], WRITES[:3], strict=True):
         await store.write(write)
-        await reads(neo4j_store)
+        await cache.reads()
     assert (cache.outside, cache.followed) == (outside, followed + 3)
 
 
 async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = read_cache(seeded)
-    await reads(seeded)
+    cache = ReadCache(seeded)
+    await cache.reads()
 
     def broken(*args: object) -> GraphIndex:
         raise RuntimeError("a bug in following")
@@ -245,5 +247,5 @@ async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monke
     monkeypatch.setattr(readcache, "updated", broken)
     await seeded.write(WRITES[0])
     kept, followed = cache.kept, cache.followed
-    assert "svc:b5-kreis" in (await reads(seeded)).index.offers
+    assert "svc:b5-kreis" in (await cache.reads()).index.offers
     assert (cache.kept, cache.followed) == (kept + 1, followed)

@@ -17,7 +17,7 @@ from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.read import readcache
 from kimnet.graph.read.index import GraphIndex, read_index
-from kimnet.graph.read.readcache import ReadCache, reads
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
@@ -53,15 +53,16 @@ def _offers(data: dict[str, object]) -> list[str]:
 
 
 async def test_cached_answers_change_right_after_a_write(seeded: Store) -> None:
-    run = make_runner(seeded)
+    cache = ReadCache(seeded)
+    run = make_runner(seeded, cache=cache)
     assert _module_5_gaps(await run(GAPS)) == 11
     assert "svc:b5-kreis" not in _offers(await run(REFERRAL))
-    cached = await reads(seeded)
-    assert await reads(seeded) is cached  # the same generation: the same reads
+    cached = await cache.reads()
+    assert await cache.reads() is cached  # the same generation: the same reads
     await seeded.write(MODULE_5)
     assert _module_5_gaps(await run(GAPS)) == 0
     assert "svc:b5-kreis" in _offers(await run(REFERRAL))
-    assert await reads(seeded) is not cached
+    assert await cache.reads() is not cached
 
 
 async def test_cached_answers_change_right_after_an_import(seeded: Store, seed_data: GraphData) -> None:
@@ -189,7 +190,7 @@ async def test_the_cache_lets_go_of_an_old_generation(seeded: Store) -> None:
 
 
 async def test_a_day_is_a_key_of_the_catalogues_not_a_stale_answer(seeded: Store) -> None:
-    cached = await reads(seeded)
+    cached = await ReadCache(seeded).reads()
     before, after = cached.catalogue(dt.date(2021, 7, 1)), cached.catalogue(dt.date(2023, 7, 1))
     assert before is cached.catalogue(dt.date(2021, 7, 1))
     assert before is not after

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Principal, Role
 from kimnet.schema.context import Context
@@ -20,7 +21,10 @@ Run = Callable[..., Awaitable[dict[str, Any]]]
 ADMIN = Principal("test-admin", Role.ADMIN)
 
 
-def make_runner(store: Store, principal: Principal = ADMIN) -> Run:
+def make_runner(store: Store, principal: Principal = ADMIN, cache: ReadCache | None = None) -> Run:
+    """A function that runs a query as ``principal``; all its queries share one read cache, as the service's do."""
+    cache = ReadCache(store) if cache is None else cache
+
     async def run(
         query: str,
         variables: dict[str, Any] | None = None,
@@ -29,7 +33,7 @@ def make_runner(store: Store, principal: Principal = ADMIN) -> Run:
         today: dt.date | None = None,
         language: Language = "en",
     ) -> dict[str, Any]:
-        context = Context(store, principal=principal, language=language)
+        context = Context(store, principal=principal, language=language, cache=cache)
         if today is not None:
             context.today = today
         result = await schema.execute(query, variable_values=variables, context_value=context)

@@ -11,11 +11,11 @@ from pypdf import PdfReader
 
 from kimnet.graph.model.changes import CreateNode, Link
 from kimnet.graph.model.kinds import Edge, Node
-from kimnet.graph.read.readcache import reads
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.rules.availability import TargetGroup
 from kimnet.graph.rules.coverage_matrix import coverage_matrix
 from kimnet.graph.stores.store import Store
-from kimnet.service.coverage_report import write_coverage_report
+from kimnet.service.exchange import write_coverage_report
 from tests.conftest import SEED
 from tests.service.test_cli import kimnet
 
@@ -24,7 +24,7 @@ TOLERATED_22 = TargetGroup(22, 22, ("duldung",))
 
 
 async def test_the_report_shows_the_gaps_by_population_and_what_changes(seeded: Store, tmp_path: Path) -> None:
-    matrix = await write_coverage_report(seeded, SPRING, WINTER, tmp_path / "report.html", TOLERATED_22)
+    matrix = await write_coverage_report(ReadCache(seeded), SPRING, WINTER, tmp_path / "report.html", TOLERATED_22)
     # Naturalisation (not under a Duldung) and intercultural opening (organisations) are no gaps for the group.
     assert not {g.need for g in matrix.gaps} & {"need:einbuergerung", "need:interkulturelle-oeffnung"}
     possible = [g for g in matrix.gaps if g.condition is not None]
@@ -59,7 +59,7 @@ async def test_a_gap_that_opens_when_an_offer_ends_is_listed(seeded: Store, tmp_
             Link(Edge("PROVIDES", "org:caritas-coesfeld", offer.id)),
         ]
     )
-    matrix = await write_coverage_report(seeded, SPRING, WINTER, tmp_path / "report.html", TOLERATED_22)
+    matrix = await write_coverage_report(ReadCache(seeded), SPRING, WINTER, tmp_path / "report.html", TOLERATED_22)
     assert matrix.change("mun:olfen", "need:gleichstellung") == "opened"
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Lücken, die bis 01.01.2023 entstehen (1)" in page
@@ -67,8 +67,8 @@ async def test_a_gap_that_opens_when_an_offer_ends_is_listed(seeded: Store, tmp_
 
 
 async def test_the_report_is_written_as_png_and_pdf(seeded: Store, tmp_path: Path) -> None:
-    await write_coverage_report(seeded, SPRING, None, tmp_path / "report.png")
-    await write_coverage_report(seeded, SPRING, WINTER, tmp_path / "report.pdf", TOLERATED_22)
+    await write_coverage_report(ReadCache(seeded), SPRING, None, tmp_path / "report.png")
+    await write_coverage_report(ReadCache(seeded), SPRING, WINTER, tmp_path / "report.pdf", TOLERATED_22)
     png = (tmp_path / "report.png").read_bytes()
     assert png.startswith(b"\x89PNG")
     assert len(png) > 50_000
@@ -77,7 +77,7 @@ async def test_the_report_is_written_as_png_and_pdf(seeded: Store, tmp_path: Pat
 
 
 async def test_the_pdf_is_a4_throughout_and_says_whom_and_which_day_it_is_about(seeded: Store, tmp_path: Path) -> None:
-    await write_coverage_report(seeded, SPRING, WINTER, tmp_path / "report.pdf", TOLERATED_22)
+    await write_coverage_report(ReadCache(seeded), SPRING, WINTER, tmp_path / "report.pdf", TOLERATED_22)
     reader = PdfReader(tmp_path / "report.pdf")
     sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
     # A4 is 595 × 842 points: the two maps landscape, the lists portrait.
@@ -100,7 +100,7 @@ async def test_the_pdf_is_a4_throughout_and_says_whom_and_which_day_it_is_about(
 async def test_a_report_without_gaps_draws_no_empty_axis(seeded: Store, tmp_path: Path) -> None:
     from kimnet.service.coverage_report import _Names, render
 
-    graph = await reads(seeded)
+    graph = await ReadCache(seeded).reads()
     catalogue = graph.catalogue(SPRING)
     matrix = coverage_matrix(catalogue, SPRING)
     gapless = replace(matrix, levels=dict.fromkeys(matrix.levels, "county"), gaps=())
