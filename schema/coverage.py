@@ -258,17 +258,27 @@ def _catalogues(cached: Reads, target: TargetGroupInput | None, *days: dt.date) 
     return [for_target_group(c, target.target()) for c in found] if target is not None else found
 
 
+# The arguments several coverage questions take, declared once.
+MunicipalityArg = Annotated[strawberry.ID, strawberry.argument(description="The municipality (key or id)")]
+OffersOnArg = Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")]
+NeedsArg = Annotated[list[strawberry.ID] | None, strawberry.argument(description="Only these needs (keys or ids; default all)")]
+MunicipalitiesArg = Annotated[
+    list[strawberry.ID] | None, strawberry.argument(description="Only these municipalities (keys or ids; default all)")
+]
+TargetArg = Annotated[
+    TargetGroupInput | None, strawberry.argument(description="Only offers for these people, and only needs they can have")
+]
+
+
 @strawberry.type
 class CoverQuery:
     @strawberry.field(description="Each need in a municipality: the closest level with an offer (null: a gap), and the offers")
     async def coverage(
         self,
         info: strawberry.Info[Context, None],
-        municipality: Annotated[strawberry.ID, strawberry.argument(description="The municipality (key or id)")],
-        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
-        target: Annotated[
-            TargetGroupInput | None, strawberry.argument(description="Only offers for these people, and only needs they can have")
-        ] = None,
+        municipality: MunicipalityArg,
+        asOf: OffersOnArg = None,
+        target: TargetArg = None,
     ) -> list[NeedCoverage]:
         day = asOf or info.context.today
         cached = await info.context.read_cache.reads()
@@ -302,8 +312,8 @@ class CoverQuery:
     async def responsibilities(
         self,
         info: strawberry.Info[Context, None],
-        municipality: Annotated[strawberry.ID, strawberry.argument(description="The municipality (key or id)")],
-        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
+        municipality: MunicipalityArg,
+        asOf: OffersOnArg = None,
     ) -> list[Responsibility]:
         day = asOf or info.context.today
         cached = await info.context.read_cache.reads()
@@ -324,20 +334,14 @@ class CoverQuery:
     async def coverageGaps(
         self,
         info: strawberry.Info[Context, None],
-        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
-        needs: Annotated[
-            list[strawberry.ID] | None, strawberry.argument(description="Only these needs (keys or ids; default all)")
-        ] = None,
-        municipalities: Annotated[
-            list[strawberry.ID] | None, strawberry.argument(description="Only these municipalities (keys or ids; default all)")
-        ] = None,
+        asOf: OffersOnArg = None,
+        needs: NeedsArg = None,
+        municipalities: MunicipalitiesArg = None,
         programme: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="Gaps in the parts of this programme instead of in needs (key or id)"),
         ] = None,
-        target: Annotated[
-            TargetGroupInput | None, strawberry.argument(description="Only offers for these people, and only needs they can have")
-        ] = None,
+        target: TargetArg = None,
     ) -> list[CoverageGap]:
         day = asOf or info.context.today
         if programme is not None and needs is not None:
@@ -365,19 +369,13 @@ class CoverQuery:
         info: strawberry.Info[Context, None],
         from_: Annotated[dt.date, strawberry.argument(name="from", description="The first day")],
         to: Annotated[dt.date, strawberry.argument(description="The second day")],
-        needs: Annotated[
-            list[strawberry.ID] | None, strawberry.argument(description="Only these needs (keys or ids; default all)")
-        ] = None,
-        municipalities: Annotated[
-            list[strawberry.ID] | None, strawberry.argument(description="Only these municipalities (keys or ids; default all)")
-        ] = None,
+        needs: NeedsArg = None,
+        municipalities: MunicipalitiesArg = None,
         programme: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="Changes in the parts of this programme instead of in needs (key or id)"),
         ] = None,
-        target: Annotated[
-            TargetGroupInput | None, strawberry.argument(description="Only offers for these people, and only needs they can have")
-        ] = None,
+        target: TargetArg = None,
     ) -> CoverageChanges:
         if programme is not None and needs is not None:
             raise ArgumentError("give either needs or programme, not both")
@@ -426,10 +424,8 @@ class CoverQuery:
     async def duplicates(
         self,
         info: strawberry.Info[Context, None],
-        asOf: Annotated[dt.date | None, strawberry.argument(description="Offers valid on this day (default today)")] = None,
-        needs: Annotated[
-            list[strawberry.ID] | None, strawberry.argument(description="Only these needs (keys or ids; default all)")
-        ] = None,
+        asOf: OffersOnArg = None,
+        needs: NeedsArg = None,
         municipalities: Annotated[
             list[strawberry.ID] | None,
             strawberry.argument(
