@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from kimnet.schema.limits import Limits
 
-__all__ = ["DEFAULT_SEED", "LIMIT_VARIABLES", "Secret", "Settings"]
+__all__ = ["DEFAULT_SEED", "VARIABLES", "Secret", "Settings", "Variable"]
 
 #: The Coesfeld network that ships with kimnet; ``serve`` loads it into an empty store.
 DEFAULT_SEED = Path(__file__).resolve().parent.parent / "seeds" / "coesfeld"
@@ -38,6 +38,12 @@ class Secret:
 
     def __bool__(self) -> bool:
         return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
 
 
 def _default_data_dir() -> Path:
@@ -93,44 +99,44 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read ``KIMNET_*`` variables, then apply ``overrides`` that are not None.
+        """Read the ``KIMNET_*`` variables (``VARIABLES``), then apply ``overrides`` that are not None.
+
+        A variable that is unset or empty leaves its setting at the default.
 
         Raises:
-            ValueError: a variable has a value kimnet cannot use (the message names it).
+            ValueError: a variable has a value kimnet cannot use (the message names it and says what it takes).
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        if "KIMNET_ENV" in env:
-            if env["KIMNET_ENV"] not in ("development", "production"):
-                raise ValueError(f"KIMNET_ENV must be development or production, not {env['KIMNET_ENV']!r}")
-            values["env"] = env["KIMNET_ENV"]
-        if "KIMNET_HOST" in env:
-            values["host"] = env["KIMNET_HOST"]
-        if "KIMNET_PORT" in env:
+        limits: dict[str, Any] = {}
+        for variable in VARIABLES:
+            raw = env.get(variable.name, "")
+            if not raw.strip():
+                continue
             try:
-                values["port"] = int(env["KIMNET_PORT"])
-            except ValueError:
-                raise ValueError(f"KIMNET_PORT must be a port number, not {env['KIMNET_PORT']!r}") from None
-        if env.get("KIMNET_DATA_DIR"):
-            values["data_dir"] = Path(env["KIMNET_DATA_DIR"])
-        if env.get("KIMNET_SEED"):
-            values["seed"] = Path(env["KIMNET_SEED"])
-        if env.get("KIMNET_NEO4J_URI"):
-            values["neo4j_uri"] = env["KIMNET_NEO4J_URI"]
-        if env.get("KIMNET_NEO4J_USER"):
-            values["neo4j_user"] = env["KIMNET_NEO4J_USER"]
-        if "KIMNET_NEO4J_PASSWORD" in env:
-            values["neo4j_password"] = Secret(env["KIMNET_NEO4J_PASSWORD"])
-        if env.get("KIMNET_NEO4J_DATABASE"):
-            values["neo4j_database"] = env["KIMNET_NEO4J_DATABASE"]
-        if env.get("KIMNET_LOG_LEVEL"):
-            values["log_level"] = env["KIMNET_LOG_LEVEL"].lower()
-        values.update(_hardening(env))
+                value = variable.read(raw)
+            except ValueError as exc:
+                raise ValueError(f"{variable.name} {exc}, not {raw[:60]!r}") from None
+            section, _, name = variable.attribute.rpartition(".")
+            (limits if section == "limits" else values)[name] = value
+        if limits:
+            values["limits"] = replace(Limits(), **limits)
         settings = cls(**values)
         given = {k: v for k, v in overrides.items() if v is not None}
         if isinstance(given.get("neo4j_password"), str):
             given["neo4j_password"] = Secret(given["neo4j_password"])
         return replace(settings, **given)
+
+    def to_env(self) -> dict[str, str]:
+        """The variables that give these settings: what a worker process reads its settings from."""
+        found = {}
+        for variable in VARIABLES:
+            value: Any = self
+            for part in variable.attribute.split("."):
+                value = getattr(value, part)
+            if value is not None:
+                found[variable.name] = variable.write(value)
+        return found
 
     @property
     def backend(self) -> Literal["embedded", "neo4j"]:
@@ -141,68 +147,28 @@ class Settings:
         return self.env == "production"
 
 
-#: The variable of each limit in ``Limits``, with the smallest value that makes sense.
-LIMIT_VARIABLES = {
-    "max_depth": ("KIMNET_MAX_DEPTH", 1),
-    "max_aliases": ("KIMNET_MAX_ALIASES", 0),
-    "max_tokens": ("KIMNET_MAX_TOKENS", 10),
-    "max_cost": ("KIMNET_MAX_COST", 1),
-    "max_page_size": ("KIMNET_MAX_PAGE_SIZE", 1),
-    "max_string_length": ("KIMNET_MAX_STRING_LENGTH", 1),
-    "max_list_length": ("KIMNET_MAX_LIST_LENGTH", 1),
-    "max_input_depth": ("KIMNET_MAX_INPUT_DEPTH", 1),
-}
+def _number(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[str], Any]:
+    """A reader of whole (``int``) or any numbers from ``low`` up (to ``high``)."""
+
+    def read(raw: str) -> Any:
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ValueError(f"must be a {'whole ' if kind is int else ''}number") from None
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"must be between {low:g} and {high:g}" if high is not None else f"must be at least {low:g}")
+        return value
+
+    return read
 
 
-def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float], low: float, high: float | None = None) -> Any:
-    raw = env[name]
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a {'whole ' if kind is int else ''}number, not {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise ValueError(f"{name} must be {bound}, not {raw!r}")
-    return value
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def read(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"must be {' or '.join(allowed)}")
+        return raw
 
-
-def _hardening(env: Mapping[str, str]) -> dict[str, Any]:
-    """Read the variables of access, limits, logs and timeouts."""
-    values: dict[str, Any] = {}
-    if env.get("KIMNET_LOG_FORMAT"):
-        if env["KIMNET_LOG_FORMAT"] not in ("json", "text"):
-            raise ValueError(f"KIMNET_LOG_FORMAT must be json or text, not {env['KIMNET_LOG_FORMAT']!r}")
-        values["log_format"] = env["KIMNET_LOG_FORMAT"]
-    if "KIMNET_JWT_SECRET" in env:
-        values["jwt_secret"] = Secret(env["KIMNET_JWT_SECRET"])
-    if env.get("KIMNET_JWT_PUBLIC_KEY_FILE"):
-        values["jwt_public_key"] = Path(env["KIMNET_JWT_PUBLIC_KEY_FILE"])
-    if env.get("KIMNET_JWT_AUDIENCE"):
-        values["jwt_audience"] = env["KIMNET_JWT_AUDIENCE"]
-    limits = {
-        attr: _number(env, name, int, low, 500 if attr == "max_page_size" else None)
-        for attr, (name, low) in LIMIT_VARIABLES.items()
-        if env.get(name)
-    }
-    if limits:
-        values["limits"] = replace(Limits(), **limits)
-    for attr, name, kind, low in (
-        ("max_body_bytes", "KIMNET_MAX_BODY_BYTES", int, 1024),
-        ("rate_limit", "KIMNET_RATE_LIMIT", float, 0),
-        ("rate_burst", "KIMNET_RATE_BURST", int, 1),
-        ("neo4j_timeout", "KIMNET_NEO4J_TIMEOUT", float, 0.1),
-        ("shutdown_timeout", "KIMNET_SHUTDOWN_TIMEOUT", float, 0),
-        ("request_timeout", "KIMNET_REQUEST_TIMEOUT", float, 0.1),
-        ("workers", "KIMNET_WORKERS", int, 1),
-        ("header_timeout", "KIMNET_HEADER_TIMEOUT", float, 0.1),
-        ("body_timeout", "KIMNET_BODY_TIMEOUT", float, 0.1),
-        ("max_connections", "KIMNET_MAX_CONNECTIONS", int, 1),
-    ):
-        if env.get(name):
-            values[attr] = _number(env, name, kind, low)
-    if env.get("KIMNET_TRUSTED_PROXIES", "").strip():
-        values["trusted_proxies"] = _proxies(env["KIMNET_TRUSTED_PROXIES"])
-    return values
+    return read
 
 
 def _proxies(raw: str) -> tuple[str, ...]:
@@ -218,8 +184,60 @@ def _proxies(raw: str) -> tuple[str, ...]:
         try:
             ipaddress.ip_network(part, strict=False)
         except ValueError:
-            raise ValueError(
-                f"KIMNET_TRUSTED_PROXIES must list IP addresses or networks (10.0.0.5, 10.0.0.0/8), not {part[:60]!r}"
-            ) from None
+            raise ValueError(f"must list IP addresses or networks (10.0.0.5, 10.0.0.0/8); {part[:60]!r} is neither") from None
         found.append(part)
     return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One ``KIMNET_*`` variable: the setting it gives, how its text is read and how it is written back."""
+
+    name: str
+    #: The ``Settings`` attribute (``limits.max_depth`` for a limit).
+    attribute: str
+    #: Text to value; raises ValueError("must be ...") for text it cannot take.
+    read: Callable[[str], Any] = str
+    write: Callable[[Any], str] = str
+
+
+def _reveal(secret: Secret) -> str:
+    return secret.reveal()
+
+
+#: Every variable kimnet reads, in one place; the README's Configuration section lists them.
+VARIABLES: tuple[Variable, ...] = (
+    Variable("KIMNET_ENV", "env", _choice("development", "production")),
+    Variable("KIMNET_HOST", "host"),
+    Variable("KIMNET_PORT", "port", _number(int, 0, 65535)),
+    Variable("KIMNET_DATA_DIR", "data_dir", Path),
+    Variable("KIMNET_SEED", "seed", Path),
+    Variable("KIMNET_NEO4J_URI", "neo4j_uri"),
+    Variable("KIMNET_NEO4J_USER", "neo4j_user"),
+    Variable("KIMNET_NEO4J_PASSWORD", "neo4j_password", Secret, _reveal),
+    Variable("KIMNET_NEO4J_DATABASE", "neo4j_database"),
+    Variable("KIMNET_LOG_LEVEL", "log_level", str.lower),
+    Variable("KIMNET_LOG_FORMAT", "log_format", _choice("json", "text")),
+    Variable("KIMNET_JWT_SECRET", "jwt_secret", Secret, _reveal),
+    Variable("KIMNET_JWT_PUBLIC_KEY_FILE", "jwt_public_key", Path),
+    Variable("KIMNET_JWT_AUDIENCE", "jwt_audience"),
+    Variable("KIMNET_MAX_DEPTH", "limits.max_depth", _number(int, 1)),
+    Variable("KIMNET_MAX_ALIASES", "limits.max_aliases", _number(int, 0)),
+    Variable("KIMNET_MAX_TOKENS", "limits.max_tokens", _number(int, 10)),
+    Variable("KIMNET_MAX_COST", "limits.max_cost", _number(int, 1)),
+    Variable("KIMNET_MAX_PAGE_SIZE", "limits.max_page_size", _number(int, 1, 500)),
+    Variable("KIMNET_MAX_STRING_LENGTH", "limits.max_string_length", _number(int, 1)),
+    Variable("KIMNET_MAX_LIST_LENGTH", "limits.max_list_length", _number(int, 1)),
+    Variable("KIMNET_MAX_INPUT_DEPTH", "limits.max_input_depth", _number(int, 1)),
+    Variable("KIMNET_MAX_BODY_BYTES", "max_body_bytes", _number(int, 1024)),
+    Variable("KIMNET_RATE_LIMIT", "rate_limit", _number(float, 0)),
+    Variable("KIMNET_RATE_BURST", "rate_burst", _number(int, 1)),
+    Variable("KIMNET_NEO4J_TIMEOUT", "neo4j_timeout", _number(float, 0.1)),
+    Variable("KIMNET_SHUTDOWN_TIMEOUT", "shutdown_timeout", _number(float, 0)),
+    Variable("KIMNET_REQUEST_TIMEOUT", "request_timeout", _number(float, 0.1)),
+    Variable("KIMNET_WORKERS", "workers", _number(int, 1)),
+    Variable("KIMNET_HEADER_TIMEOUT", "header_timeout", _number(float, 0.1)),
+    Variable("KIMNET_BODY_TIMEOUT", "body_timeout", _number(float, 0.1)),
+    Variable("KIMNET_MAX_CONNECTIONS", "max_connections", _number(int, 1)),
+    Variable("KIMNET_TRUSTED_PROXIES", "trusted_proxies", _proxies, ",".join),
+)

@@ -25,7 +25,6 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from kimnet.service.config import Settings
@@ -83,26 +82,14 @@ def serve(settings: Settings) -> int:
     os._exit(code)
 
 
-#: What the worker processes read their settings from (they start afresh, from the environment).
-_WORKER_ENV: dict[str, Callable[[Settings], str | None]] = {
-    "KIMNET_NEO4J_URI": lambda s: s.neo4j_uri,
-    "KIMNET_NEO4J_USER": lambda s: s.neo4j_user,
-    "KIMNET_NEO4J_PASSWORD": lambda s: s.neo4j_password.reveal(),
-    "KIMNET_NEO4J_DATABASE": lambda s: s.neo4j_database,
-    "KIMNET_HOST": lambda s: s.host,
-    "KIMNET_PORT": lambda s: str(s.port),
-}
-
-
 def _run_workers(settings: Settings) -> int:
     """Serve with several processes on one socket; each opens its own Neo4j driver (the service is stateless)."""
     import uvicorn
 
     if settings.backend != "neo4j":
         raise ValueError("the embedded store belongs to one process; use --workers (KIMNET_WORKERS) only with --neo4j-uri")
-    for name, value in _WORKER_ENV.items():
-        if (text := value(settings)) is not None:
-            os.environ[name] = text
+    # The workers start afresh and read their settings from the environment: all of them, options included.
+    os.environ.update(settings.to_env())
     log.info("kimnet serves Neo4j at http://%s:%s/graphql with %d workers", settings.host, settings.port, settings.workers)
     uvicorn.run(
         "kimnet.service.server:worker_app",
