@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -21,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kimnet.graph.read.readcache import ReadCache
+from kimnet.graph.read.workers import SWITCH_INTERVAL
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
@@ -100,6 +102,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             # objects) took a tenth of a second and more each, paid by whichever request set one off.
             # Refcounting still frees a dropped generation (the index holds no cycles).
             app.state.read_cache = ReadCache(opened, keep=gc.freeze)
+            # Heavy questions run in worker threads: let the event loop have the GIL back sooner.
+            sys.setswitchinterval(SWITCH_INTERVAL)
             app.state.readiness = state["readiness"] = readiness
             await readiness.start()
             yield

@@ -22,7 +22,6 @@ import asyncio
 import concurrent.futures
 import contextvars
 import queue
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -35,10 +34,10 @@ __all__ = ["THREADS", "run_in_worker"]
 #: heavy ones for long, and the GIL shares the time anyway.
 THREADS = 4
 
-#: How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). Set for
-#: the whole process once the first worker starts: the event loop waits at most about this long for
-#: its turn between a worker's steps. With 5 ms, /healthz p99 under four heavy questions measured
-#: 250 to 650 ms on a loaded 2-core machine; with 1 ms, 60 to 130 ms.
+#: How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). The
+#: service sets it for its process when it starts (``service.app``): the event loop then waits at
+#: most about this long for its turn between a worker's steps. With 5 ms, /healthz p99 under four
+#: heavy questions measured 250 to 650 ms on a loaded 2-core machine; with 1 ms, 60 to 130 ms.
 SWITCH_INTERVAL = 0.001
 
 T = TypeVar("T")
@@ -56,8 +55,6 @@ class _Pool:
     def submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         with self._lock:
-            if not self._threads:
-                sys.setswitchinterval(SWITCH_INTERVAL)
             if len(self._threads) < self._size:
                 thread = threading.Thread(target=self._work, name=f"kimnet-worker-{len(self._threads)}", daemon=True)
                 thread.start()
