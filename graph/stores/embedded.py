@@ -32,6 +32,7 @@ from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersio
 from kimnet.graph.model.freshness import Freshness, absorb
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, EdgeKey, Node
+from kimnet.graph.model.ordering import node_key
 from kimnet.graph.model.proposals import EVENT, Proposal, ProposalQuery, decode_proposal, select_proposals
 from kimnet.graph.model.sidewrite import SideWrite, audit_entry
 from kimnet.graph.stores.auditlog import AuditLog
@@ -159,7 +160,7 @@ class EmbeddedStore(Store):
 
     async def _nodes_of_kind(self, label: str) -> list[Node]:
         if label not in self._sorted:
-            self._sorted[label] = sorted(self._kinds.get(label, {}).values(), key=lambda n: n.id)
+            self._sorted[label] = sorted(self._kinds.get(label, {}).values(), key=node_key)
         return list(self._sorted[label])
 
     async def _edges(self, rel_type: str) -> list[Edge]:

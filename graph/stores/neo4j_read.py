@@ -12,6 +12,7 @@ from typing import Any
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Edge
 from kimnet.graph.stores.neo4j_by_kind import by_label, by_type
+from kimnet.graph.stores.neo4j_order import node_order
 from kimnet.graph.stores.neo4j_values import from_neo4j, node_of
 from kimnet.graph.stores.trees import Follow, Reached, Shape
 
@@ -40,7 +41,9 @@ ANY_NODE = "MATCH (n:Entity) RETURN n.id AS id LIMIT 1"
 # Entity as well as the kind: staged and retired nodes have the kind label too.
 EDGES_OF_TYPE = by_type("MATCH (a:Entity)-[e:TYPE]->(b:Entity) RETURN collect([a.id, b.id, properties(e)]) AS rows")
 
-NODES_OF_KIND = by_label("MATCH (n:Entity:LABEL) WITH n ORDER BY n.id RETURN collect([n.id, properties(n)]) AS rows")
+NODES_OF_KIND = by_label(
+    f"MATCH (n:Entity:LABEL) WITH n ORDER BY {node_order('n')} RETURN collect([n.id, properties(n)]) AS rows"
+)
 
 NEIGHBOURS = {
     # Each entry: [asked id, source id, target id, relationship properties, other id, other properties].

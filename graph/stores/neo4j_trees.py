@@ -15,6 +15,7 @@ from typing import LiteralString
 
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.validity import BOUNDS
+from kimnet.graph.stores.neo4j_order import neighbour_order
 from kimnet.graph.stores.trees import Follow, Shape
 
 __all__ = ["tree_days", "tree_statement", "valid_where"]
@@ -123,6 +124,5 @@ def _follow(var: str, follow: Follow, depth: int, numbers: Iterator[int]) -> str
     start = f"startNode({edge}).id" if follow.direction == "both" else "null"
     where = f"{day} IS NULL OR ({valid_where(edge, day)} AND {valid_where(other, day)})"
     returned = f"[{other}.id, {props}, {edge_props}, {start}, [{', '.join(nested)}]]"
-    # Ordered as keep_valid orders: by the other end's id, then the relationship's start.
-    order = f"{other}.id, startNode({edge}).id" if follow.direction == "both" else f"{other}.id"
+    order = neighbour_order(edge, other, follow.direction)  # as keep_valid orders
     return f"COLLECT {{ MATCH {pattern} WHERE {where} RETURN {returned} ORDER BY {order} }}"
