@@ -23,23 +23,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode, keys_of
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Edge, Node, Value
+from kimnet.graph.model.selection import Condition, Selection
+from kimnet.graph.model.selection import select as select_records
 from kimnet.graph.model.validate import check_props
 
 __all__ = [
-    "CONDITIONS",
-    "ORDER",
+    "TRAIL",
     "Actor",
     "AuditChange",
     "AuditEntry",
     "AuditQuery",
-    "Condition",
     "State",
     "change_record",
     "decode_entry",
@@ -47,7 +47,6 @@ __all__ = [
     "deleted_node",
     "encode_entry",
     "new_entry",
-    "position",
     "select",
     "timestamp",
 ]
@@ -247,52 +246,29 @@ def decode_entry(raw: Mapping[str, Any]) -> AuditEntry:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """One condition of an ``AuditQuery``: its field ``asked``, given, selects the entries whose ``field`` passes ``test``.
-
-    Tests: ``is`` (equal), ``names`` (the entry's list holds the value), ``from`` and
-    ``until`` (at or after, at or before; times compare as ``timestamp`` writes them).
-    """
-
-    asked: str
-    field: str
-    test: Literal["is", "names", "from", "until"]
-
-
 #: What an ``AuditQuery`` selects, declared once: ``select`` applies it in Python and the Neo4j
-#: store generates its statement from it (``graph.stores.neo4j_audit``). All given conditions hold.
-CONDITIONS: tuple[Condition, ...] = (
-    Condition("subject", "subject", "is"),
-    Condition("entity", "entities", "names"),
-    Condition("operation", "operation", "is"),
-    Condition("since", "at", "from"),
-    Condition("until", "at", "until"),
+#: store generates its statement from it (``graph.stores.neo4j_audit``). Newest first; ``before``
+#: is the (at, id) position the previous page ended at.
+TRAIL = Selection(
+    (
+        Condition("subject", "subject", "is"),
+        Condition("entity", "entities", "names"),
+        Condition("operation", "operation", "is"),
+        Condition("since", "at", "from"),
+        Condition("until", "at", "until"),
+    ),
+    ("at", "id"),
+    True,
+    "before",
 )
 
-#: The trail's order, newest first: these fields, descending. ``AuditQuery.before`` is a position in it.
-ORDER: tuple[str, ...] = ("at", "id")
 
-_TESTS: dict[str, Callable[[Any, Any], bool]] = {
-    "is": lambda asked, value: bool(value == asked),
-    "names": lambda asked, value: asked in value,
-    "from": lambda asked, value: bool(value >= asked),
-    "until": lambda asked, value: bool(value <= asked),
-}
-
-
-def position(entry: AuditEntry) -> tuple[Any, ...]:
-    """Where ``entry`` sorts in the trail (``ORDER``; newest last)."""
-    return tuple(getattr(entry, name) for name in ORDER)
+def _listed(entry: AuditEntry) -> dict[str, Any]:
+    # The fields TRAIL names, as encode_entry stores them (but for the time, which stays a datetime
+    # here: the query's times are datetimes too, and compare as their stored texts do).
+    return {"subject": entry.subject, "entities": entry.entities, "operation": entry.operation, "at": entry.at, "id": entry.id}
 
 
 def select(entries: Sequence[AuditEntry], query: AuditQuery) -> list[AuditEntry]:
-    """Filter, order (newest first) and cut ``entries`` as ``query`` says (``CONDITIONS``, ``ORDER``)."""
-    given = [(_TESTS[c.test], getattr(query, c.asked), c.field) for c in CONDITIONS if getattr(query, c.asked) is not None]
-
-    def keep(e: AuditEntry) -> bool:
-        return all(test(asked, getattr(e, field)) for test, asked, field in given) and (
-            query.before is None or position(e) < query.before
-        )
-
-    return sorted((e for e in entries if keep(e)), key=position, reverse=True)[: query.limit]
+    """Filter, order (newest first) and cut ``entries`` as ``query`` says (``TRAIL``)."""
+    return select_records(entries, query, TRAIL, _listed)
