@@ -1,10 +1,11 @@
 """The embedded store: the graph in memory as a networkx MultiDiGraph, durable on disk.
 
 This is kimnet's default, so that ``kimnet serve`` needs nothing but Python.
-Reads are dictionary lookups. A write is planned by the shared rules in
-``graph.model.changes``, applied in memory with an undo list, then written to the
-journal and fsynced; only then is it acknowledged. If the journal write fails,
-the undo list puts memory back as it was.
+Reads are dictionary lookups. A write is dispatched and planned as on every
+store (``graph.stores.dispatch``, ``graph.model.changes``), applied in memory
+with an undo list, then written to the journal and fsynced; only then is it
+acknowledged. If the journal write fails, the undo list puts memory back as it
+was.
 
 One process owns a data folder at a time (an advisory lock on ``lock``): the
 embedded store is single-process by design; run Neo4j to scale out.
