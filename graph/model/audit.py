@@ -30,9 +30,12 @@ from typing import Any, TypeAlias
 from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode, keys_of
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Edge, Node, Value
+from kimnet.graph.model.selection import Condition, Selection
+from kimnet.graph.model.selection import select as select_records
 from kimnet.graph.model.validate import check_props
 
 __all__ = [
+    "TRAIL",
     "Actor",
     "AuditChange",
     "AuditEntry",
@@ -243,17 +246,29 @@ def decode_entry(raw: Mapping[str, Any]) -> AuditEntry:
     )
 
 
+#: What an ``AuditQuery`` selects, declared once: ``select`` applies it in Python and the Neo4j
+#: store generates its statement from it (``graph.stores.neo4j_audit``). Newest first; ``before``
+#: is the (at, id) position the previous page ended at.
+TRAIL = Selection(
+    (
+        Condition("subject", "subject", "is"),
+        Condition("entity", "entities", "names"),
+        Condition("operation", "operation", "is"),
+        Condition("since", "at", "from"),
+        Condition("until", "at", "until"),
+    ),
+    ("at", "id"),
+    True,
+    "before",
+)
+
+
+def _listed(entry: AuditEntry) -> dict[str, Any]:
+    # The fields TRAIL names, as encode_entry stores them (but for the time, which stays a datetime
+    # here: the query's times are datetimes too, and compare as their stored texts do).
+    return {"subject": entry.subject, "entities": entry.entities, "operation": entry.operation, "at": entry.at, "id": entry.id}
+
+
 def select(entries: Sequence[AuditEntry], query: AuditQuery) -> list[AuditEntry]:
-    """Filter, order (newest first) and cut ``entries`` as ``query`` says."""
-
-    def keep(e: AuditEntry) -> bool:
-        return (
-            (query.subject is None or e.subject == query.subject)
-            and (query.entity is None or query.entity in e.entities)
-            and (query.operation is None or e.operation == query.operation)
-            and (query.since is None or e.at >= query.since)
-            and (query.until is None or e.at <= query.until)
-            and (query.before is None or (e.at, e.id) < query.before)
-        )
-
-    return sorted((e for e in entries if keep(e)), key=lambda e: (e.at, e.id), reverse=True)[: query.limit]
+    """Filter, order (newest first) and cut ``entries`` as ``query`` says (``TRAIL``)."""
+    return select_records(entries, query, TRAIL, _listed)

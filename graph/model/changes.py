@@ -1,10 +1,11 @@
 """Writes to the graph, and the pure rules that decide whether each may happen.
 
 A write is a list of ``Change``s applied in one transaction, fully or not at
-all. Each store fetches what a change concerns (the node, the two ends of a
-relationship, the relationship if it exists) and asks the ``plan_*`` function
-here for the result; the functions raise when the change is not allowed. So the
-embedded store and Neo4j cannot disagree on what a write means.
+all. One dispatch for every store (``graph.stores.dispatch``) fetches what a
+change concerns (the node, the two ends of a relationship, the relationship if
+it exists) and asks the ``plan_*`` function here for the result; the functions
+raise when the change is not allowed. So the embedded store and Neo4j cannot
+disagree on what a write means.
 
 Creates, updates and links are idempotent: replayed after its first attempt was
 applied (a lost acknowledgement, a retry by the driver or the client), a change

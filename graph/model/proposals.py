@@ -54,10 +54,12 @@ from kimnet.graph.model.changes import (
 from kimnet.graph.model.codec import decode_edge, decode_node, encode_edge, encode_node
 from kimnet.graph.model.errors import ArgumentError
 from kimnet.graph.model.kinds import Edge, EdgeKey, Node, Value
+from kimnet.graph.model.selection import Condition, Selection, select
 from kimnet.graph.model.validate import normalise_edge
 
 __all__ = [
     "NOW",
+    "QUEUE",
     "STATUSES",
     "Comment",
     "Proposal",
@@ -69,6 +71,7 @@ __all__ = [
     "encode_proposal",
     "is_stale",
     "keys_of",
+    "listing",
     "rehearse",
     "select_proposals",
 ]
@@ -348,22 +351,36 @@ class ProposalQuery:
     limit: int = 50
 
 
+#: What a ``ProposalQuery`` selects, declared once: ``select_proposals`` applies it in Python and
+#: the Neo4j store generates its statement from it (``graph.stores.neo4j_side``). Oldest first (the
+#: queue's order); ``after`` is the (createdAt, id) position the previous page ended at.
+QUEUE = Selection(
+    (
+        Condition("status", "status", "is"),
+        Condition("organisations", "organisations", "overlaps"),
+        Condition("author", "author", "is"),
+        Condition("ids", "id", "among"),
+    ),
+    ("createdAt", "id"),
+    False,
+    "after",
+)
+
+
+def listing(proposal: Proposal) -> dict[str, Any]:
+    """The fields a proposal is listed by (``QUEUE``), as a store keeps them beside its whole state."""
+    return {
+        "id": proposal.id,
+        "status": proposal.status,
+        "author": proposal.author,
+        "organisations": proposal.organisations,
+        "createdAt": proposal_time(proposal.created_at),
+    }
+
+
 def select_proposals(proposals: Iterable[Proposal], query: ProposalQuery) -> list[Proposal]:
-    """Filter, order (oldest first) and cut ``proposals`` as ``query`` says."""
-
-    def position(p: Proposal) -> tuple[str, str]:
-        return (_time(p.created_at) or "", p.id)
-
-    def keep(p: Proposal) -> bool:
-        return (
-            (query.status is None or p.status == query.status)
-            and (query.organisations is None or bool(set(query.organisations) & set(p.organisations)))
-            and (query.author is None or p.author == query.author)
-            and (query.ids is None or p.id in query.ids)
-            and (query.after is None or position(p) > query.after)
-        )
-
-    return sorted((p for p in proposals if keep(p)), key=position)[: query.limit]
+    """Filter, order (oldest first) and cut ``proposals`` as ``query`` says (``QUEUE``)."""
+    return select(proposals, query, QUEUE, listing)
 
 
 def proposal_time(value: dt.datetime) -> str:

@@ -1,10 +1,11 @@
 """The embedded store: the graph in memory as a networkx MultiDiGraph, durable on disk.
 
 This is kimnet's default, so that ``kimnet serve`` needs nothing but Python.
-Reads are dictionary lookups. A write is planned by the shared rules in
-``graph.model.changes``, applied in memory with an undo list, then written to the
-journal and fsynced; only then is it acknowledged. If the journal write fails,
-the undo list puts memory back as it was.
+Reads are dictionary lookups. A write is dispatched and planned as on every
+store (``graph.stores.dispatch``, ``graph.model.changes``), applied in memory
+with an undo list, then written to the journal and fsynced; only then is it
+acknowledged. If the journal write fails, the undo list puts memory back as it
+was.
 
 One process owns a data folder at a time (an advisory lock on ``lock``): the
 embedded store is single-process by design; run Neo4j to scale out.
@@ -26,38 +27,18 @@ from typing import Any
 
 import networkx as nx
 
-from kimnet.graph.model.audit import (
-    Actor,
-    AuditChange,
-    AuditEntry,
-    AuditQuery,
-    change_record,
-    delete_records,
-    deleted_node,
-    select,
-)
-from kimnet.graph.model.changes import (
-    Change,
-    CreateNode,
-    DeleteNode,
-    Link,
-    Unlink,
-    UpdateNode,
-    plan_create,
-    plan_delete,
-    plan_link,
-    plan_unlink,
-    plan_update,
-)
+from kimnet.graph.model.audit import Actor, AuditEntry, AuditQuery, select
+from kimnet.graph.model.changes import Change
 from kimnet.graph.model.codec import decode_edge, decode_node, encode_edge, encode_node
 from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersionError, StoreError, StoreInUseError
 from kimnet.graph.model.freshness import Freshness, absorb
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, EdgeKey, Node
+from kimnet.graph.model.ordering import node_key
 from kimnet.graph.model.proposals import EVENT, Proposal, ProposalQuery, decode_proposal, select_proposals
 from kimnet.graph.model.sidewrite import SideWrite, audit_entry
-from kimnet.graph.model.validate import normalise_edge
 from kimnet.graph.stores.auditlog import AuditLog
+from kimnet.graph.stores.dispatch import apply_changes
 from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal
 from kimnet.graph.stores.store import Direction, Neighbours, Progress, Store, WriteResult
 
@@ -181,7 +162,7 @@ class EmbeddedStore(Store):
 
     async def _nodes_of_kind(self, label: str) -> list[Node]:
         if label not in self._sorted:
-            self._sorted[label] = sorted(self._kinds.get(label, {}).values(), key=lambda n: n.id)
+            self._sorted[label] = sorted(self._kinds.get(label, {}).values(), key=node_key)
         return list(self._sorted[label])
 
     async def _edges(self, rel_type: str) -> list[Edge]:
@@ -248,18 +229,10 @@ class EmbeddedStore(Store):
                 self._check_revision(side.proposal.id, side.expected_revision)
             applied: list[_Op] = []
             undo: list[_Op] = []
-            results: WriteResult = []
-            records: list[AuditChange] = []
             entry: AuditEntry | None = None
             audited: int | None = None
             try:
-                for change in changes:
-                    result, ops, made = self._plan(change)
-                    results.append(result)
-                    records += made
-                    for op in ops:
-                        undo.append(self._apply(op))
-                        applied.append(op)
+                results, records = await apply_changes(_MemoryOps(self, applied, undo), changes)
                 if not applied and side is None:
                     return results  # every change was in place already (a replay): nothing to write or audit
                 before = self._generation_number
@@ -295,55 +268,6 @@ class EmbeddedStore(Store):
                 # must neither delay nor fail it, so it runs on its own.
                 self._compaction = asyncio.create_task(self._compact())
             return results
-
-    def _plan(self, change: Change) -> tuple[Node | Edge, list[_Op], list[AuditChange]]:
-        """Decide one change with the shared rules; return its result, its ops and its audit records.
-
-        A replayed create, update, delete or link finds its result in place: no ops, no record.
-        """
-        nodes = self._graph.nodes
-
-        def node(node_id: str) -> Node | None:
-            return nodes[node_id]["node"] if node_id in nodes else None
-
-        def record(made: AuditChange | None) -> list[AuditChange]:
-            return [made] if made is not None else []
-
-        match change:
-            case CreateNode():
-                before = node(change.node.id)
-                created = plan_create(change, before)
-                ops = [{"op": "put_node", "node": encode_node(created)}] if created is not before else []
-                return created, ops, record(change_record(change, before, created))
-            case UpdateNode():
-                before = node(change.id)
-                updated = plan_update(change, before)
-                ops = [{"op": "put_node", "node": encode_node(updated)}] if updated is not before else []
-                return updated, ops, record(change_record(change, before, updated))
-            case DeleteNode():
-                current = node(change.id)
-                gone = None if current is not None else deleted_node(self._last_entry_of(change.id), change.id)
-                deleted = plan_delete(change, current, gone)
-                if current is None:
-                    return deleted, [], []  # a retried delete that had landed
-                ends = [*self._graph.out_edges(change.id, data="edge"), *self._graph.in_edges(change.id, data="edge")]
-                incident: list[Edge] = [edge for _, _, edge in ends]
-                ops = [{"op": "del_edge", "edge": encode_edge(e)} for e in incident]
-                return (
-                    deleted,
-                    [*ops, {"op": "del_node", "node": encode_node(deleted)}],
-                    delete_records(change, deleted, incident),
-                )
-            case Link():
-                e = change.edge
-                existing = self.edge(normalise_edge(e).key)
-                linked = plan_link(change, node(e.source), node(e.target), existing)
-                ops = [{"op": "put_edge", "edge": encode_edge(linked)}] if linked is not existing else []
-                return linked, ops, record(change_record(change, existing, linked))
-            case Unlink():
-                removed = plan_unlink(change, self.edge(change.key))
-                return removed, [{"op": "del_edge", "edge": encode_edge(removed)}], record(change_record(change, None, removed))
-        raise TypeError(f"unknown change {change!r}")
 
     def _last_entry_of(self, key: str) -> AuditEntry | None:
         """The newest audit entry that names ``key`` (only a delete of a missing entity asks)."""
@@ -446,6 +370,54 @@ class EmbeddedStore(Store):
         for key, edge in data.edges.items():
             types[key[0]][key] = edge  # the map's key is the edge's key: not made again
         self._kinds, self._types, self._sorted = dict(kinds), dict(types), {}
+
+
+class _MemoryOps:
+    """``dispatch.WriteOps`` on the embedded store's memory: each write is a journal op, applied at once.
+
+    ``applied`` collects the ops for the journal, ``undo`` the ops that put memory back.
+    Nothing here awaits anything that suspends, so a write runs from its first change to
+    its fsync without the event loop running a reader in between (see ``_write``).
+    """
+
+    def __init__(self, store: EmbeddedStore, applied: list[_Op], undo: list[_Op]) -> None:
+        self._store, self._applied, self._undo = store, applied, undo
+
+    def _do(self, op: _Op) -> None:
+        self._undo.append(self._store._apply(op))
+        self._applied.append(op)
+
+    async def node(self, node_id: str, *, lock: bool) -> Node | None:
+        # The write lock holds every node: one write at a time.
+        nodes = self._store._graph.nodes
+        return nodes[node_id]["node"] if node_id in nodes else None
+
+    async def edge(self, key: EdgeKey) -> Edge | None:
+        return self._store.edge(key)
+
+    async def last_entry_of(self, key: str) -> AuditEntry | None:
+        return self._store._last_entry_of(key)
+
+    async def create_node(self, node: Node) -> None:
+        self._do({"op": "put_node", "node": encode_node(node)})
+
+    async def update_node(self, node: Node) -> None:
+        self._do({"op": "put_node", "node": encode_node(node)})
+
+    async def delete_node(self, node: Node) -> list[Edge]:
+        graph = self._store._graph
+        ends = [*graph.out_edges(node.id, data="edge"), *graph.in_edges(node.id, data="edge")]
+        incident: list[Edge] = [edge for _, _, edge in ends]
+        for edge in incident:
+            self._do({"op": "del_edge", "edge": encode_edge(edge)})
+        self._do({"op": "del_node", "node": encode_node(node)})
+        return incident
+
+    async def create_edge(self, edge: Edge) -> None:
+        self._do({"op": "put_edge", "edge": encode_edge(edge)})
+
+    async def delete_edge(self, edge: Edge) -> None:
+        self._do({"op": "del_edge", "edge": encode_edge(edge)})
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""Neo4j's log of writes: what each write through kimnet did, kept in its own transaction.
+"""Neo4j's generation token and log of writes: what each write through kimnet did, kept in its own transaction.
+
+The one ``Generation`` node holds a random token that every write changing the graph,
+and every import, makes anew (``Store.generation``); read caches in every process
+compare it.
 
 Each write that makes a new generation also creates one ``GenerationStep``: the
 token it found, the token it made, its number in commit order (``seq``, counted
@@ -27,7 +31,42 @@ from neo4j import AsyncManagedTransaction
 from kimnet.graph.model.changes import Step
 from kimnet.graph.stores.steplog import encode_steps
 
-__all__ = ["KEEP", "LOG_SCHEMA", "WRITES_COUNTED", "WRITES_SINCE", "log_write", "transaction_id"]
+__all__ = [
+    "FIRST_GENERATION",
+    "GENERATION",
+    "GENERATION_ID",
+    "KEEP",
+    "LOG_SCHEMA",
+    "NEXT_GENERATION",
+    "NEXT_GENERATION_AFTER",
+    "WRITES_COUNTED",
+    "WRITES_SINCE",
+    "log_write",
+    "transaction_id",
+]
+
+# Store.generation: a token on one node, made anew in every write transaction that changes the
+# graph and in the import's swap. A random token, not a counter: should the node ever be lost,
+# a counter would start again at a value some process has cached.
+GENERATION_ID = "graph"
+
+NEXT_GENERATION = "MERGE (g:Generation {id: $id}) SET g.token = randomUUID()"
+
+# The same in a write through kimnet, telling the token it replaced. The first SET takes the node's
+# lock, so the token read after it is the one the last committed writer left (read before the
+# lock, two concurrent writers could both name one token as theirs to follow, and a cache
+# following them would skip one write).
+NEXT_GENERATION_AFTER = (
+    "MERGE (g:Generation {id: $id}) SET g.locked = true "
+    "WITH g, g.token AS before, coalesce(g.seq, 0) + 1 AS seq "
+    "SET g.token = randomUUID(), g.seq = seq REMOVE g.locked "
+    "RETURN before, g.token AS after, seq"
+)
+
+GENERATION = "MATCH (g:Generation {id: $id}) RETURN g.token AS token"
+
+# At start, so that reading it finds the label and property (Neo4j warns of unknown ones).
+FIRST_GENERATION = "MERGE (g:Generation {id: $id}) ON CREATE SET g.token = randomUUID()"
 
 #: Steps kept in the log: some minutes of writes at ten a second.
 KEEP = 4096

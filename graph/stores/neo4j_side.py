@@ -21,8 +21,17 @@ from neo4j import AsyncManagedTransaction, Record
 from kimnet.graph.model.audit import AuditEntry, timestamp
 from kimnet.graph.model.errors import DuplicateError, NotFoundError, StaleVersionError
 from kimnet.graph.model.freshness import Freshness, absorb
-from kimnet.graph.model.proposals import Proposal, ProposalQuery, decode_proposal, encode_proposal, select_proposals
+from kimnet.graph.model.proposals import (
+    QUEUE,
+    Proposal,
+    ProposalQuery,
+    decode_proposal,
+    encode_proposal,
+    listing,
+    select_proposals,
+)
 from kimnet.graph.model.sidewrite import SideWrite
+from kimnet.graph.stores.neo4j_selection import order_by, selection_params, where
 
 __all__ = ["SIDE_SCHEMA", "freshness", "lock_proposal", "proposals", "record_side"]
 
@@ -39,13 +48,9 @@ PUT_PROPOSAL = "MERGE (p:ChangeProposal {id: $id}) SET p = $props"
 
 PROPOSALS_BY_ID = "UNWIND $ids AS id MATCH (p:ChangeProposal {id: id}) RETURN p.body AS body"
 
-PROPOSALS = (
-    "MATCH (p:ChangeProposal) "
-    "WHERE ($status IS NULL OR p.status = $status) "
-    "AND ($orgs IS NULL OR any(o IN p.organisations WHERE o IN $orgs)) "
-    "AND ($author IS NULL OR p.author = $author) "
-    "AND ($after_at IS NULL OR p.createdAt > $after_at OR (p.createdAt = $after_at AND p.id > $after_id)) "
-    "RETURN p.body AS body ORDER BY p.createdAt, p.id LIMIT $limit"
+# Generated from proposals.QUEUE, the declaration select_proposals applies in Python.
+PROPOSALS: LiteralString = (
+    f"MATCH (p:ChangeProposal) WHERE {where('p', QUEUE)} RETURN p.body AS body ORDER BY {order_by('p', QUEUE)} LIMIT $limit"
 )
 
 FRESHNESS_OF = "UNWIND $ids AS id MATCH (f:Freshness {id: id}) RETURN properties(f) AS props"
@@ -105,15 +110,8 @@ async def record_side(tx: AsyncManagedTransaction, entry: AuditEntry, side: Side
     if side is not None and side.proposal is not None:
         p = side.proposal
         body = json.dumps(encode_proposal(p), ensure_ascii=False, separators=(",", ":"))
-        props = {
-            "id": p.id,
-            "status": p.status,
-            "author": p.author,
-            "organisations": list(p.organisations),
-            "createdAt": timestamp(p.created_at),
-            "revision": p.revision,
-            "body": body,
-        }
+        listed = {k: list(v) if isinstance(v, tuple) else v for k, v in listing(p).items()}
+        props = {**listed, "revision": p.revision, "body": body}
         await tx.run(PUT_PROPOSAL, id=p.id, props=props)
 
 
@@ -126,16 +124,7 @@ async def proposals(read: Read, query: ProposalQuery) -> list[Proposal]:
     if query.ids is not None:
         found = [decode_proposal(json.loads(r["body"])) for r in await read(PROPOSALS_BY_ID, ids=list(query.ids))]
         return select_proposals(found, query)
-    after_at, after_id = query.after if query.after else (None, None)
-    result = await read(
-        PROPOSALS,
-        status=query.status,
-        orgs=list(query.organisations) if query.organisations is not None else None,
-        author=query.author,
-        after_at=after_at,
-        after_id=after_id,
-        limit=query.limit,
-    )
+    result = await read(PROPOSALS, **selection_params(query, QUEUE))
     return [decode_proposal(json.loads(r["body"])) for r in result]
 
 

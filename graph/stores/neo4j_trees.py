@@ -14,9 +14,11 @@ from itertools import count
 from typing import LiteralString
 
 from kimnet.graph.model.domain import MODEL
+from kimnet.graph.model.validity import BOUNDS
+from kimnet.graph.stores.neo4j_order import neighbour_order
 from kimnet.graph.stores.trees import Follow, Shape
 
-__all__ = ["tree_days", "tree_statement"]
+__all__ = ["tree_days", "tree_statement", "valid_where"]
 
 #: Every property name a tree read may project: the declared ones of nodes, and the version.
 _PROPERTY_NAMES = frozenset({p.name for k in MODEL.nodes.values() for p in k.props} | {"_version"})
@@ -71,12 +73,21 @@ def _links(var: str, shape: Shape, depth: int, numbers: Iterator[int]) -> str:
     return "[" + ", ".join(_follow(var, f, depth, numbers) for f in shape.follows) + "]"
 
 
-def _valid(var: str, day: str) -> str:
-    # validity.valid_on, in Cypher: since (memberships, cooperations) is a first day too.
-    return (
-        f"({var}.validFrom IS NULL OR {var}.validFrom <= {day}) AND ({var}.since IS NULL OR {var}.since <= {day}) "
-        f"AND ({var}.validTo IS NULL OR {var}.validTo >= {day})"
-    )
+#: How a bound's day compares with the day asked, per end (``validity.Bound.end``).
+_HOLDS = {"first": "<=", "last": ">="}
+
+
+def valid_where(var: str, day: str) -> str:
+    """``validity.valid_on`` in Cypher, generated from ``validity.BOUNDS``: whether ``var`` holds on ``day``.
+
+    A missing property compares as null in Cypher, and so does one that is not a date
+    (a text, a number, a date-time): ``coalesce`` lets it hold, as ``valid_on`` ignores
+    such a bound.
+
+    >>> valid_where("n", "$day")
+    'coalesce(n.validFrom <= $day, true) AND coalesce(n.since <= $day, true) AND coalesce(n.validTo >= $day, true)'
+    """
+    return " AND ".join(f"coalesce({var}.{b.prop} {_HOLDS[b.end]} {day}, true)" for b in BOUNDS)
 
 
 def _projection(var: str, names: Iterable[str], known: frozenset[str]) -> str:
@@ -111,8 +122,7 @@ def _follow(var: str, follow: Follow, depth: int, numbers: Iterator[int]) -> str
         if shape.follows and label in MODEL.nodes
     ]
     start = f"startNode({edge}).id" if follow.direction == "both" else "null"
-    where = f"{day} IS NULL OR ({_valid(edge, day)} AND {_valid(other, day)})"
+    where = f"{day} IS NULL OR ({valid_where(edge, day)} AND {valid_where(other, day)})"
     returned = f"[{other}.id, {props}, {edge_props}, {start}, [{', '.join(nested)}]]"
-    # Ordered as keep_valid orders: by the other end's id, then the relationship's start.
-    order = f"{other}.id, startNode({edge}).id" if follow.direction == "both" else f"{other}.id"
+    order = neighbour_order(edge, other, follow.direction)  # as keep_valid orders
     return f"COLLECT {{ MATCH {pattern} WHERE {where} RETURN {returned} ORDER BY {order} }}"

@@ -26,6 +26,7 @@ from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.freshness import Freshness
 from kimnet.graph.model.graphdata import Counts, GraphData, counts
 from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.model.ordering import neighbour_key
 from kimnet.graph.model.proposals import Proposal, ProposalQuery
 from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.model.validity import valid_on
@@ -94,7 +95,7 @@ class Store(ABC):
         return await self._get_nodes(wanted)
 
     async def nodes_of_kind(self, label: str, as_of: dt.date | None = None) -> list[Node]:
-        """Return every node of kind ``label`` (valid on ``as_of``, if given), ordered by id."""
+        """Return every node of kind ``label`` (valid on ``as_of``, if given), in ``ordering.NODE_ORDER``."""
         if label not in MODEL.nodes:
             raise ValueError(f"unknown node kind {label!r}")
         self.round_trips += 1
@@ -107,7 +108,7 @@ class Store(ABC):
         """Follow ``rel_type`` from each of ``ids`` in one round trip.
 
         With ``as_of``, relationships and nodes not valid on that day are left out.
-        Results per id are ordered by the other node's id; every asked id has an entry.
+        Results per id are in ``ordering.NEIGHBOUR_ORDER``; every asked id has an entry.
         """
         if rel_type not in MODEL.rels:
             raise ValueError(f"unknown relationship kind {rel_type!r}")
@@ -118,7 +119,7 @@ class Store(ABC):
         self.round_trips += 1
         for node_id, found in (await self._neighbours(wanted, rel_type, direction)).items():
             kept = [(e, n) for e, n in found if as_of is None or (valid_on(e.props, as_of) and valid_on(n.props, as_of))]
-            result[node_id] = sorted(kept, key=lambda pair: (pair[1].id, pair[0].source))
+            result[node_id] = sorted(kept, key=lambda pair: neighbour_key(*pair))
         return result
 
     async def edges(self, rel_type: str, as_of: dt.date | None = None) -> list[Edge]:

@@ -10,7 +10,7 @@ returns only the properties asked for, the base store one batched
 What a tree keeps is decided here, for every store: a relationship and the node
 it reaches are kept when both are valid on the level's day (the ``asOf`` of the
 relationship field, or else the day of the node it starts from), and each list
-is ordered like ``Store.neighbours`` orders it: by the other node's id. The Neo4j
+is ordered like ``Store.neighbours`` orders it (``graph.model.ordering``). The Neo4j
 store applies the same test and order in its statement (``Store.trees_kept``), so
 that it neither sends what would be dropped nor the dates to test it; tests compare
 its answers with those of the ordinary path at the boundary days.
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.model.ordering import neighbour_key
 from kimnet.graph.model.validity import valid_on
 
 __all__ = ["Follow", "Reached", "Shape", "keep_valid"]
@@ -77,6 +78,6 @@ def keep_valid(reached: Reached, day: dt.date | None) -> None:
         on = follow.as_of or day
         if on is not None:
             pairs[:] = [(e, r) for e, r in pairs if valid_on(e.props, on) and valid_on(r.node.props, on)]
-        pairs.sort(key=lambda pair: (pair[1].node.id, pair[0].source))
+        pairs.sort(key=lambda pair: neighbour_key(pair[0], pair[1].node))
         for _, below in pairs:
             keep_valid(below, on)

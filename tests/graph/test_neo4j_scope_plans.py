@@ -15,7 +15,9 @@ import pytest
 from neo4j import AsyncGraphDatabase
 
 from kimnet.graph.stores import neo4j_side
-from kimnet.graph.stores.neo4j import GET_NODES, LOCK_NODE, NEIGHBOURS, Neo4jStore
+from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.neo4j_read import GET_NODES, NEIGHBOURS
+from kimnet.graph.stores.neo4j_write import LOCK_NODE
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 
 pytestmark = pytest.mark.neo4j

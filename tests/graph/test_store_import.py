@@ -10,7 +10,8 @@ from kimnet.graph.io.synthetic import nrw
 from kimnet.graph.model.errors import StoreError
 from kimnet.graph.model.graphdata import GraphData, checksum, counts
 from kimnet.graph.stores.embedded import EmbeddedStore
-from kimnet.graph.stores.neo4j import Neo4jStore, _import_batches, _stage, _swap
+from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.neo4j_import import import_batches, stage, swap
 from kimnet.graph.stores.store import Store
 
 from .test_store_contract import small_graph
@@ -43,7 +44,7 @@ async def test_edges_returns_every_relationship_of_a_type_once(store: Store) -> 
 async def _die_half_way(store: Store, data: GraphData, monkeypatch: pytest.MonkeyPatch) -> None:
     """Leave what an import that died half-way leaves: on Neo4j some staged batches, on disk a failed snapshot."""
     if isinstance(store, Neo4jStore):
-        await store._run_write(_stage, _import_batches(data)[:3], "dead-run")
+        await store._run_write(stage, import_batches(data)[:3], "dead-run")
         return
     assert isinstance(store, EmbeddedStore)
 
@@ -88,7 +89,7 @@ async def test_a_neo4j_swap_refuses_an_incomplete_staging(store: Store) -> None:
         assert checksum(await store.snapshot()) == checksum(old)
         return
     new = nrw(seed=4, scale=0.01)
-    await store._run_write(_stage, _import_batches(new)[:1], "short-run")  # the first batch of nodes only
+    await store._run_write(stage, import_batches(new)[:1], "short-run")  # the first batch of nodes only
     with pytest.raises(StoreError, match="the import is incomplete"):
-        await store._run_write(_swap, "short-run", len(new.nodes), len(new.edges))
+        await store._run_write(swap, "short-run", len(new.nodes), len(new.edges))
     assert checksum(await store.snapshot()) == checksum(old)

@@ -20,9 +20,8 @@ from kimnet.graph.stores.store import Store
 from kimnet.schema import fastpath
 from kimnet.schema.compiled import CompiledReads, _UnsupportedError
 from kimnet.schema.context import Context
-from kimnet.schema.explore import _plural
 from kimnet.schema.guard import Policy
-from kimnet.schema.kinds import targets_of
+from kimnet.schema.kinds import list_field_of, targets_of
 from kimnet.schema.limits import Limits
 from kimnet.schema.root import schema
 
@@ -50,7 +49,7 @@ def _entity_fields(label: str, depth: int) -> str:
 
 EVERY_KIND = [
     pytest.param(
-        f"query($day: Date) {{ {_plural(label)}(first: 500, asOf: $day) {{ totalCount __typename "
+        f"query($day: Date) {{ {list_field_of(label)}(first: 500, asOf: $day) {{ totalCount __typename "
         f"pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {_entity_fields(label, 1)} }} }} }} }}",
         id=label,
     )
