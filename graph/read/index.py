@@ -41,6 +41,7 @@ from kimnet.graph.model.kinds import Edge, Node, Value
 from kimnet.graph.model.validity import valid_on
 from kimnet.graph.read.workers import run_in_worker
 from kimnet.graph.rules.catalogue import Offer
+from kimnet.graph.stores.store import held_neighbours
 
 if TYPE_CHECKING:
     from kimnet.graph.stores.store import Direction, Neighbours, Store
@@ -159,11 +160,8 @@ class GraphIndex:
         for node_id in dict.fromkeys(ids):
             found = [(e, by_id[e.target]) for e in out.get(node_id, _NONE)]
             found += [(e, by_id[e.source]) for e in into.get(node_id, _NONE)]
-            if as_of is not None:
-                found = [(e, n) for e, n in found if valid_on(e.props, as_of) and valid_on(n.props, as_of)]
-            if direction == "both":
-                found.sort(key=lambda pair: (pair[1].id, pair[0].source))
-            result[node_id] = found
+            # Each adjacency list is sorted by the other end: one direction alone is in order already.
+            result[node_id] = held_neighbours(found, as_of, ordered=direction != "both")
         return result
 
 

@@ -32,7 +32,7 @@ from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.model.validity import valid_on
 from kimnet.graph.stores.trees import Follow, Reached, Shape, keep_valid
 
-__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult", "Written"]
+__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult", "Written", "held_neighbours"]
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,7 @@ class Store(ABC):
             return result
         self.round_trips += 1
         for node_id, found in (await self._neighbours(wanted, rel_type, direction)).items():
-            kept = [(e, n) for e, n in found if as_of is None or (valid_on(e.props, as_of) and valid_on(n.props, as_of))]
-            result[node_id] = sorted(kept, key=lambda pair: neighbour_key(*pair))
+            result[node_id] = held_neighbours(found, as_of)
         return result
 
     async def edges(self, rel_type: str, as_of: dt.date | None = None) -> list[Edge]:
@@ -339,3 +338,20 @@ class Store(ABC):
 
 def _silent(done: int, total: int) -> None:
     return None
+
+
+def held_neighbours(
+    found: Iterable[tuple[Edge, Node]], as_of: dt.date | None, *, ordered: bool = False
+) -> list[tuple[Edge, Node]]:
+    """What ``Store.neighbours`` answers for one id: the pairs that hold on ``as_of`` (all, if None), in ``NEIGHBOUR_ORDER``.
+
+    ``ordered`` says ``found`` is in that order already (the read index keeps its
+    lists sorted), so that only the filter is left to do. The read index answers
+    neighbour questions with this too: one rule for every store and the index.
+    """
+    kept = (
+        [(e, n) for e, n in found if valid_on(e.props, as_of) and valid_on(n.props, as_of)] if as_of is not None else list(found)
+    )
+    if not ordered:
+        kept.sort(key=lambda pair: neighbour_key(*pair))
+    return kept
