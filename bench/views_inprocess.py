@@ -8,7 +8,8 @@ embedded store in a temporary folder and (with ``--neo4j-uri``) into that Neo4j,
 replacing its graph, and runs each view through ``schema.execute`` with that
 many concurrent callers, rotating through counties (a) and towns (b) chosen by
 ``--seed`` as ``bench.run`` chooses them. Each cell warms up for a second, then
-counts the answers of ``--seconds``. ``bench/run`` remains the benchmark of record.
+counts the answers of ``--seconds`` and the process's CPU time per answer.
+``bench/run`` remains the benchmark of record.
 """
 
 from __future__ import annotations
@@ -54,8 +55,12 @@ async def _ask(store: Store, query: str, variables: dict[str, Any]) -> None:
     assert not result.errors, result.errors
 
 
-async def _cell(store: Store, view: str, variants: list[dict[str, Any]], concurrency: int, seconds: float) -> float:
-    """Answers per second of ``view`` at ``concurrency`` callers, after a second of warm-up."""
+async def _cell(store: Store, view: str, variants: list[dict[str, Any]], concurrency: int, seconds: float) -> tuple[float, float]:
+    """Answers per second of ``view`` at ``concurrency`` callers, after a second of warm-up, and CPU ms per answer.
+
+    The CPU time is this process's (the answer path, and on Neo4j its driver); on a machine
+    shared with other work it moves far less than the wall-clock rate.
+    """
     query = VIEWS[view].kimnet
     done = 0
     counting = False
@@ -71,9 +76,9 @@ async def _cell(store: Store, view: str, variants: list[dict[str, Any]], concurr
 
     await asyncio.gather(*(caller(i, time.monotonic() + 1.0) for i in range(concurrency)))
     counting = True
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     await asyncio.gather(*(caller(i, start + seconds) for i in range(concurrency)))
-    return done / (time.monotonic() - start)
+    return done / (time.monotonic() - start), (time.process_time() - cpu) * 1000 / max(done, 1)
 
 
 async def _measure(name: str, store: Store, data: GraphData, args: argparse.Namespace) -> None:
@@ -81,8 +86,11 @@ async def _measure(name: str, store: Store, data: GraphData, args: argparse.Name
     variants = _variants(data, args.seed)
     for view in ("a", "b"):
         for concurrency in args.concurrency:
-            rate = await _cell(store, view, variants[view], concurrency, args.seconds)
-            print(f"{name:9} view {view}  concurrency {concurrency:2}  {rate:8.1f} requests/s", flush=True)
+            rate, cpu_ms = await _cell(store, view, variants[view], concurrency, args.seconds)
+            print(
+                f"{name:9} view {view}  concurrency {concurrency:2}  {rate:8.1f} requests/s  {cpu_ms:7.2f} CPU ms/request",
+                flush=True,
+            )
 
 
 async def main_async(args: argparse.Namespace) -> None:
