@@ -252,6 +252,14 @@ async def matching(context: Context, nodes: Sequence[Node], predicate: Predicate
     through the DataLoader, so a filter costs round trips by its depth, not by
     the number of entities it looks at.
     """
+    if isinstance(predicate, AllOf):
+        # Condition by condition (own fields first, as to_predicate orders them): each later one reads
+        # below the entities still in, not below every entity of a state's list.
+        kept = list(nodes)
+        for part in predicate.parts:
+            passed = await matching(context, kept, part, day)
+            kept = [n for n in kept if n.id in passed]
+        return {n.id for n in kept}
     test = tree_filter(predicate, {n.kind for n in nodes})
     roots = [Reached(n) for n in nodes]
     level = [(r, test.follows.get(r.node.kind, ())) for r in roots]
