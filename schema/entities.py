@@ -4,8 +4,9 @@ Each type implements Relay's ``Node`` (a global ``id``), and has ``key`` (the
 stable readable id, e.g. ``org:ki-coesfeld``), ``version`` (for updates), one
 field per declared property, and one connection per relationship field, with
 ``first/after/last/before``, ``where``, ``orderBy`` and ``asOf``. A related
-entity is reached through the request's DataLoader; relationship properties
-(role, since, kind, validity) are on the connection's edges.
+entity is read by the compiled plan of the answer (``schema.compiled``), or else
+through the request's DataLoader; relationship properties (role, since, kind,
+validity) are on the connection's edges.
 
 An entity object remembers the day it was read for (``asOf``), so nested fields
 default to the same day as the field that reached them.
@@ -23,15 +24,16 @@ from strawberry import relay
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Edge, Node, NodeKind, PropType, RelKind
 from kimnet.graph.stores.store import Direction
-from kimnet.schema.filters import ORDER, WHERE, matching, order_values, to_predicate
+from kimnet.schema.filters import ORDER, WHERE, matching, to_predicate
 from kimnet.schema.freshness_fields import FRESHNESS_FIELDS
 from kimnet.schema.kinds import direction_of, targets_of
-from kimnet.schema.pagination import Page, paginate
+from kimnet.schema.list_arguments import ListArguments
+from kimnet.schema.pagination import Page
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
-__all__ = ["TYPES", "Connection", "LinkConnection", "connection", "entity", "is_unread", "links", "page_of", "unread"]
+__all__ = ["TYPES", "Connection", "LinkConnection", "connection", "entity", "is_unread", "links", "unread"]
 
 T = TypeVar("T")
 
@@ -89,7 +91,6 @@ class LinkConnection(Generic[T]):
     nodes: list[T] = strawberry.field(description="The related entities of this page, without cursors")
 
     def _make_edges(self) -> list[Any]:
-        # The same entity objects as ``nodes``: whatever was prefetched for them serves both.
         return [
             LinkEdge(cursor=c, node=node, **_edge_props(e))
             for c, (e, _), node in zip(self._page.cursors, self._page.items, self.nodes, strict=True)
@@ -167,41 +168,23 @@ def _target_type_name(labels: tuple[str, ...]) -> str:
     return labels[0] if len(labels) == 1 else "Area"  # Municipality or Region: the only mixed target
 
 
-def page_of(
-    pairs: list[tuple[Edge | None, Node]],
-    order_by: Any,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> Page[tuple[Edge | None, Node]]:
-    """Sort (edge, node) pairs by ``order_by`` (then id) and cut the page the arguments ask for."""
-    values, descending, ordering = order_values(order_by)
-    return paginate(
-        pairs, lambda p: values(p[1]), descending, first=first, after=after, last=last, before=before, ordering=ordering
-    )
+def _node_of(pair: tuple[Edge | None, Node]) -> Node:
+    return pair[1]
 
 
-async def links(
-    root: Any,
-    context: Context,
-    rel_type: str,
-    direction: Direction,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    where: Any = None,
-    order_by: Any = None,
-    as_of: dt.date | None = None,
-) -> Any:
-    """Resolve a relationship field of ``root``: its related entities, filtered, sorted and paged."""
-    day = as_of or root._day
+async def links(root: Any, context: Context, rel_type: str, direction: Direction, args: ListArguments) -> Any:
+    """Resolve a relationship field of ``root`` where no plan does: its related entities, filtered, sorted and paged.
+
+    A compiled plan (``schema.plans``) answers most relationship fields; this is the
+    fallback, through the request's DataLoaders, with the same day, filter test,
+    order and paging.
+    """
+    day = args.day(root._day)
     found = await context.loaders.neighbours.load((rel_type, direction, day, root._node.id))
-    if where is not None:
-        keep = await matching(context, [n for _, n in found], to_predicate(where), day)
+    if args.where is not None:
+        keep = await matching(context, [n for _, n in found], to_predicate(args.where), day)
         found = [(e, n) for e, n in found if n.id in keep]
-    return connection(LinkConnection, page_of(list(found), order_by, first, after, last, before), day)
+    return connection(LinkConnection, args.page(list(found), _node_of), day)
 
 
 #: The arguments every list and relationship field shares (strawberry reads them from annotations).
@@ -248,7 +231,8 @@ def _link_resolver(kind: NodeKind, field_name: str, rel: RelKind) -> Callable[..
         orderBy: Any = None,
         asOf: dt.date | None = None,
     ) -> Any:
-        return await links(root, info.context, rel.type, direction, first, after, last, before, where, orderBy, asOf)
+        args = ListArguments(first, after, last, before, where, orderBy, asOf)
+        return await links(root, info.context, rel.type, direction, args)
 
     where_type = WHERE[targets[0]] if len(targets) == 1 else WHERE["Entity"]
     annotations: dict[str, Any] = {

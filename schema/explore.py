@@ -16,7 +16,7 @@ from strawberry import relay
 
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.errors import ArgumentError
-from kimnet.graph.model.kinds import Edge
+from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.read.neighbourhood import neighbourhood as walk
 from kimnet.schema.entities import (
     PAGE_ARGUMENTS,
@@ -25,13 +25,13 @@ from kimnet.schema.entities import (
     connection,
     entity,
     order_argument,
-    page_of,
     unread,
     where_argument,
 )
 from kimnet.schema.filters import ORDER, WHERE, candidates, matching, to_predicate
 from kimnet.schema.ids import to_key
 from kimnet.schema.kinds import list_field_of
+from kimnet.schema.list_arguments import ListArguments
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -42,6 +42,10 @@ RelationshipType = strawberry.enum(  # type: ignore[call-overload]
     enum.Enum("RelationshipType", {t: strawberry.enum_value(t, description=rel.doc) for t, rel in MODEL.rels.items()}),
     description="The kinds of relationship in the network",
 )
+
+
+def _node_of(pair: tuple[Edge | None, Node]) -> Node:
+    return pair[1]
 
 
 def _list_resolver(label: str) -> Callable[..., Any]:
@@ -56,7 +60,8 @@ def _list_resolver(label: str) -> Callable[..., Any]:
         asOf: dt.date | None = None,
     ) -> Any:
         context = info.context
-        day = asOf or context.today
+        args = ListArguments(first, after, last, before, where, orderBy, asOf)
+        day = args.day(context.today)
         predicate = to_predicate(where) if where is not None else None
         narrowed = await candidates(context, label, predicate, day) if predicate is not None else None
         nodes = narrowed[0] if narrowed is not None else await context.store.nodes_of_kind(label, day)
@@ -65,7 +70,7 @@ def _list_resolver(label: str) -> Callable[..., Any]:
             keep = await matching(context, nodes, predicate, day)
             nodes = [n for n in nodes if n.id in keep]
         # What the query selects below is read by the execution context (schema.compiled).
-        return connection(Connection, page_of([(None, n) for n in nodes], orderBy, first, after, last, before), day)
+        return connection(Connection, args.page([(None, n) for n in nodes], _node_of), day)
 
     resolve.__annotations__ = {
         **PAGE_ARGUMENTS,

@@ -4,9 +4,8 @@ For every node kind there is a ``<Kind>Where`` input with one filter per
 property (by type: ``StringFilter``, ``IntFilter``, ``DateFilter``, ...), one
 ``some``/``none`` filter per relationship field, and ``AND``/``OR``/``NOT``; and
 a ``<Kind>Order`` input over its sortable properties. The inputs become the
-plain predicates of ``graph.rules.filtering``; relationship filters fetch neighbours
-through the request's DataLoader, so a filter costs round trips by its depth,
-not by the number of entities it looks at.
+plain predicates of ``graph.rules.filtering``, tested on entities and what is
+read below them (``schema.tree_filters``).
 """
 
 from __future__ import annotations
@@ -22,10 +21,12 @@ import strawberry
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Node, PropType
 from kimnet.graph.model.validity import valid_on
-from kimnet.graph.rules.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, anchor, test_field
+from kimnet.graph.rules.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, anchor
 from kimnet.graph.stores.store import Direction
+from kimnet.graph.stores.trees import Reached
 from kimnet.schema.ids import to_key
 from kimnet.schema.kinds import direction_of, targets_of
+from kimnet.schema.tree_filters import tree_filter
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -246,35 +247,35 @@ def to_predicate(where: Any) -> Predicate:
 async def matching(context: Context, nodes: Sequence[Node], predicate: Predicate, day: dt.date | None) -> set[str]:
     """Return the ids of ``nodes`` that satisfy ``predicate``.
 
-    Relationship conditions follow links valid on ``day`` through the DataLoader.
+    The test is ``schema.tree_filters``', as a compiled plan applies it; what it
+    needs below the nodes (links valid on ``day``) is read here a level at a time
+    through the DataLoader, so a filter costs round trips by its depth, not by
+    the number of entities it looks at.
     """
-    ids = {n.id for n in nodes}
-    match predicate:
-        case FieldTest():
-            return {n.id for n in nodes if test_field(n, predicate)}
-        case AllOf(parts):
-            result = ids
-            for part in parts:
-                result &= await matching(context, [n for n in nodes if n.id in result], part, day)
-            return result
-        case AnyOf(parts):
-            found: set[str] = set()
-            for part in parts:
-                found |= await matching(context, nodes, part, day)
-            return found
-        case Not(part):
-            return ids - await matching(context, nodes, part, day)
-        case Related(field_name, quantifier, part):
-            keys = []
-            for node in nodes:
-                rel, _ = MODEL.link_fields(node.kind)[field_name]
-                keys.append((rel.type, direction_of(node.kind, field_name), day, node.id))
-            found_lists = await context.loaders.neighbours.load_many(keys)
-            related = {n.id: n for pairs in found_lists for _, n in pairs}
-            good = await matching(context, list(related.values()), part, day)
-            hits = {node.id: any(n.id in good for _, n in pairs) for node, pairs in zip(nodes, found_lists, strict=True)}
-            return {i for i, hit in hits.items() if hit == (quantifier == "some")}
-    raise TypeError(f"unknown predicate {predicate!r}")
+    if isinstance(predicate, AllOf):
+        # Condition by condition (own fields first, as to_predicate orders them): each later one reads
+        # below the entities still in, not below every entity of a state's list.
+        kept = list(nodes)
+        for part in predicate.parts:
+            passed = await matching(context, kept, part, day)
+            kept = [n for n in kept if n.id in passed]
+        return {n.id for n in kept}
+    test = tree_filter(predicate, {n.kind for n in nodes})
+    roots = [Reached(n) for n in nodes]
+    level = [(r, test.follows.get(r.node.kind, ())) for r in roots]
+    while level:
+        asked = [(reached, follow) for reached, follows in level for follow in follows]
+        found = await context.loaders.neighbours.load_many(
+            [(f.rel_type, f.direction, day, reached.node.id) for reached, f in asked]
+        )
+        level = []
+        for (reached, follow), pairs in zip(asked, found, strict=True):
+            reached.links[follow] = [(edge, Reached(node)) for edge, node in pairs]
+            for _, below in reached.links[follow]:
+                shape = follow.shape_of(below.node.kind)
+                if shape is not None and shape.follows:
+                    level.append((below, shape.follows))
+    return {r.node.id for r in roots if test.holds(r)}
 
 
 _REVERSE: dict[Direction, Direction] = {"out": "in", "in": "out", "both": "both"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import strawberry
 
-from kimnet.schema import fastpath
 from kimnet.schema.audit import AuditQueryType
 from kimnet.schema.changes import MUTATION_FIELDS, ChangeMutation
 from kimnet.schema.compiled import CompiledReads
@@ -50,4 +49,3 @@ Mutation = strawberry.type(
 schema = GuardedSchema(
     query=Query, mutation=Mutation, types=list(all_types()), extensions=[Guard], execution_context_class=CompiledReads
 )
-fastpath.install(schema)  # the hot path of every answer; see schema/fastpath.py

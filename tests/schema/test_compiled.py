@@ -1,9 +1,9 @@
-"""The compiled path (schema.compiled) answers exactly as graphql-core's own completion does.
+"""The compiled path (schema.compiled) answers exactly as its fallback, graphql-core's own completion, does.
 
 Each query runs twice on the same store: as served, and with plans turned off,
-so that every root field takes the ordinary path and graphql-core completes
-every field through the resolvers. The answers (data and errors) must be
-equal, and the compiled path must really have answered the ones it supports.
+so that every root field takes the fallback and graphql-core completes every
+field through the resolvers and DataLoaders. The answers (data and errors) must
+be equal, and the compiled path must really have answered the ones it supports.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import pytest
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.model.validity import valid_on
 from kimnet.graph.stores.store import Store
-from kimnet.schema import fastpath
-from kimnet.schema.compiled import CompiledReads, _UnsupportedError
+from kimnet.schema.compiled import CompiledReads
 from kimnet.schema.context import Context
 from kimnet.schema.guard import Policy
 from kimnet.schema.kinds import list_field_of, targets_of
 from kimnet.schema.limits import Limits
+from kimnet.schema.plans import Planner, UnsupportedError
 from kimnet.schema.root import schema
 
 from .conftest import ADMIN, make_runner
@@ -56,6 +57,33 @@ EVERY_KIND = [
     for label in MODEL.nodes
 ]
 
+
+def _where(label: str, field_name: str) -> str:
+    """A filter for relationship field ``field_name`` of ``label``: on a property, and on related entities where it can."""
+    [*targets] = targets_of(label, field_name)
+    own = '{name: {contains: "e"}}'
+    if len(targets) > 1:  # EntityWhere: the key and the name only
+        return f'{{OR: [{own}, {{key: {{startsWith: "{MODEL.nodes[targets[0]].prefix}:"}}}}]}}'
+    related = next(iter(MODEL.link_fields(targets[0])))
+    return f'{{OR: [{{NOT: {own}}}, {{{related}: {{some: {{name: {{contains: "a"}}}}}}}}]}}'
+
+
+#: Every relationship field of every kind with a ``where`` filter, on a property and on related entities.
+EVERY_FILTER = [
+    pytest.param(
+        f"query($day: Date) {{ {list_field_of(label)}(first: 500, asOf: $day) {{ nodes {{ key "
+        + " ".join(
+            f"{name}(where: {_where(label, name)}) {{ totalCount nodes {{ __typename "
+            + " ".join(f"... on {t} {{ key name }}" for t in targets_of(label, name))
+            + " } }"
+            for name in MODEL.link_fields(label)
+        )
+        + " } } }",
+        id=label,
+    )
+    for label in MODEL.nodes
+]
+
 SHAPES = [
     # Paging, ordering and asOf on relationship fields; aliases; fragments; directives.
     """query($day: Date, $no: Boolean!) { organisations(first: 7, orderBy: [{field: NAME, direction: DESC}], asOf: $day) {
@@ -71,6 +99,9 @@ SHAPES = [
     """query { node(id: "mun:olfen") { id ... on Region { kind } } }""",
     """query { node(id: "org:nobody-has-this-key") { id } }""",
     """query($day: Date) { regions(asOf: $day) { nodes { key partOf { nodes { key } } reach: offers { totalCount } } } }""",
+    # A filtered relationship field: its filter's relationships read in the same tree.
+    """query($day: Date) { organisations(first: 5, asOf: $day) { nodes { key
+         provides(where: {name: {contains: "a"}}) { nodes { key } } } } }""",
 ]
 
 #: Root answers of plain objects (referral, coverage, gaps, changes, duplicates), written whole.
@@ -98,38 +129,38 @@ PLAIN = [
        offers { key } providers { key } sharedProgrammes { key } } }""",
 ]
 
-#: Answered by the ordinary path (a filtered relationship field; a bad cursor): the same answers all the same.
+#: Answered by the fallback (a field with a resolver of its own; a bad cursor): the same answers all the same.
 FALLBACKS = [
-    """query($day: Date) { organisations(first: 5, asOf: $day) { nodes { key
-         provides(where: {name: {contains: "a"}}) { nodes { key } } } } }""",
+    """query($day: Date) { organisations(first: 5, asOf: $day) { nodes { key verifiedAt
+         provides(where: {name: {contains: "a"}}, orderBy: [{field: NAME}]) { nodes { key } } } } }""",
     """query { organisations(first: 2) { nodes { key provides(after: "not-a-cursor") { nodes { key } } } } }""",
 ]
 
 
 def _no_plan(*args: Any) -> Any:
-    raise _UnsupportedError("turned off by the test")
+    raise UnsupportedError("turned off by the test")
 
 
 async def _both(store: Store, query: str, variables: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, int]:
     """The answer as served, the answer of graphql-core's own completion, and how often the plan fell back."""
     fell_back = 0
-    ordinary = fastpath.prefetch_below
+    ordinary = CompiledReads._fall_back
 
-    async def counting(*args: Any, **kwargs: Any) -> None:
+    async def counting(self: CompiledReads, *args: Any) -> Any:
         nonlocal fell_back
         fell_back += 1
-        await ordinary(*args, **kwargs)
+        return await ordinary(self, *args)
 
     with monkeypatch.context() as patch:
-        patch.setattr(fastpath, "prefetch_below", counting)
+        patch.setattr(CompiledReads, "_fall_back", counting)
         compiled = await schema.execute(
             query, variable_values=variables, context_value=Context(store, principal=ADMIN, policy=ROOMY)
         )
     with monkeypatch.context() as patch:
-        # No plan is made: every root field takes the ordinary path, graphql-core completing each field.
-        patch.setattr(CompiledReads, "_entity_plan", _no_plan)
-        patch.setattr(CompiledReads, "_page_plan", _no_plan)
-        patch.setattr(CompiledReads, "_value_plan", _no_plan)
+        # No plan is made: every root field takes the fallback, graphql-core completing each field.
+        patch.setattr(Planner, "entity_plan", _no_plan)
+        patch.setattr(Planner, "page_plan", _no_plan)
+        patch.setattr(Planner, "value_plan", _no_plan)
         plain = await schema.execute(
             query, variable_values=variables, context_value=Context(store, principal=ADMIN, policy=ROOMY)
         )
@@ -149,6 +180,18 @@ async def test_every_field_of_every_kind_answers_as_graphql_core_does(
     assert compiled == plain
     assert not plain[1], plain[1]
     assert plain[0][next(iter(plain[0]))]["edges"]
+    assert fell_back == 0
+
+
+@pytest.mark.parametrize("day", ["2021-07-01", "2023-06-01"])
+@pytest.mark.parametrize("query", EVERY_FILTER)
+async def test_every_filtered_relationship_field_answers_as_the_fallback_does(
+    seeded: Store, query: str, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled, plain, fell_back = await _both(seeded, query, {"day": day}, monkeypatch)
+    assert compiled == plain
+    assert not plain[1], plain[1]
+    assert plain[0][next(iter(plain[0]))]["nodes"]
     assert fell_back == 0
 
 
@@ -183,7 +226,7 @@ async def test_plain_root_answers_are_written_as_graphql_core_writes_them(
 
 
 @pytest.mark.parametrize("query", FALLBACKS)
-async def test_what_the_plan_does_not_take_is_answered_by_the_ordinary_path(
+async def test_what_the_plan_does_not_take_is_answered_by_the_fallback(
     seeded: Store, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compiled, plain, fell_back = await _both(seeded, query, {"day": "2021-07-01"}, monkeypatch)
@@ -251,3 +294,36 @@ async def test_versions_below_a_root_are_read_when_asked_for(seeded: Store, monk
     assert compiled == plain
     assert fell_back == 0
     assert {"key": first["key"], "name": "Umbenannt", "version": first["version"] + 1} in plain[0]["node"]["offers"]["nodes"]
+
+
+async def test_a_relationship_field_filtered_on_related_entities_is_answered_by_the_plan_in_one_read(
+    seeded: Store, seed_data: GraphData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2021, 7, 1)
+    nodes, edges = seed_data.nodes, seed_data.edges.values()
+
+    def holds(edge: Edge, other: str) -> bool:
+        return valid_on(edge.props, day) and valid_on(nodes[other].props, day)
+
+    offers: dict[str, list[str]] = {}
+    for e in edges:
+        if e.type == "PROVIDES" and holds(e, e.target):
+            offers.setdefault(e.source, []).append(e.target)
+    towns = {s: {e.target for e in edges if e.type == "AVAILABLE_IN" and e.source == s and holds(e, e.target)} for s in nodes}
+    # The organisation with the most offers, and a town where some of them are available and some not.
+    org = max(offers, key=lambda o: (len(offers[o]), o))
+    town = min(t for s in offers[org] for t in towns[s] if not all(t in towns[other] for other in offers[org]))
+    expected = sorted((nodes[s].props["name"], s) for s in offers[org] if town in towns[s])
+    query = """query($org: ID!, $town: String!, $day: Date) { node(id: $org) { ... on Organisation { key
+        provides(asOf: $day, where: {availableIn: {some: {key: {eq: $town}}}}, orderBy: [{field: NAME}]) {
+          totalCount nodes { key name } } } } }"""
+    variables = {"org": org, "town": town, "day": day.isoformat()}
+    seeded.round_trips = 0
+    found = (await make_runner(seeded)(query, variables))["node"]["provides"]
+    # The organisation, its offers and their towns: on Neo4j one statement, embedded one read per level.
+    assert seeded.round_trips == (1 if seeded.name == "neo4j" else 3)
+    assert [(n["name"], n["key"]) for n in found["nodes"]] == expected
+    assert 0 < found["totalCount"] == len(expected) < len(offers[org])
+    compiled, plain, fell_back = await _both(seeded, query, variables, monkeypatch)
+    assert compiled == plain
+    assert fell_back == 0

@@ -1,4 +1,5 @@
-"""The hot path gives the answers of the plain one: key-anchored filters, prefetched levels, fragments and aliases."""
+"""Key-anchored filters answer as testing each entity does; the levels below a root are read in one tree, through nodes, edges,
+fragments and aliases alike."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ async def test_a_filter_that_names_a_region_finds_exactly_the_organisations_loca
     assert seeded.round_trips <= 4
 
 
-async def test_prefetched_levels_answer_through_nodes_edges_fragments_and_aliases_alike(
+async def test_levels_below_a_root_answer_through_nodes_edges_fragments_and_aliases_alike(
     gql: Run, seeded: Store, seed_data: GraphData
 ) -> None:
     query = """query($day: Date) { node(id: "mun:duelmen") { ... on Municipality {

@@ -1,0 +1,144 @@
+"""Answers written from plans (``schema.plans``): the dicts graphql-core would complete, field by field, made directly.
+
+Each entity is written from its node and what a tree read reached below it
+(``graph.stores.trees.Reached``); each scalar with its type's own ``serialize``;
+relationship fields with the ``where`` test, order, paging and day of
+``schema.list_arguments`` and ``schema.tree_filters``, as the fallback resolver
+applies them. Plain answers (a referral, the coverage) are written from their
+objects' attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from strawberry.relay import to_base64
+
+from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.stores.trees import Reached
+from kimnet.schema.pagination import Page
+from kimnet.schema.plans import EntityPlan, LinkPlan, PagePlan, UnsupportedError, ValuePlan
+
+__all__ = ["write_entity", "write_page", "write_value"]
+
+
+def write_page(
+    plan: PagePlan, page: Page[Any], items: Sequence[tuple[Edge | None, Reached]], day: dt.date | None
+) -> dict[str, Any]:
+    """A Connection or LinkConnection of ``page``, whose ``items`` are its (edge, reached entity) pairs."""
+    out: dict[str, Any] = {}
+    for key, what, detail in plan.fields:
+        if what == "nodes":
+            out[key] = [write_entity(detail[r.node.kind], r, r.node, day) for _, r in items]
+        elif what == "edges":
+            out[key] = [
+                _write_edge(detail, edge, reached, cursor, day)
+                for (edge, reached), cursor in zip(items, page.cursors, strict=True)
+            ]
+        elif what == "total":
+            out[key] = page.total
+        elif what == "pageInfo":
+            type_name, wanted = detail
+            answers = {
+                "hasNextPage": page.has_next,
+                "hasPreviousPage": page.has_previous,
+                "startCursor": page.start_cursor,
+                "endCursor": page.end_cursor,
+                "__typename": type_name,
+            }
+            out[key] = {k: answers[name] for k, name in wanted}
+        else:  # const
+            out[key] = detail
+    return out
+
+
+def _write_edge(
+    fields: list[tuple[str, str, Any]], edge: Edge | None, reached: Reached, cursor: str, day: dt.date | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, what, detail in fields:
+        if what == "node":
+            out[key] = write_entity(detail[reached.node.kind], reached, reached.node, day)
+        elif what == "cursor":
+            out[key] = cursor
+        elif what == "edgeProp":
+            name, (serialize, _) = detail
+            value = edge.props.get(name) if edge is not None else None
+            out[key] = None if value is None else serialize(value)
+        else:
+            out[key] = detail
+    return out
+
+
+def write_entity(plan: EntityPlan, reached: Reached, node: Node, day: dt.date | None) -> dict[str, Any]:
+    """An entity read for ``day``, with what ``reached`` holds below it."""
+    out: dict[str, Any] = {}
+    props = node.props
+    for key, what, detail in plan.fields:
+        if what == "prop":
+            name, (serialize, listed) = detail
+            value = props.get(name)
+            if value is None:
+                out[key] = None
+            elif listed:
+                out[key] = [serialize(v) for v in value]  # type: ignore[union-attr]  # a list property
+            else:
+                out[key] = serialize(value)
+        elif what == "link":
+            out[key] = _write_link(detail, reached, day)
+        elif what == "key":
+            out[key] = node.id
+        elif what == "id":
+            out[key] = to_base64(detail, node.id)
+        elif what == "version":
+            out[key] = node.version
+        else:
+            out[key] = detail
+    return out
+
+
+def _reached_node(pair: tuple[Edge, Reached]) -> Node:
+    return pair[1].node
+
+
+def _write_link(link: LinkPlan, reached: Reached, day: dt.date | None) -> dict[str, Any]:
+    on = link.args.day(day)
+    pairs = reached.links.get(link.follow, [])  # nothing for a node deleted since its list was read
+    if link.test is not None:
+        holds = link.test.holds
+        pairs = [pair for pair in pairs if holds(pair[1])]
+    page = link.args.page(pairs, _reached_node, link.ordering)
+    return write_page(link.page, page, page.items, on)
+
+
+def write_value(plan: ValuePlan, value: Any) -> Any:
+    """A plain answer (objects whose fields are attributes, entities among them) as ``plan`` says.
+
+    Raises:
+        UnsupportedError: a null where the schema promises a value, or an object of a kind the plan
+            does not know: graphql-core completes the answer and reports what it finds.
+    """
+    what, detail = plan.what, plan.detail
+    if value is None:
+        if what == "nonNull":
+            raise UnsupportedError("null where the schema promises a value")  # graphql-core's error to report
+        return None
+    if what == "nonNull":
+        return write_value(detail, value)
+    if what == "leaf":
+        return detail(value)
+    if what == "list":
+        return [write_value(detail, item) for item in value]
+    node = value.__dict__.get("_node")
+    kind = node.kind if node is not None else type(value).__strawberry_definition__.name
+    object_plan = detail.get(kind)
+    if object_plan is None:
+        raise UnsupportedError(f"a {kind} where the schema expects {sorted(detail)}")
+    if isinstance(object_plan, EntityPlan):
+        return write_entity(object_plan, Reached(node), node, value._day)
+    return {
+        key: (write_value(sub, getattr(value, attribute)) if attribute is not None else sub)
+        for key, attribute, sub in object_plan
+    }
