@@ -108,8 +108,6 @@ class Neo4jStore(Store):
     """A graph in a Neo4j database, reached through an async driver."""
 
     name = "neo4j"
-    # Tree statements test validity and order each list themselves (see tree_statement).
-    trees_kept = True
 
     def __init__(self, driver: AsyncDriver, database: str | None = None, timeout: float | None = None) -> None:
         super().__init__()

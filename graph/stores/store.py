@@ -64,10 +64,6 @@ class Store(ABC):
     #: A short name for messages and metrics: "embedded" or "neo4j".
     name: str
 
-    #: Whether ``_read_trees`` already keeps and orders what ``graph.stores.trees.keep_valid`` would
-    #: (the default reads through ``neighbours`` and leaves it to ``keep_valid``).
-    trees_kept = False
-
     def __init__(self) -> None:
         self.round_trips = 0
         #: Told of every write of this process that made a new generation, once it is committed
@@ -145,11 +141,7 @@ class Store(ABC):
         if not wanted:
             return []
         # An unknown relationship kind is refused where it is used: by neighbours, or the statement builder.
-        reached = await self._read_trees(wanted, shape, day)
-        if not self.trees_kept:
-            for tree in reached:
-                keep_valid(tree, day)
-        return reached
+        return await self._read_trees(wanted, shape, day)
 
     async def generation(self) -> str:
         """Return a token that changes with every committed write and ``replace_all`` (one small round trip).
@@ -286,6 +278,11 @@ class Store(ABC):
     async def _edges(self, rel_type: str) -> list[Edge]: ...
 
     async def _read_trees(self, ids: list[str], shape: Shape, day: dt.date | None) -> list[Reached]:
+        """Read the trees a level at a time, then keep and order them as ``graph.stores.trees`` says.
+
+        A store that reads a tree its own way (Neo4j: one statement that tests and orders
+        as it goes) overrides this and returns the trees kept and ordered already.
+        """
         # A level at a time: one neighbours call per relationship kind, direction and day, for
         # all the nodes of the level at once (two fields that follow the same kind share it).
         found_roots = await self.get_nodes(ids)
@@ -309,6 +306,8 @@ class Store(ABC):
                         below = follow.shape_of(node.kind)
                         if below is not None and below.follows:
                             level.append((child, below, on))
+        for tree in made:
+            keep_valid(tree, day)
         return made
 
     @abstractmethod

@@ -11,7 +11,7 @@ What a tree keeps is decided here, for every store: a relationship and the node
 it reaches are kept when both are valid on the level's day (the ``asOf`` of the
 relationship field, or else the day of the node it starts from), and each list
 is ordered like ``Store.neighbours`` orders it (``graph.model.ordering``). The Neo4j
-store applies the same test and order in its statement (``Store.trees_kept``), so
+store applies the same test and order in its statement (its own ``_read_trees``), so
 that it neither sends what would be dropped nor the dates to test it; tests compare
 its answers with those of the ordinary path at the boundary days.
 """
