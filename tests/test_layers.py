@@ -54,3 +54,13 @@ def test_each_room_imports_only_what_lies_below_it(room: str) -> None:
         for target in sorted(_graph_imports(path) - MAY_IMPORT[room]):
             crossings.append(f"graph/{room}/{path.name} imports {target}")
     assert crossings == []
+
+
+def test_no_module_is_longer_than_a_reader_can_hold() -> None:
+    long = []
+    for folder in ("graph", "schema", "service"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > 500:
+                long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert long == []
