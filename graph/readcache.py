@@ -367,9 +367,8 @@ class ReadCache:
     async def _check_outside(self) -> None:
         """Notice writes made without kimnet: transactions committed beyond the writes kimnet counted since its last read.
 
-        Conservative: kimnet's own writes beside the graph (proposals, verifications)
-        are not counted either, and cost a read of the graph; a write from outside is
-        never taken for one of kimnet's.
+        kimnet counts its writes beside the graph (proposals, verifications) too, so they
+        cost no read of the graph; a write from outside is never taken for one of kimnet's.
         """
         base = self._base
         if base is None or self._build is not None:

@@ -739,6 +739,9 @@ async def _apply_changes(
         await neo4j_log.log_write(tx, found, made, int(record["seq"]), steps(changes, results))
         if transition is not None:
             transition[:] = [found, made]
+    elif entry is not None:
+        # Beside the graph alone: no new generation, but counted, or other processes take it for a write from outside.
+        await (await tx.run(neo4j_log.COUNT_SIDE_WRITE, id=GENERATION_ID)).consume()
     return results
 
 

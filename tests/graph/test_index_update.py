@@ -11,11 +11,15 @@ import pytest
 from neo4j import AsyncGraphDatabase
 
 from kimnet.graph import readcache
+from kimnet.graph.audit import Actor
 from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.freshness import verification
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.index import GraphIndex, read_index
 from kimnet.graph.model import Edge, Node
+from kimnet.graph.proposals import Proposal, rehearse
 from kimnet.graph.readcache import read_cache, reads
+from kimnet.graph.sidewrite import SideWrite
 from kimnet.graph.store import Store
 from kimnet.graph.stores import neo4j_log
 from kimnet.graph.stores.neo4j import Neo4jStore
@@ -233,6 +237,56 @@ async def test_writes_through_kimnet_are_not_taken_for_writes_from_outside(
         await store.write(write)
         await reads(neo4j_store)
     assert (cache.outside, cache.followed) == (outside, followed + 3)
+
+
+VERIFIED_BY = Actor("ki", "coordinator", "verify")
+PROPOSED_BY = Actor("partner-caritas", "partner", "createService")
+AT = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.neo4j
+async def test_proposals_and_verifications_are_not_taken_for_writes_from_outside(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They change nothing the index holds: neither process reads the graph again after them."""
+    assert neo4j_store is not None
+    monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.0)  # a check on every request
+    cache = read_cache(neo4j_store)
+    verified = SideWrite(verifications=(("svc:sprachcafe-olfen", verification(AT, "coordinator", None, "CONFIRMED")),))
+    change = [UpdateNode("svc:sprachcafe-olfen", 1, {"name": "Sprachcafé Olfen (vorgeschlagen)"})]
+    planned, rests_on = rehearse(change, await neo4j_store.get_nodes(["svc:sprachcafe-olfen"]), {})
+
+    def proposal() -> SideWrite:
+        made = Proposal.new(
+            "partner-caritas", "partner", ["org:caritas-coesfeld"], "updateService", change, planned, rests_on, AT
+        )
+        return SideWrite(made)
+
+    # Once before: the first use of a label or property key in a database commits a transaction of
+    # Neo4j's own (its token), which is rightly taken for a write from outside.
+    await neo4j_store.write([], PROPOSED_BY, side=proposal())
+    await neo4j_store.write([], VERIFIED_BY, side=verified)
+    cached = await reads(neo4j_store)
+    outside, kept = cache.outside, cache.kept
+    for store, actor, side in [
+        (neo4j_store, VERIFIED_BY, verified),
+        (other_process, VERIFIED_BY, verified),
+        (other_process, PROPOSED_BY, proposal()),
+    ]:
+        await store.write([], actor, side=side)
+        assert await reads(neo4j_store) is cached
+    assert (cache.outside, cache.kept) == (outside, kept)
+    # A kimnet write after them is still followed, and one from outside still seen.
+    await other_process.write(WRITES[3])
+    assert (await reads(neo4j_store)).index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé Olfen (neu)"
+    assert (cache.outside, cache.kept) == (outside, kept)
+    driver = AsyncGraphDatabase.driver(NEO4J_URI, auth=("neo4j", NEO4J_PASSWORD))
+    try:
+        await driver.execute_query(RENAME, id="svc:sprachcafe-olfen", name="Sprachcafé (Browser)")
+    finally:
+        await driver.close()
+    assert (await reads(neo4j_store)).index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé (Browser)"
+    assert cache.outside == outside + 1
 
 
 async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
