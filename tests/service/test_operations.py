@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,7 @@ async def test_every_log_line_is_json_with_the_request_id(tmp_path: Path, caplog
     async with served(settings(tmp_path)) as (client, _):
         response = await client.post("/graphql?secret=x", json=READ, headers={"x-request-id": "trace-42"})
         assert response.headers["x-request-id"] == "trace-42"
+        assert response.headers["x-kimnet-worker"] == str(os.getpid())  # the process that answered
         generated = await client.post("/graphql", json=READ, headers={"x-request-id": "not ok!\n"})
         assert len(generated.headers["x-request-id"]) == 32
     formatter = JsonFormatter()
