@@ -63,7 +63,7 @@ from typing import Generic, TypeVar, cast
 
 import networkx as nx
 
-from kimnet.graph import gather
+from kimnet.graph import carry, gather
 from kimnet.graph.catalogue import Catalogue, Geography
 from kimnet.graph.changes import Step
 from kimnet.graph.coverage import Gap, coverage_gaps
@@ -129,6 +129,18 @@ class _Recent(Generic[K, V]):
         self._lock = threading.Lock()
         self._making: dict[K, threading.Lock] = {}
 
+    def items(self) -> list[tuple[K, V]]:
+        """The entries, least recently used first (a copy)."""
+        with self._lock:
+            return list(self._entries.items())
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` under ``key`` (made elsewhere: carried over from another generation)."""
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
     def get(self, key: K, make: Callable[[], V]) -> V:
         """The entry for ``key``, made by ``make`` if missing (the least recently used one goes)."""
         with self._lock:
@@ -182,8 +194,9 @@ class Reads:
         """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
 
         The index is updated, not read again; what the steps cannot have changed
-        is shared (the geography, the network with its measures), the rest made
-        anew on first use.
+        is shared (the geography, the network with its measures), what writes to
+        offers alone change is updated (``graph.carry``), the rest made anew on
+        first use.
         """
         kinds, types = touches(done)
         index = updated(self.index, done)
@@ -195,7 +208,25 @@ class Reads:
             # Only the organisations' nodes and their ties go into the network: offers are not in it.
             found._networks = self._networks
             found._measures = self._measures
+        touched = carry.offers_touched(done)
+        if touched is not None:
+            self._carry_offers(found, touched)
         return found
+
+    def _carry_offers(self, found: Reads, touched: frozenset[str]) -> None:
+        """Carry into ``found`` what a write to the ``touched`` offers alone leaves of these reads."""
+        found._references = self._references  # needs, legal domains, programmes: not offers
+        gaps = dict(self._gaps.items())
+        for day, catalogue in self._catalogues.items():
+            after = carry.catalogue_after(catalogue, found.index, touched, day)
+            found._catalogues.put(day, after)
+            if day is not None and day in gaps and carry.same_gaps(catalogue, after, touched, day):
+                found._gaps.put(day, gaps[day])
+        areas = carry.areas_of(touched, self.index, found.index)
+        counties = {county.key: county.areas for county in self._counties.values()}
+        for (key, day), offers in self._county_offers.items():
+            if key in counties and counties[key].isdisjoint(areas):
+                found._county_offers.put((key, day), offers)
 
     def _reference(self, day: dt.date | None) -> gather.Reference:
         return self._references.get(day, lambda: gather.reference(self.index, day))

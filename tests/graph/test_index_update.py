@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 from neo4j import AsyncGraphDatabase
 
-from kimnet.graph import readcache
+from kimnet.graph import gather, readcache
 from kimnet.graph.audit import Actor
 from kimnet.graph.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.coverage import coverage_gaps
 from kimnet.graph.freshness import verification
 from kimnet.graph.graphdata import GraphData
 from kimnet.graph.index import GraphIndex, read_index
@@ -152,6 +153,44 @@ async def test_writes_to_the_network_make_its_measures_anew(seeded: Store) -> No
     measures = before.measures(day)
     await seeded.write(WRITES[1])
     assert (await reads(seeded)).measures(day) is not measures
+
+
+async def test_writes_to_offers_alone_update_a_days_catalogue_and_keep_what_they_cannot_change(seeded: Store) -> None:
+    day = dt.date(2021, 7, 1)
+    before = await reads(seeded)
+    catalogue, gaps = before.catalogue(day), before.gaps(day)
+    before.county_catalogue("mun:olfen", day)
+    await seeded.write(WRITES[5])  # a description: the offer serves the same needs in the same areas
+    after = await reads(seeded)
+    carried = dict(after._catalogues.items())  # before any request asked: carried over, not gathered
+    assert carried[day].offers["svc:ds-coaching-cv"].node.props["description"] == "mit Bewerbungstraining"
+    assert carried[day].offers == gather.catalogue(after.index, after.geography, gather.reference(after.index, day), day).offers
+    assert carried[day].organisations is catalogue.organisations  # no provider changed
+    assert day in dict(after._gaps.items())  # carried
+    assert after.gaps(day) is gaps
+    await seeded.write(WRITES[7])  # the course no longer in Olfen: a gap may open
+    later = await reads(seeded)
+    assert day not in dict(later._gaps.items())  # not carried: made anew on first use
+    assert later.gaps(day) == coverage_gaps(
+        gather.catalogue(later.index, later.geography, gather.reference(later.index, day), day), day
+    )
+
+
+async def test_a_write_to_an_offer_keeps_the_offers_of_counties_it_is_not_available_in(seeded: Store) -> None:
+    day = dt.date(2021, 7, 1)
+    before = await reads(seeded)
+    before.county_catalogue("mun:olfen", day)
+    kept = dict(before._county_offers.items())
+    assert kept
+    await seeded.write([UpdateNode("svc:sprachcafe-olfen", 1, {"name": "Sprachcafé (neu)"})])
+    assert dict((await reads(seeded))._county_offers.items()) == {}  # available in Olfen's county: made anew
+    await seeded.write([CreateNode(Node("Service", "svc:nirgends", {"name": "Nirgends verfügbar"}))])
+    assert dict((await reads(seeded))._county_offers.items()) == {}  # nothing asked since: nothing to keep
+    after = await reads(seeded)
+    after.county_catalogue("mun:olfen", day)
+    made = dict(after._county_offers.items())
+    await seeded.write([UpdateNode("svc:nirgends", 1, {"name": "Immer noch nirgends"})])
+    assert dict((await reads(seeded))._county_offers.items()) == made  # available nowhere: the county's offers stay
 
 
 @pytest.fixture
