@@ -39,9 +39,10 @@ neither the generation nor the log. Every ``OUTSIDE_CHECK`` seconds a request
 compares the database's last committed transaction id with kimnet's count of
 its writes (``Store.commit_mark``, one small round trip); once the id has moved
 further than the count since the last read of the graph, the graph is read
-again. So such a write is seen within ``OUTSIDE_CHECK`` seconds of the next
-request; a writer that renews the generation token in its own transaction is
-seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
+again, in the background: requests are answered from the current reads until
+the new ones are made. So such a write is seen within ``OUTSIDE_CHECK`` seconds
+of the next request and a read of the graph; a writer that renews the generation
+token in its own transaction is seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
 reader that reaches a lagging member may see an older generation, exactly as
 it sees older data.
 
@@ -54,12 +55,11 @@ import asyncio
 import datetime as dt
 import gc
 import logging
-import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
-from typing import Generic, TypeVar, cast
+from typing import TypeVar, cast
 
 import networkx as nx
 
@@ -71,6 +71,7 @@ from kimnet.graph.index import GraphIndex, read_index
 from kimnet.graph.index_update import touches, updated
 from kimnet.graph.measures import Measures
 from kimnet.graph.model import Node
+from kimnet.graph.recent import Recent
 from kimnet.graph.referral import CaseManagerPost
 from kimnet.graph.store import Store, Written
 from kimnet.graph.workers import run_in_worker
@@ -111,63 +112,7 @@ _NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF", "*"})
 _GEOGRAPHY_KINDS = frozenset({"Municipality", "Region"})
 _GEOGRAPHY_TYPES = frozenset({"PART_OF", "*"})
 
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-
-class _Recent(Generic[K, V]):
-    """A mapping that keeps the ``size`` entries used last; safe to share between threads.
-
-    Questions run in worker threads (``schema.offload``): concurrent requests for
-    one missing key share one ``make`` (the others wait for it), requests for
-    other keys do not wait.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-        self._making: dict[K, threading.Lock] = {}
-
-    def items(self) -> list[tuple[K, V]]:
-        """The entries, least recently used first (a copy)."""
-        with self._lock:
-            return list(self._entries.items())
-
-    def put(self, key: K, value: V) -> None:
-        """Keep ``value`` under ``key`` (made elsewhere: carried over from another generation)."""
-        with self._lock:
-            self._entries[key] = value
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        """The entry for ``key``, made by ``make`` if missing (the least recently used one goes)."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-            making = self._making.setdefault(key, threading.Lock())
-        with making:
-            with self._lock:
-                if key in self._entries:
-                    return self._entries[key]
-            try:
-                value = make()
-            except BaseException:
-                with self._lock:  # a failed make (an unknown id) leaves nothing behind
-                    self._making.pop(key, None)
-                raise
-            with self._lock:
-                self._entries[key] = value
-                self._making.pop(key, None)
-                if len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
-            # Kept until the next write, shared: out of the cyclic collector's full passes, as the
-            # index is (see ReadCache._read). Hundreds of thousands of objects (a day's catalogue,
-            # a state's network) made those passes take 0.6 s and more, paid by /healthz.
-            gc.freeze()
-            return value
 
 
 class Reads:
@@ -182,13 +127,13 @@ class Reads:
         self.index = index
         self.geography: Geography = gather.geography(index) if geography is None else geography
         self._counties: dict[str, gather.County] = {}  # one per municipality at most
-        self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS)
-        self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS)
-        self._county_offers: _Recent[tuple[str, dt.date], gather.CountyOffers] = _Recent(COUNTIES)
-        self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS)
-        self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED)
-        self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED)
-        self._answers: _Recent[Hashable, object] = _Recent(ANSWERS)
+        self._references: Recent[dt.date | None, gather.Reference] = Recent(DAYS)
+        self._catalogues: Recent[dt.date | None, Catalogue] = Recent(CATALOGUE_DAYS)
+        self._county_offers: Recent[tuple[str, dt.date], gather.CountyOffers] = Recent(COUNTIES)
+        self._networks: Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = Recent(NETWORKS)
+        self._measures: Recent[dt.date, Measures] = Recent(DAYS_MEASURED)
+        self._gaps: Recent[dt.date, tuple[Gap, ...]] = Recent(DAYS_MEASURED)
+        self._answers: Recent[Hashable, object] = Recent(ANSWERS)
 
     def following(self, generation: str, done: list[Step]) -> Reads:
         """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
@@ -384,16 +329,20 @@ class ReadCache:
             build = self._build
             if build is None:
                 self._current = None  # one generation at a time: let the old one go
-                self._builds += 1
-                task = asyncio.ensure_future(self._refresh(self._builds, current))
-                # Its waiters see its error; if they have all given up, nobody is left to be told.
-                task.add_done_callback(lambda done: done.cancelled() or done.exception())
-                build = self._build = _Build(self._builds, task)
+                build = self._begin(current)
             # Shielded: a request that gives up must not cancel the build others wait for.
             found = await asyncio.shield(build.task)
             if build.number > arrived:
                 return found  # its reads all began after this request arrived
             generation = await self._store.generation()
+
+    def _begin(self, current: Reads | None) -> _Build:
+        self._builds += 1
+        task = asyncio.ensure_future(self._refresh(self._builds, current))
+        # Its waiters see its error; if they have all given up, nobody is left to be told.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        build = self._build = _Build(self._builds, task)
+        return build
 
     async def _check_outside(self) -> None:
         """Notice writes made without kimnet: transactions committed beyond the writes kimnet counted since its last read.
@@ -410,8 +359,11 @@ class ReadCache:
         mark = await self._store.commit_mark()
         if mark is not None and mark[0] - base[0] > mark[1] - base[1]:
             self._outside = True
-            self._current = None
             self.outside += 1
+            # Read in the background while requests are answered from the current reads: kimnet
+            # never acknowledged that write to anyone, so they miss nothing they were promised,
+            # and a read of a state's graph takes seconds (two generations are alive meanwhile).
+            self._begin(None)
 
     async def _refresh(self, number: int, current: Reads | None) -> Reads:
         """New reads: ``current`` with the writes since applied, if they are all known, else read from the store.
