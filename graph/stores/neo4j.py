@@ -132,8 +132,11 @@ NEXT_GENERATION_AFTER = (
 
 GENERATION = "MATCH (g:Generation {id: $id}) RETURN g.token AS token"
 
-# At start, so that reading it finds the label and property (Neo4j warns of unknown ones).
-FIRST_GENERATION = "MERGE (g:Generation {id: $id}) ON CREATE SET g.token = randomUUID()"
+# At start, so that reading it finds the label and properties (Neo4j warns of unknown ones). Writes
+# only what is missing: a write at a worker's start would look like a write from outside to the others.
+FIRST_GENERATION = (
+    "MERGE (g:Generation {id: $id}) ON CREATE SET g.token = randomUUID() WITH g WHERE g.sides IS NULL SET g.sides = 0"
+)
 
 AUDIT_TRAIL = (
     "MATCH (a:AuditEntry) "
