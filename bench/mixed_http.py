@@ -13,10 +13,11 @@ workers, embedded in one process: that store belongs to one) and runs phases of
 - a writer renames one offer ``rate`` times a second: through kimnet's
   ``updateService`` mutation (1, then 10 writes/s), and on Neo4j also directly
   in Cypher through the driver (1 write/s), as a tool other than kimnet would;
-- a prober asks a referral that lists the offer, every 20 ms while a write is
-  unseen, on the worker that did *not* take the write (which worker answered is
-  in ``X-Kimnet-Worker``; the writer's connection stays with one worker), and on
-  every worker for writes in Cypher. Freshness is the time from a write's
+- a prober per worker asks a referral that lists the offer, every 20 ms while a
+  write is unseen there: on the workers that did *not* take the write (which
+  worker answered is in ``X-Kimnet-Worker``; each prober keeps to its worker,
+  though uvicorn closes a connection idle for 5 s), and on every worker for
+  writes in Cypher. Freshness is the time from a write's
   acknowledgement until the prober's answer shows it (or a later write): for
   Cypher, until every worker's does. Embedded has one process: there it is seen
   by that process, through another connection.
@@ -36,7 +37,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,6 @@ class Phase:
     freshness: list[float] = field(default_factory=list)  # ms
     writes: int = 0
     unseen: int = 0
-    readers: dict[str, int] = field(default_factory=dict)  # worker -> readers on it
     #: worker -> generations of its index read from the store, followed, and writes from outside noticed, in the phase
     made: dict[str, dict[str, int]] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
@@ -122,6 +122,29 @@ async def _by_worker(port: int, headers: dict[str, str], per_worker: int, worker
     raise SystemExit(f"bench: could not reach {workers} workers with {per_worker} connections each: {list(pools)}")
 
 
+class Pinned:
+    """Requests answered by one worker: uvicorn closes a connection idle for 5 s, and a new one may reach another."""
+
+    def __init__(self, worker: str, client: HttpClient) -> None:
+        self.worker, self.client = worker, client
+
+    async def post(self, body: bytes) -> bytes:
+        return await self._pinned(lambda: self.client.post(body))
+
+    async def get(self, path: str) -> bytes:
+        return await self._pinned(lambda: self.client.get(path))
+
+    async def _pinned(self, send: Callable[[], Awaitable[tuple[int, bytes]]]) -> bytes:
+        for _ in range(200):
+            status, answer = await send()
+            if status != 200 or b'"errors"' in answer[:12]:
+                raise SystemExit(f"bench: {status} {answer[:400]!r}")
+            if self.client.headers.get("x-kimnet-worker") == self.worker:
+                return answer
+            await self.client.close()  # answered by another worker: ask again on a new connection
+        raise SystemExit(f"bench: worker {self.worker} no longer answers")
+
+
 def _named(answer: bytes, offer: str, label: str) -> int:
     """The number of the latest write of ``label`` that the probe's answer shows for ``offer`` (0: none)."""
     for need in json.loads(answer)["data"]["referral"]["needs"]:
@@ -136,7 +159,7 @@ async def _phase(
     phase: Phase,
     pools: dict[str, list[HttpClient]],
     writer: HttpClient,
-    probers: dict[str, HttpClient],
+    probers: dict[str, Pinned],
     target: Target,
     driver: neo4j.AsyncDriver,
     seconds: float,
@@ -148,7 +171,13 @@ async def _phase(
     gaps_body = graphql_body(GAPS_KIMNET, {"day": DAY})
     probe_body = graphql_body(PROBE, {"case": target.probe_case})
     acknowledged: dict[int, float] = {}
+    acknowledged_by: dict[int, str | None] = {}  # None: written in Cypher, by no worker
     seen: dict[str, dict[int, float]] = {worker: {} for worker in probers}
+
+    def watches(worker: str, number: int) -> bool:
+        """Whether ``worker``'s answers count for the freshness of write ``number``: not the one that took it."""
+        return len(probers) == 1 or acknowledged_by[number] != worker
+
     until = time.monotonic() + seconds
     writing = [True]
 
@@ -177,24 +206,26 @@ async def _phase(
                     if payload["errors"]:
                         raise SystemExit(f"bench: the write was refused: {payload['errors']}")
                     version[0] = payload["entity"]["version"]
+                    acknowledged_by[number] = writer.headers["x-kimnet-worker"]
                 else:
                     await driver.execute_query(CYPHER_RENAME, id=target.offer, name=name)
+                    acknowledged_by[number] = None
                 acknowledged[number] = time.perf_counter()
                 phase.times["write"].append((acknowledged[number] - start) * 1000)
                 await asyncio.sleep(max(0.0, began + number / phase.rate - time.perf_counter()))
         finally:
             writing[0] = False
 
-    async def probe(worker: str, client: HttpClient) -> None:
+    async def probe(worker: str, client: Pinned) -> None:
         deadline = None
         while True:
-            unseen = [n for n in acknowledged if n not in seen[worker]]
+            unseen = [n for n in list(acknowledged) if n not in seen[worker] and watches(worker, n)]
             if not writing[0]:
                 deadline = deadline or time.monotonic() + 15
                 if not unseen or time.monotonic() > deadline:
                     return
             if unseen:
-                shown = _named(await _ok(client, probe_body), target.offer, label)
+                shown = _named(await client.post(probe_body), target.offer, label)
                 now = time.perf_counter()
                 for n in unseen:
                     if n <= shown:
@@ -202,7 +233,6 @@ async def _phase(
             await asyncio.sleep(PROBE_EVERY)
 
     readers = [(client, worker) for worker, pool in pools.items() for client in pool]
-    phase.readers = {worker: len(pool) for worker, pool in pools.items()}
     load = os.getloadavg()[0]
     await asyncio.gather(
         write(), *(reader(client, i) for i, (client, _) in enumerate(readers)), *(probe(w, c) for w, c in probers.items())
@@ -210,7 +240,7 @@ async def _phase(
     phase.load = (load, os.getloadavg()[0])
     phase.writes = len(acknowledged)
     for number, at in acknowledged.items():
-        times = [seen[worker].get(number) for worker in probers]
+        times = [seen[worker].get(number) for worker in probers if watches(worker, number)]
         if any(t is None for t in times):
             phase.unseen += 1
         else:
@@ -236,11 +266,9 @@ async def _target(bolt: str, port: int, headers: dict[str, str], seed: int) -> T
     raise SystemExit("bench: no case of view c lists an offer")
 
 
-async def _index_counts(client: HttpClient) -> dict[str, int]:
+async def _index_counts(client: Pinned) -> dict[str, int]:
     """How the index of the process behind ``client`` was made so far (``kimnet_index_*`` in its /metrics)."""
-    status, text = await client.get("/metrics")
-    if status != 200:
-        raise SystemExit(f"bench: /metrics answered {status}")
+    text = await client.get("/metrics")
     found = {"read": 0, "followed": 0, "outside": 0}
     for line in text.decode().splitlines():
         for how in ("read", "followed"):
@@ -297,8 +325,8 @@ async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[s
         await _ok(pool[0], graphql_body(REFERRAL_KIMNET, {"case": target.probe_case}))
     writer_pool = await _by_worker(port, writes, 1, workers)
     probe_pool = await _by_worker(port, reads, 1, workers)
-    writer_worker = next(iter(writer_pool))
-    writer = writer_pool[writer_worker][0]
+    probers = {worker: Pinned(worker, clients[0]) for worker, clients in probe_pool.items()}
+    writer = next(iter(writer_pool.values()))[0]
     answer = json.loads(await _ok(writer, graphql_body(VERSION, {"id": target.offer})))
     version = [int(answer["data"]["node"]["version"])]
     # One write before measuring: the first writes to a database make Neo4j create the tokens of their labels and
@@ -316,12 +344,9 @@ async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[s
             if via == "cypher" and store != "kimnet-neo4j":
                 continue
             phase = Phase(store, label, rate, via)
-            # Kimnet's writes: seen by another worker than the writer's (embedded: its one process); Cypher: by all.
-            watched = [w for w in probe_pool if via == "cypher" or w != writer_worker or workers == 1]
-            probers = {w: probe_pool[w][0] for w in watched}
-            before = {w: await _index_counts(c[0]) for w, c in probe_pool.items()}
+            before = {w: await _index_counts(c) for w, c in probers.items()}
             await _phase(phase, pools, writer, probers, target, driver, args.seconds, version)
-            after = {w: await _index_counts(c[0]) for w, c in probe_pool.items()}
+            after = {w: await _index_counts(c) for w, c in probers.items()}
             phase.made = {w: {k: after[w][k] - before[w][k] for k in after[w]} for w in after}
             phases.append(phase)
             print(_row(phase), file=sys.stderr)
