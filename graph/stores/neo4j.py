@@ -234,12 +234,19 @@ NEIGHBOURS = {
 
 
 def _reached_below(
-    parent: Reached, shape: Shape, links: list[list[Any]], nested_of: dict[Follow, list[tuple[str, Shape]]]
+    parent: Reached,
+    shape: Shape,
+    links: list[list[Any]],
+    nested_of: dict[Follow, list[tuple[str, Shape]]],
+    reached: dict[tuple[int, str], Reached],
 ) -> None:
     """Fill ``parent``'s links from the rows a tree statement returned for it.
 
     ``nested_of``: per follow, the kinds below it with follows of their own (worked out
-    once per read, not once per row).
+    once per read, not once per row). ``reached``: per place in the shape (a follow
+    object: plans make one per place) and node, the node as read there with its tree:
+    one statement reads a node reached at one place the same each time (a town's
+    providers come once per offer they provide), so it is made once and shared.
     """
     # Runs once per row of an answer (thousands): the loop's lookups are hoisted out of it.
     node_id = parent.node.id
@@ -252,6 +259,7 @@ def _reached_below(
             nested_kinds = nested_of[follow] = [
                 (label, below) for label, below in follow.below if below.follows and label in MODEL.nodes
             ]
+        place = id(follow)
         for other, props, eprops, start, nested in rows:
             if direction == "out":
                 source, target = node_id, other
@@ -259,14 +267,16 @@ def _reached_below(
                 source, target = other, node_id
             else:
                 source, target = start, other if start == node_id else node_id
-            child = Reached(_node(other, props), {})
+            child = reached.get((place, other))
+            if child is None:
+                child = reached[(place, other)] = Reached(_node(other, props), {})
+                if nested_kinds:
+                    kind = child.node.kind
+                    for (label, below), below_links in zip(nested_kinds, nested, strict=True):
+                        if below_links is not None and kind == label:
+                            _reached_below(child, below, below_links, nested_of, reached)
             # Without its validity (tested in the statement) unless asked for: keep_valid keeps it.
             found.append((Edge(rel_type, source, target, _from_neo4j(eprops) if eprops else {}), child))
-            if nested_kinds:
-                kind = child.node.kind
-                for (label, below), below_links in zip(nested_kinds, nested, strict=True):
-                    if below_links is not None and kind == label:
-                        _reached_below(child, below, below_links, nested_of)
 
 
 #: Connections the driver keeps at most; a transaction holds one while it runs.
@@ -486,9 +496,10 @@ class Neo4jStore(Store):
         found: dict[str, Reached] = {}
         params: dict[str, Any] = {"ids": ids, **tree_days(shape, day)}
         nested_of: dict[Follow, list[tuple[str, Shape]]] = {}
+        reached: dict[tuple[int, str], Reached] = {}
         for record in await self._query(tree_statement(shape), **params):
             root = found[record["id"]] = Reached(_node(record["id"], record["props"]))
-            _reached_below(root, shape, record["links"], nested_of)
+            _reached_below(root, shape, record["links"], nested_of, reached)
         return [found[i] for i in ids if i in found]
 
     async def _generation(self) -> str:
