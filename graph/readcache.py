@@ -63,7 +63,7 @@ from typing import TypeVar, cast
 
 import networkx as nx
 
-from kimnet.graph import carry, gather
+from kimnet.graph import carry, collector, gather
 from kimnet.graph.catalogue import Catalogue, Geography
 from kimnet.graph.changes import Step
 from kimnet.graph.coverage import Gap, coverage_gaps
@@ -409,22 +409,24 @@ class ReadCache:
             self._outside = False
             mark = await self._store.commit_mark()  # before the reads: whatever commits after counts
             before = await self._store.generation()
-            index = await read_index(self._store)
-            after = await self._store.generation()
-            found = await run_in_worker(lambda: Reads(before, index))
-            if before == after and not self._outside:
-                self._current, self._current_number = found, number
-                self._base, self._checked = mark, time.monotonic()
-                self.kept += 1
-                # The index lives until the next write. The cyclic collector's full passes walk
-                # every live object, millions here, a tenth of a second or more each, paid by
-                # whichever request set one off: move what is alive now out of its reach, as the
-                # embedded store does after it opens. Refcounting still frees a dropped index
-                # (it holds no cycles); what else is alive at this moment stays uncollected if
-                # it ever ends in a cycle, once per generation.
-                gc.freeze()
-            else:
-                self.discarded += 1
+            # Millions of objects that stay (see graph.collector); frozen before the collector runs again.
+            with collector.paused():
+                index = await read_index(self._store)
+                after = await self._store.generation()
+                found = await run_in_worker(lambda: Reads(before, index))
+                if before == after and not self._outside:
+                    self._current, self._current_number = found, number
+                    self._base, self._checked = mark, time.monotonic()
+                    self.kept += 1
+                    # The index lives until the next write. The cyclic collector's full passes walk
+                    # every live object, millions here, a tenth of a second or more each, paid by
+                    # whichever request set one off: move what is alive now out of its reach, as the
+                    # embedded store does after it opens. Refcounting still frees a dropped index
+                    # (it holds no cycles); what else is alive at this moment stays uncollected if
+                    # it ever ends in a cycle, once per generation.
+                    gc.freeze()
+                else:
+                    self.discarded += 1
             return found
         finally:
             self._build = None

@@ -52,6 +52,19 @@ def _offers(data: dict[str, object]) -> list[str]:
     return [o["offer"]["key"] for need in referral["needs"] for o in need["offers"]]
 
 
+async def test_the_graph_is_read_with_the_cyclic_collector_paused(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    during: list[bool] = []
+
+    async def reading(store: Store) -> GraphIndex:
+        during.append(gc.isenabled())
+        return await read_index(store)
+
+    monkeypatch.setattr(readcache, "read_index", reading)
+    await reads(seeded)
+    assert during == [False]
+    assert gc.isenabled()  # and running again after
+
+
 async def test_cached_answers_change_right_after_a_write(seeded: Store) -> None:
     run = make_runner(seeded)
     assert _module_5_gaps(await run(GAPS)) == 11
