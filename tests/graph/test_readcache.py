@@ -65,6 +65,27 @@ async def test_the_graph_is_read_with_the_cyclic_collector_paused(seeded: Store,
     assert gc.isenabled()  # and running again after
 
 
+class _Cycle:
+    me: object = None
+
+
+async def test_what_requests_drop_in_cycles_during_a_read_is_collected_not_frozen(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped: list[weakref.ref[_Cycle]] = []
+
+    async def reading(store: Store) -> GraphIndex:
+        garbage = _Cycle()
+        garbage.me = garbage  # freed only by the cyclic collector, which is paused here
+        dropped.append(weakref.ref(garbage))
+        del garbage
+        return await read_index(store)
+
+    monkeypatch.setattr(readcache, "read_index", reading)
+    await reads(seeded)  # kept, and frozen out of the collector's passes
+    assert dropped[0]() is None
+
+
 async def test_cached_answers_change_right_after_a_write(seeded: Store) -> None:
     run = make_runner(seeded)
     assert _module_5_gaps(await run(GAPS)) == 11
