@@ -168,7 +168,8 @@ class Reads:
             if day is not None and day in gaps and carry.same_gaps(catalogue, after, touched, day):
                 found._gaps.put(day, gaps[day])
         areas = carry.areas_of(touched, self.index, found.index)
-        counties = {county.key: county.areas for county in self._counties.values()}
+        # A copy first (one step under the GIL): requests in worker threads add counties meanwhile.
+        counties = {county.key: county.areas for county in list(self._counties.values())}
         for (key, day), offers in self._county_offers.items():
             if key in counties and counties[key].isdisjoint(areas):
                 found._county_offers.put((key, day), offers)
