@@ -28,19 +28,28 @@ class HttpClient:
         self.extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        #: The last response's header fields, names in lower case.
+        self.headers: dict[str, str] = {}
 
     async def post(self, body: bytes) -> tuple[int, bytes]:
         """Send ``body``; return (status, response body). Reconnects once if the server closed the connection."""
+        head = (
+            f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
+            f"Accept: application/json\r\nContent-Length: {len(body)}\r\n{self.extra}\r\n"
+        )
+        return await self._send(head.encode() + body)
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        """GET ``path`` on the same connection (so from the same server process)."""
+        return await self._send(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}\r\n".encode())
+
+    async def _send(self, request: bytes) -> tuple[int, bytes]:
         for attempt in (1, 2):
             if self._writer is None:
                 self._reader, self._writer = await asyncio.open_connection(self.host, self.port, limit=2**26)
             assert self._reader is not None
-            head = (
-                f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
-                f"Accept: application/json\r\nContent-Length: {len(body)}\r\n{self.extra}\r\n"
-            )
             try:
-                self._writer.write(head.encode() + body)
+                self._writer.write(request)
                 return await self._response(self._reader)
             except (ConnectionError, asyncio.IncompleteReadError):
                 await self.close()
@@ -53,6 +62,7 @@ class HttpClient:
         lines = header.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        self.headers = fields
         if "content-length" in fields:
             body = await reader.readexactly(int(fields["content-length"]))
         elif fields.get("transfer-encoding", "").lower() == "chunked":

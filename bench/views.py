@@ -163,7 +163,7 @@ def deep_from_peer(data: dict[str, Any]) -> Any:
 
 REFERRAL_KIMNET = """query Referral($case: CaseInput!) {
   referral(case: $case) {
-    needs { need { key } offers { offer { key name } organisations { key name } legalDomains { key } level languageMatch reasons } }
+    needs { need { key } offers { offer { key name } organisations { key name } legalDomains { key } level languageMatch reasons { code } } }
     excluded { offer { key } need { key } reasons { kind message } }
     responsibilities { legalDomain { key } level organisations { key name } }
     caseManagers { post { key fte } employer { key name } supervisor { key name } }

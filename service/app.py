@@ -89,7 +89,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """
     authenticator = Authenticator(settings)
     state: dict[str, Readiness] = {}  # filled by the lifespan; the Gate and the metrics look here
-    app_metrics = Metrics(lambda: getattr(state.get("readiness"), "store", None), lambda: _ready(state))
+    caches: list[ReadCache] = []  # likewise: the store's read cache, once the lifespan made it
+    app_metrics = Metrics(
+        lambda: getattr(state.get("readiness"), "store", None), lambda: _ready(state), lambda: caches[0] if caches else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -102,6 +105,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             # objects) took a tenth of a second and more each, paid by whichever request set one off.
             # Refcounting still frees a dropped generation (the index holds no cycles).
             app.state.read_cache = ReadCache(opened, keep=gc.freeze)
+            caches[:] = [app.state.read_cache]
             # Heavy questions run in worker threads: let the event loop have the GIL back sooner.
             sys.setswitchinterval(SWITCH_INTERVAL)
             app.state.readiness = state["readiness"] = readiness

@@ -12,6 +12,11 @@ Each app has its own registry (no process-global state), holding:
 - ``kimnet_store_transactions_in_flight{store}`` and
   ``kimnet_store_pool_size{store}``: connections in use and at most (Neo4j);
 - ``kimnet_store_ready``: 1 when the store answers;
+- ``kimnet_index_generations_total{how}``: generations of the in-memory index
+  made by reading the whole graph (``read``), by following writes
+  (``followed``), or read and thrown away because a write landed meanwhile
+  (``discarded``); ``kimnet_index_outside_writes_total``: writes made without
+  kimnet that were noticed (each costs a read of the graph);
 - the process's memory, CPU and open files (``process_*``).
 
 Labels only ever take values from fixed sets (routes, codes), never from input.
@@ -25,6 +30,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessColl
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.stores.store import Store
 
 __all__ = ["CONTENT_TYPE", "ROUTES", "Metrics"]
@@ -40,9 +46,12 @@ _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 class _StoreCollector(Collector):
     """Reads the store's counters when Prometheus scrapes."""
 
-    def __init__(self, store: Callable[[], Store | None], ready: Callable[[], bool]) -> None:
+    def __init__(
+        self, store: Callable[[], Store | None], ready: Callable[[], bool], cache: Callable[[], ReadCache | None]
+    ) -> None:
         self._store = store
         self._ready = ready
+        self._cache = cache
 
     def collect(self) -> Iterator[Metric]:
         store = self._store()
@@ -54,6 +63,17 @@ class _StoreCollector(Collector):
         trips = CounterMetricFamily("kimnet_store_round_trips", "Round trips to the store", labels=["store"])
         trips.add_metric([store.name], float(store.round_trips))
         yield trips
+        cache = self._cache()
+        if cache is not None:
+            made = CounterMetricFamily(
+                "kimnet_index_generations", "Generations of the read index, by how they were made", labels=["how"]
+            )
+            for how, count in (("read", cache.kept), ("followed", cache.followed), ("discarded", cache.discarded)):
+                made.add_metric([how], float(count))
+            yield made
+            outside = CounterMetricFamily("kimnet_index_outside_writes", "Writes made without kimnet that were noticed")
+            outside.add_metric([], float(cache.outside))
+            yield outside
         in_flight = getattr(store, "in_flight", None)
         if in_flight is not None:
             gauge = GaugeMetricFamily(
@@ -69,7 +89,9 @@ class _StoreCollector(Collector):
 class Metrics:
     """The metrics of one app."""
 
-    def __init__(self, store: Callable[[], Store | None], ready: Callable[[], bool]) -> None:
+    def __init__(
+        self, store: Callable[[], Store | None], ready: Callable[[], bool], cache: Callable[[], ReadCache | None]
+    ) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "kimnet_http_requests", "HTTP requests answered", ["route", "method", "status"], registry=self.registry
@@ -79,7 +101,7 @@ class Metrics:
         )
         self.errors = Counter("kimnet_graphql_errors", "Errors returned, by code", ["code"], registry=self.registry)
         ProcessCollector(registry=self.registry)
-        self.registry.register(_StoreCollector(store, ready))
+        self.registry.register(_StoreCollector(store, ready, cache))
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         label = route if route in ROUTES else "other"

@@ -3,7 +3,8 @@
 For every request, in this order:
 
 1. a request id: the client's ``X-Request-ID`` if it is a plain short token,
-   else a new one; it is sent back and carried by every log line;
+   else a new one; it is sent back and carried by every log line; beside it,
+   in development only, ``X-Kimnet-Worker``, the id of the process that answered;
 2. for every route but the public ones (health checks, and the explorer's
    static page and assets, which hold no data): the body limit (``413``; a query
    string over it is ``414``), the bearer token (``401``; in production every
@@ -23,6 +24,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import re
 import time
 import uuid
@@ -117,7 +119,12 @@ class Gate:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
+                headers = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                if not self.authenticator.production:
+                    # Which of several uvicorn workers answered (the mixed benchmark measures freshness by it);
+                    # a process id is nobody's business in production.
+                    headers.append((b"x-kimnet-worker", str(os.getpid()).encode()))
+                message = {**message, "headers": headers}
             await send(message)
 
         async def refuse(refusal: tuple[int, bytes, dict[str, str]]) -> None:

@@ -164,7 +164,8 @@ class CountyOffers:
         if for_needs is None:
             return list(self.offers)
         wanted = self.statutory.union(*(self.by_need.get(n, ()) for n in for_needs))
-        return [o for o in self.offers if o.id in wanted]
+        # o.node.id, not the o.id property: thousands of offers per referral, and the call costs more than the test.
+        return [o for o in self.offers if o.node.id in wanted]
 
 
 def county_offers(index: GraphIndex, county: County, links_on: dt.date | None) -> CountyOffers:

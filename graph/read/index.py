@@ -72,6 +72,7 @@ class GraphIndex:
     """Nodes by kind (each ordered by id) and by id; offers with their links; the other relationships by type."""
 
     kinds: dict[str, dict[str, Node]]
+    #: For lookups: unlike ``kinds``, in no promised order (a followed write adds its new ids last).
     by_id: dict[str, Node]
     #: Every Service, by id in id order, with all its links whatever their dates.
     offers: dict[str, Offer]

@@ -43,9 +43,10 @@ neither the generation nor the log. Every ``OUTSIDE_CHECK`` seconds a request
 compares the database's last committed transaction id with kimnet's count of
 its writes (``Store.commit_mark``, one small round trip); once the id has moved
 further than the count since the last read of the graph, the graph is read
-again. So such a write is seen within ``OUTSIDE_CHECK`` seconds of the next
-request; a writer that renews the generation token in its own transaction is
-seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
+again, in the background: requests are answered from the current reads until
+the new ones are made. So such a write is seen within ``OUTSIDE_CHECK`` seconds
+of the next request and a read of the graph; a writer that renews the generation
+token in its own transaction is seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
 reader that reaches a lagging member may see an older generation, exactly as
 it sees older data.
 
@@ -56,21 +57,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
-import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
-from typing import Generic, TypeVar, cast
+from typing import TypeVar, cast
 
 import networkx as nx
 
 from kimnet.graph.model.changes import Step
 from kimnet.graph.model.kinds import Node
-from kimnet.graph.read import gather
+from kimnet.graph.read import carry, collector, gather
 from kimnet.graph.read.index import GraphIndex, read_index
 from kimnet.graph.read.index_update import touches, updated
+from kimnet.graph.read.recent import Recent
 from kimnet.graph.read.workers import run_in_worker
 from kimnet.graph.rules.catalogue import Catalogue, Geography
 from kimnet.graph.rules.coverage import Gap, coverage_gaps
@@ -114,49 +116,7 @@ _NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF", "*"})
 _GEOGRAPHY_KINDS = frozenset({"Municipality", "Region"})
 _GEOGRAPHY_TYPES = frozenset({"PART_OF", "*"})
 
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-
-class _Recent(Generic[K, V]):
-    """A mapping that keeps the ``size`` entries used last; safe to share between threads.
-
-    Questions run in worker threads (``schema.offload``): concurrent requests for
-    one missing key share one ``make`` (the others wait for it), requests for
-    other keys do not wait.
-    """
-
-    def __init__(self, size: int, keep: Callable[[], None]) -> None:
-        self.size = size
-        self._keep = keep
-        self._entries: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-        self._making: dict[K, threading.Lock] = {}
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        """The entry for ``key``, made by ``make`` if missing (the least recently used one goes)."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-            making = self._making.setdefault(key, threading.Lock())
-        with making:
-            with self._lock:
-                if key in self._entries:
-                    return self._entries[key]
-            try:
-                value = make()
-            except BaseException:
-                with self._lock:  # a failed make (an unknown id) leaves nothing behind
-                    self._making.pop(key, None)
-                raise
-            with self._lock:
-                self._entries[key] = value
-                self._making.pop(key, None)
-                if len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
-            self._keep()  # kept until the next write, shared (see ReadCache)
-            return value
 
 
 class Reads:
@@ -174,20 +134,21 @@ class Reads:
         self.index = index
         self.geography: Geography = gather.geography(index) if geography is None else geography
         self._counties: dict[str, gather.County] = {}  # one per municipality at most
-        self._references: _Recent[dt.date | None, gather.Reference] = _Recent(DAYS, keep)
-        self._catalogues: _Recent[dt.date | None, Catalogue] = _Recent(CATALOGUE_DAYS, keep)
-        self._county_offers: _Recent[tuple[str, dt.date], gather.CountyOffers] = _Recent(COUNTIES, keep)
-        self._networks: _Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = _Recent(NETWORKS, keep)
-        self._measures: _Recent[dt.date, Measures] = _Recent(DAYS_MEASURED, keep)
-        self._gaps: _Recent[dt.date, tuple[Gap, ...]] = _Recent(DAYS_MEASURED, keep)
-        self._answers: _Recent[Hashable, object] = _Recent(ANSWERS, keep)
+        self._references: Recent[dt.date | None, gather.Reference] = Recent(DAYS, keep)
+        self._catalogues: Recent[dt.date | None, Catalogue] = Recent(CATALOGUE_DAYS, keep)
+        self._county_offers: Recent[tuple[str, dt.date], gather.CountyOffers] = Recent(COUNTIES, keep)
+        self._networks: Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = Recent(NETWORKS, keep)
+        self._measures: Recent[dt.date, Measures] = Recent(DAYS_MEASURED, keep)
+        self._gaps: Recent[dt.date, tuple[Gap, ...]] = Recent(DAYS_MEASURED, keep)
+        self._answers: Recent[Hashable, object] = Recent(ANSWERS, keep)
 
     def following(self, generation: str, done: list[Step]) -> Reads:
         """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
 
         The index is updated, not read again; what the steps cannot have changed
-        is shared (the geography, the network with its measures), the rest made
-        anew on first use.
+        is shared (the geography, the network with its measures), what writes to
+        offers alone change is updated (``graph.read.carry``), the rest made anew on
+        first use.
         """
         kinds, types = touches(done)
         index = updated(self.index, done)
@@ -199,7 +160,26 @@ class Reads:
             # Only the organisations' nodes and their ties go into the network: offers are not in it.
             found._networks = self._networks
             found._measures = self._measures
+        touched = carry.offers_touched(done)
+        if touched is not None:
+            self._carry_offers(found, touched)
         return found
+
+    def _carry_offers(self, found: Reads, touched: frozenset[str]) -> None:
+        """Carry into ``found`` what a write to the ``touched`` offers alone leaves of these reads."""
+        found._references = self._references  # needs, legal domains, programmes: not offers
+        gaps = dict(self._gaps.items())
+        for day, catalogue in self._catalogues.items():
+            after = carry.catalogue_after(catalogue, found.index, touched, day)
+            found._catalogues.put(day, after)
+            if day is not None and day in gaps and carry.same_gaps(catalogue, after, touched, day):
+                found._gaps.put(day, gaps[day])
+        areas = carry.areas_of(touched, self.index, found.index)
+        # A copy first (one step under the GIL): requests in worker threads add counties meanwhile.
+        counties = {county.key: county.areas for county in list(self._counties.values())}
+        for (key, day), offers in self._county_offers.items():
+            if key in counties and counties[key].isdisjoint(areas):
+                found._county_offers.put((key, day), offers)
 
     def _reference(self, day: dt.date | None) -> gather.Reference:
         return self._references.get(day, lambda: gather.reference(self.index, day))
@@ -361,23 +341,26 @@ class ReadCache:
             build = self._build
             if build is None:
                 self._current = None  # one generation at a time: let the old one go
-                self._builds += 1
-                task = asyncio.ensure_future(self._refresh(self._builds, current))
-                # Its waiters see its error; if they have all given up, nobody is left to be told.
-                task.add_done_callback(lambda done: done.cancelled() or done.exception())
-                build = self._build = _Build(self._builds, task)
+                build = self._begin(current)
             # Shielded: a request that gives up must not cancel the build others wait for.
             found = await asyncio.shield(build.task)
             if build.number > arrived:
                 return found  # its reads all began after this request arrived
             generation = await self._store.generation()
 
+    def _begin(self, current: Reads | None) -> _Build:
+        self._builds += 1
+        task = asyncio.ensure_future(self._refresh(self._builds, current))
+        # Its waiters see its error; if they have all given up, nobody is left to be told.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        build = self._build = _Build(self._builds, task)
+        return build
+
     async def _check_outside(self) -> None:
         """Notice writes made without kimnet: transactions committed beyond the writes kimnet counted since its last read.
 
-        Conservative: kimnet's own writes beside the graph (proposals, verifications)
-        are not counted either, and cost a read of the graph; a write from outside is
-        never taken for one of kimnet's.
+        kimnet counts its writes beside the graph (proposals, verifications) too, so they
+        cost no read of the graph; a write from outside is never taken for one of kimnet's.
         """
         base = self._base
         if base is None or self._build is not None:
@@ -388,8 +371,11 @@ class ReadCache:
         mark = await self._store.commit_mark()
         if mark is not None and mark[0] - base[0] > mark[1] - base[1]:
             self._outside = True
-            self._current = None
             self.outside += 1
+            # Read in the background while requests are answered from the current reads: kimnet
+            # never acknowledged that write to anyone, so they miss nothing they were promised,
+            # and a read of a state's graph takes seconds (two generations are alive meanwhile).
+            self._begin(None)
 
     async def _refresh(self, number: int, current: Reads | None) -> Reads:
         """New reads: ``current`` with the writes since applied, if they are all known, else read from the store.
@@ -435,16 +421,21 @@ class ReadCache:
             self._outside = False
             mark = await self._store.commit_mark()  # before the reads: whatever commits after counts
             before = await self._store.generation()
-            index = await read_index(self._store)
-            after = await self._store.generation()
-            found = await run_in_worker(lambda: Reads(before, index, keep=self._keep))
-            if before == after and not self._outside:
-                self._current, self._current_number = found, number
-                self._base, self._checked = mark, time.monotonic()
-                self.kept += 1
-                self._keep()  # the index lives until the next write
-            else:
-                self.discarded += 1
+            # Millions of objects that stay (see graph.read.collector): the collector rests meanwhile.
+            with collector.paused():
+                index = await read_index(self._store)
+                after = await self._store.generation()
+                found = await run_in_worker(lambda: Reads(before, index, keep=self._keep))
+                if before == after and not self._outside:
+                    self._current, self._current_number = found, number
+                    self._base, self._checked = mark, time.monotonic()
+                    self.kept += 1
+                    # One pass first (0.4 s at state scale, in a worker thread): what other requests
+                    # left in cycles while the collector rested is not to be kept with the index.
+                    await run_in_worker(gc.collect)
+                    self._keep()  # the index lives until the next write
+                else:
+                    self.discarded += 1
             return found
         finally:
             self._build = None

@@ -253,9 +253,10 @@ class Neo4jStore(Store):
         found: dict[str, Reached] = {}
         params: dict[str, Any] = {"ids": ids, **tree_days(shape, day)}
         nested_of: dict[Follow, list[tuple[str, Shape]]] = {}
+        reached: dict[tuple[int, str], Reached] = {}
         for record in await self._query(tree_statement(shape), **params):
             root = found[record["id"]] = Reached(node_of(record["id"], record["props"]))
-            reached_below(root, shape, record["links"], nested_of)
+            reached_below(root, shape, record["links"], nested_of, reached)
         return [found[i] for i in ids if i in found]
 
     async def _generation(self) -> str:

@@ -15,9 +15,12 @@ reads the graph.
 
 Writes made without kimnet leave no step. They do advance the database's last
 committed transaction id, which a read's bookmark names (``transaction_id``):
-``Store.commit_mark`` gives it with kimnet's count of its own writes, and a
-cache that finds the id advanced by more than kimnet's writes explain reads the
-graph again (``graph.read.readcache``).
+``Store.commit_mark`` gives it with kimnet's count of its own writes (those
+beside the graph alone, proposals and verifications, counted too:
+``COUNT_SIDE_WRITE``), and a cache that finds the id advanced by more than
+kimnet's writes explain reads the graph again (``graph.read.readcache``). The first
+use of a label or property key in a database commits a transaction of Neo4j's
+own (the key's token): taken for a write from outside, once per new key.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from kimnet.graph.model.changes import Step
 from kimnet.graph.stores.steplog import encode_steps
 
 __all__ = [
+    "COUNT_SIDE_WRITE",
     "FIRST_GENERATION",
     "GENERATION",
     "GENERATION_ID",
@@ -65,8 +69,11 @@ NEXT_GENERATION_AFTER = (
 
 GENERATION = "MATCH (g:Generation {id: $id}) RETURN g.token AS token"
 
-# At start, so that reading it finds the label and property (Neo4j warns of unknown ones).
-FIRST_GENERATION = "MERGE (g:Generation {id: $id}) ON CREATE SET g.token = randomUUID()"
+# At start, so that reading it finds the label and properties (Neo4j warns of unknown ones). Writes
+# only what is missing: a write at a worker's start would look like a write from outside to the others.
+FIRST_GENERATION = (
+    "MERGE (g:Generation {id: $id}) ON CREATE SET g.token = randomUUID() WITH g WHERE g.sides IS NULL SET g.sides = 0"
+)
 
 #: Steps kept in the log: some minutes of writes at ten a second.
 KEEP = 4096
@@ -95,8 +102,14 @@ async def log_write(tx: AsyncManagedTransaction, before: str, after: str, seq: i
     await (await tx.run(FORGET_STEPS, seq=seq, keep=KEEP)).consume()
 
 
-# The Generation node's count of kimnet's writes (graph writes only; see NEXT_GENERATION_AFTER).
-WRITES_COUNTED = "MATCH (g:Generation {id: $id}) RETURN coalesce(g.seq, 0) AS seq"
+# A write through kimnet beside the graph alone (a proposal, a verification) commits a transaction
+# but makes no generation and no step. Counted on the Generation node all the same, so that a
+# cache's check for writes from outside finds its transaction explained and reads nothing again.
+COUNT_SIDE_WRITE = "MERGE (g:Generation {id: $id}) SET g.sides = coalesce(g.sides, 0) + 1"
+
+# The Generation node's count of kimnet's writes: graph writes (see NEXT_GENERATION_AFTER) and
+# writes beside the graph alone, each one transaction.
+WRITES_COUNTED = "MATCH (g:Generation {id: $id}) RETURN coalesce(g.seq, 0) + coalesce(g.sides, 0) AS seq"
 
 _INTS = {0xC8: 1, 0xC9: 2, 0xCA: 4, 0xCB: 8}
 

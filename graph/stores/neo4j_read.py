@@ -63,12 +63,19 @@ NEIGHBOURS = {
 
 
 def reached_below(
-    parent: Reached, shape: Shape, links: list[list[Any]], nested_of: dict[Follow, list[tuple[str, Shape]]]
+    parent: Reached,
+    shape: Shape,
+    links: list[list[Any]],
+    nested_of: dict[Follow, list[tuple[str, Shape]]],
+    reached: dict[tuple[int, str], Reached],
 ) -> None:
     """Fill ``parent``'s links from the rows a tree statement returned for it.
 
     ``nested_of``: per follow, the kinds below it with follows of their own (worked out
-    once per read, not once per row).
+    once per read, not once per row). ``reached``: per place in the shape (a follow
+    object: plans make one per place) and node, the node as read there with its tree:
+    one statement reads a node reached at one place the same each time (a town's
+    providers come once per offer they provide), so it is made once and shared.
     """
     # Runs once per row of an answer (thousands): the loop's lookups are hoisted out of it.
     node_id = parent.node.id
@@ -81,6 +88,7 @@ def reached_below(
             nested_kinds = nested_of[follow] = [
                 (label, below) for label, below in follow.below if below.follows and label in MODEL.nodes
             ]
+        place = id(follow)
         for other, props, eprops, start, nested in rows:
             if direction == "out":
                 source, target = node_id, other
@@ -88,11 +96,13 @@ def reached_below(
                 source, target = other, node_id
             else:
                 source, target = start, other if start == node_id else node_id
-            child = Reached(node_of(other, props), {})
+            child = reached.get((place, other))
+            if child is None:
+                child = reached[(place, other)] = Reached(node_of(other, props), {})
+                if nested_kinds:
+                    kind = child.node.kind
+                    for (label, below), below_links in zip(nested_kinds, nested, strict=True):
+                        if below_links is not None and kind == label:
+                            reached_below(child, below, below_links, nested_of, reached)
             # Without its validity (tested in the statement) unless asked for: keep_valid keeps it.
             found.append((Edge(rel_type, source, target, from_neo4j(eprops) if eprops else {}), child))
-            if nested_kinds:
-                kind = child.node.kind
-                for (label, below), below_links in zip(nested_kinds, nested, strict=True):
-                    if below_links is not None and kind == label:
-                        reached_below(child, below, below_links, nested_of)

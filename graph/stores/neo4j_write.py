@@ -121,4 +121,7 @@ async def apply_in(
         await neo4j_log.log_write(tx, found, made, int(record["seq"]), steps(changes, results))
         if transition is not None:
             transition[:] = [found, made]
+    elif entry is not None:
+        # Beside the graph alone: no new generation, but counted, or other processes take it for a write from outside.
+        await (await tx.run(neo4j_log.COUNT_SIDE_WRITE, id=neo4j_log.GENERATION_ID)).consume()
     return results

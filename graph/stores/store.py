@@ -166,12 +166,12 @@ class Store(ABC):
         return []
 
     async def commit_mark(self) -> tuple[int, int] | None:
-        """The database's last committed transaction id and kimnet's count of graph writes, read together.
+        """The database's last committed transaction id and kimnet's count of its writes, read together.
 
-        If the id has advanced by more than the count since a read of the graph, something
-        else has written (a tool other than kimnet; or kimnet beside the graph: a
-        proposal, a verification). None where nothing but kimnet writes (the embedded
-        store) or the id cannot be told; at most one round trip.
+        The count holds graph writes and writes beside the graph alone (a proposal, a
+        verification). If the id has advanced by more than the count since a read of
+        the graph, something other than kimnet has written. None where nothing but
+        kimnet writes (the embedded store) or the id cannot be told; at most one round trip.
         """
         return None
 

@@ -10,12 +10,17 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 from neo4j import AsyncGraphDatabase
 
+from kimnet.graph.model.audit import Actor
 from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.model.freshness import verification
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
-from kimnet.graph.read import readcache
+from kimnet.graph.model.proposals import Proposal, rehearse
+from kimnet.graph.model.sidewrite import SideWrite
+from kimnet.graph.read import gather, readcache
 from kimnet.graph.read.index import GraphIndex, read_index
 from kimnet.graph.read.readcache import ReadCache
+from kimnet.graph.rules.coverage import coverage_gaps
 from kimnet.graph.stores import neo4j_log
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
@@ -69,7 +74,7 @@ def assert_same(kept: GraphIndex, fresh: GraphIndex) -> None:
     """Every part of the index a reader sees is the same (dict orders included)."""
     for kind in fresh.kinds:
         assert list(kept.kinds[kind].items()) == list(fresh.kinds[kind].items()), kind
-    assert list(kept.by_id.items()) == list(fresh.by_id.items())
+    assert kept.by_id == fresh.by_id  # for lookups: in no promised order
     assert list(kept.offers.items()) == list(fresh.offers.items())
     assert set(kept.dated) == set(fresh.dated)
     for offer in fresh.dated:
@@ -153,6 +158,46 @@ async def test_writes_to_the_network_make_its_measures_anew(seeded: Store) -> No
     assert (await cache.reads()).measures(day) is not measures
 
 
+async def test_writes_to_offers_alone_update_a_days_catalogue_and_keep_what_they_cannot_change(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    day = dt.date(2021, 7, 1)
+    before = await cache.reads()
+    catalogue, gaps = before.catalogue(day), before.gaps(day)
+    before.county_catalogue("mun:olfen", day)
+    await seeded.write(WRITES[5])  # a description: the offer serves the same needs in the same areas
+    after = await cache.reads()
+    carried = dict(after._catalogues.items())  # before any request asked: carried over, not gathered
+    assert carried[day].offers["svc:ds-coaching-cv"].node.props["description"] == "mit Bewerbungstraining"
+    assert carried[day].offers == gather.catalogue(after.index, after.geography, gather.reference(after.index, day), day).offers
+    assert carried[day].organisations is catalogue.organisations  # no provider changed
+    assert day in dict(after._gaps.items())  # carried
+    assert after.gaps(day) is gaps
+    await seeded.write(WRITES[7])  # the course no longer in Olfen: a gap may open
+    later = await cache.reads()
+    assert day not in dict(later._gaps.items())  # not carried: made anew on first use
+    assert later.gaps(day) == coverage_gaps(
+        gather.catalogue(later.index, later.geography, gather.reference(later.index, day), day), day
+    )
+
+
+async def test_a_write_to_an_offer_keeps_the_offers_of_counties_it_is_not_available_in(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    day = dt.date(2021, 7, 1)
+    before = await cache.reads()
+    before.county_catalogue("mun:olfen", day)
+    kept = dict(before._county_offers.items())
+    assert kept
+    await seeded.write([UpdateNode("svc:sprachcafe-olfen", 1, {"name": "Sprachcafé (neu)"})])
+    assert dict((await cache.reads())._county_offers.items()) == {}  # available in Olfen's county: made anew
+    await seeded.write([CreateNode(Node("Service", "svc:nirgends", {"name": "Nirgends verfügbar"}))])
+    assert dict((await cache.reads())._county_offers.items()) == {}  # nothing asked since: nothing to keep
+    after = await cache.reads()
+    after.county_catalogue("mun:olfen", day)
+    made = dict(after._county_offers.items())
+    await seeded.write([UpdateNode("svc:nirgends", 1, {"name": "Immer noch nirgends"})])
+    assert dict((await cache.reads())._county_offers.items()) == made  # available nowhere: the county's offers stay
+
+
 @pytest.fixture
 async def other_process(neo4j_store: Neo4jStore | None, seed_data: GraphData) -> AsyncIterator[Neo4jStore]:
     """A second kimnet store on the seeded Neo4j database: what another worker or replica holds."""
@@ -216,10 +261,22 @@ async def test_a_write_in_cypher_without_kimnet_is_seen_within_the_bound(
     finally:
         await driver.close()
     await asyncio.sleep(0.25)
-    found = await cache.reads()
-    assert found.index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé (Browser)"
+    noticed = await cache.reads()  # notices the write and reads the graph in the background
+    assert noticed.index.by_id["svc:sprachcafe-olfen"].props["name"] != "Sprachcafé (Browser)"  # meanwhile: as before
+    assert cache.outside == outside + 1
+    found = await _seen(cache, "Sprachcafé (Browser)")
     assert cache.outside == outside + 1
     assert_same(found.index, await read_index(neo4j_store))
+
+
+async def _seen(cache: ReadCache, name: str) -> readcache.Reads:
+    """The reads once they show the offer's new name (a read of the graph in the background: a few seconds at most)."""
+    for _ in range(200):
+        found = await cache.reads()
+        if found.index.by_id["svc:sprachcafe-olfen"].props["name"] == name:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} not seen within 10 s")
 
 
 @pytest.mark.neo4j
@@ -235,6 +292,56 @@ async def test_writes_through_kimnet_are_not_taken_for_writes_from_outside(
         await store.write(write)
         await cache.reads()
     assert (cache.outside, cache.followed) == (outside, followed + 3)
+
+
+VERIFIED_BY = Actor("ki", "coordinator", "verify")
+PROPOSED_BY = Actor("partner-caritas", "partner", "createService")
+AT = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.neo4j
+async def test_proposals_and_verifications_are_not_taken_for_writes_from_outside(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They change nothing the index holds: neither process reads the graph again after them."""
+    assert neo4j_store is not None
+    monkeypatch.setattr(readcache, "OUTSIDE_CHECK", 0.0)  # a check on every request
+    cache = ReadCache(neo4j_store)
+    verified = SideWrite(verifications=(("svc:sprachcafe-olfen", verification(AT, "coordinator", None, "CONFIRMED")),))
+    change = [UpdateNode("svc:sprachcafe-olfen", 1, {"name": "Sprachcafé Olfen (vorgeschlagen)"})]
+    planned, rests_on = rehearse(change, await neo4j_store.get_nodes(["svc:sprachcafe-olfen"]), {})
+
+    def proposal() -> SideWrite:
+        made = Proposal.new(
+            "partner-caritas", "partner", ["org:caritas-coesfeld"], "updateService", change, planned, rests_on, AT
+        )
+        return SideWrite(made)
+
+    # Once before: the first use of a label or property key in a database commits a transaction of
+    # Neo4j's own (its token), which is rightly taken for a write from outside.
+    await neo4j_store.write([], PROPOSED_BY, side=proposal())
+    await neo4j_store.write([], VERIFIED_BY, side=verified)
+    cached = await cache.reads()
+    outside, kept = cache.outside, cache.kept
+    for store, actor, side in [
+        (neo4j_store, VERIFIED_BY, verified),
+        (other_process, VERIFIED_BY, verified),
+        (other_process, PROPOSED_BY, proposal()),
+    ]:
+        await store.write([], actor, side=side)
+        assert await cache.reads() is cached
+    assert (cache.outside, cache.kept) == (outside, kept)
+    # A kimnet write after them is still followed, and one from outside still seen.
+    await other_process.write(WRITES[3])
+    assert (await cache.reads()).index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé Olfen (neu)"
+    assert (cache.outside, cache.kept) == (outside, kept)
+    driver = AsyncGraphDatabase.driver(NEO4J_URI, auth=("neo4j", NEO4J_PASSWORD))
+    try:
+        await driver.execute_query(RENAME, id="svc:sprachcafe-olfen", name="Sprachcafé (Browser)")
+    finally:
+        await driver.close()
+    await _seen(cache, "Sprachcafé (Browser)")
+    assert cache.outside == outside + 1
 
 
 async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,6 +52,40 @@ def _offers(data: dict[str, object]) -> list[str]:
     return [o["offer"]["key"] for need in referral["needs"] for o in need["offers"]]
 
 
+async def test_the_graph_is_read_with_the_cyclic_collector_paused(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    during: list[bool] = []
+
+    async def reading(store: Store) -> GraphIndex:
+        during.append(gc.isenabled())
+        return await read_index(store)
+
+    monkeypatch.setattr(readcache, "read_index", reading)
+    await ReadCache(seeded).reads()
+    assert during == [False]
+    assert gc.isenabled()  # and running again after
+
+
+class _Cycle:
+    me: object = None
+
+
+async def test_what_requests_drop_in_cycles_during_a_read_is_collected_not_frozen(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped: list[weakref.ref[_Cycle]] = []
+
+    async def reading(store: Store) -> GraphIndex:
+        garbage = _Cycle()
+        garbage.me = garbage  # freed only by the cyclic collector, which is paused here
+        dropped.append(weakref.ref(garbage))
+        del garbage
+        return await read_index(store)
+
+    monkeypatch.setattr(readcache, "read_index", reading)
+    await ReadCache(seeded, keep=gc.freeze).reads()  # kept, and frozen out of the collector's passes (as the service does)
+    assert dropped[0]() is None
+
+
 async def test_cached_answers_change_right_after_a_write(seeded: Store) -> None:
     cache = ReadCache(seeded)
     run = make_runner(seeded, cache=cache)

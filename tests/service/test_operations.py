@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -80,11 +81,40 @@ async def test_metrics_are_in_prometheus_format(tmp_path: Path) -> None:
         assert "process_resident_memory_bytes" in text
 
 
+async def test_metrics_count_how_the_read_index_was_made(tmp_path: Path) -> None:
+    gaps = {"query": '{ coverageGaps(asOf: "2021-07-01") { need { key } } }'}
+    rename = {
+        "query": 'mutation { updateNeed(id: "need:sprache", version: 1, input: {name: "Sprache (neu)"}) { errors { code } } }'
+    }
+    async with served(settings(tmp_path)) as (client, _):
+        assert (await client.post("/graphql", json=gaps)).status_code == 200  # read from the store
+        answer = await client.post("/graphql", json=rename, headers=bearer(Role.ADMIN, "ada"))
+        assert answer.json() == {"data": {"updateNeed": {"errors": []}}}
+        assert (await client.post("/graphql", json=gaps)).status_code == 200  # the write followed
+        text = (await client.get("/metrics")).text
+    for line in (
+        'kimnet_index_generations_total{how="read"} 1.0',
+        'kimnet_index_generations_total{how="followed"} 1.0',
+        'kimnet_index_generations_total{how="discarded"} 0.0',
+        "kimnet_index_outside_writes_total 0.0",
+    ):
+        assert line in text
+
+
+async def test_production_does_not_name_the_process_that_answered(tmp_path: Path) -> None:
+    async with served(settings(tmp_path, env="production")) as (client, _):
+        response = await client.post("/graphql", json=READ, headers=bearer(Role.VIEWER))
+        assert response.status_code == 200
+        assert "x-kimnet-worker" not in response.headers
+        assert response.headers["x-request-id"]
+
+
 async def test_every_log_line_is_json_with_the_request_id(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     async with served(settings(tmp_path)) as (client, _):
         response = await client.post("/graphql?secret=x", json=READ, headers={"x-request-id": "trace-42"})
         assert response.headers["x-request-id"] == "trace-42"
+        assert response.headers["x-kimnet-worker"] == str(os.getpid())  # the process that answered
         generated = await client.post("/graphql", json=READ, headers={"x-request-id": "not ok!\n"})
         assert len(generated.headers["x-request-id"]) == 32
     formatter = JsonFormatter()

@@ -1,0 +1,444 @@
+"""Reads under writes over HTTP, at state scale, on both stores (printed figures, not a test).
+
+Run by ``bench/mixed`` (which installs what it needs first). It reuses
+``bench/run``'s setup: its own Neo4j (``--bolt-port``, with its own home), the
+synthetic NRW network imported into Neo4j and into an embedded store. Then, per
+store, it starts kimnet on loopback (on Neo4j with ``--workers`` uvicorn
+workers, embedded in one process: that store belongs to one) and runs phases of
+``--seconds`` each:
+
+- 8 readers, each on its own keep-alive connection (spread evenly over the
+  workers), send referrals (``bench.views``' view c, rotating through its cases)
+  and make every eighth request the coverage-gap report of all municipalities;
+- a writer renames one offer ``rate`` times a second: through kimnet's
+  ``updateService`` mutation (1, then 10 writes/s), and on Neo4j also directly
+  in Cypher through the driver (1 write/s), as a tool other than kimnet would;
+- a prober per worker asks a referral that lists the offer, every 20 ms while a
+  write is unseen there: on the workers that did *not* take the write (which
+  worker answered is in ``X-Kimnet-Worker``; each prober keeps to its worker,
+  though uvicorn closes a connection idle for 5 s), and on every worker for
+  writes in Cypher. Freshness is the time from a write's
+  acknowledgement until the prober's answer shows it (or a later write): for
+  Cypher, until every worker's does. Embedded has one process: there it is seen
+  by that process, through another connection.
+
+It prints p50 and p99 of referral, gap report and write, the freshness, the
+resident memory of each kimnet process at the end, the load average, and the
+targets of issue 13 beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from bench.load import HttpClient, graphql_body
+from bench.questions import _neo4j
+from bench.run import CACHE, PASSWORD, PYTHON, ROOT, Setup, _kimnet_env, _load, _wait_for
+from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET, choose_variants
+
+READERS = 8
+GAP_EVERY = 8  # every eighth request of a reader is the gap report
+PROBE_EVERY = 0.02  # seconds between a prober's referrals while a write is unseen
+STORES = ("kimnet-neo4j", "kimnet-embedded")
+
+PROBE = "query($case: CaseInput!) { referral(case: $case) { needs { offers { offer { key name } } } } }"
+VERSION = "query($id: ID!) { node(id: $id) { ... on Service { version } } }"
+UPDATE = (
+    "mutation($id: ID!, $version: Int!, $name: String!) { updateService(id: $id, version: $version, input: {name: $name}) "
+    "{ entity { version } errors { code message } } }"
+)
+# What a data engineer's tool would run: no kimnet, no log step, no version.
+CYPHER_RENAME = "MATCH (s:Entity {id: $id}) SET s.name = $name"
+
+#: The phases: (label, writes per second, through "kimnet" or "cypher").
+PHASES = (("1 write/s, kimnet", 1.0, "kimnet"), ("10 writes/s, kimnet", 10.0, "kimnet"), ("1 write/s, Cypher", 1.0, "cypher"))
+
+
+@dataclass(slots=True)
+class Phase:
+    store: str
+    label: str
+    rate: float
+    via: str
+    times: dict[str, list[float]] = field(default_factory=lambda: {"referral": [], "gap report": [], "write": []})
+    freshness: list[float] = field(default_factory=list)  # ms
+    writes: int = 0
+    unseen: int = 0
+    #: worker -> generations of its index read from the store, followed, and writes from outside noticed, in the phase
+    made: dict[str, dict[str, int]] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass(slots=True)
+class Target:
+    """What a run is for: the offer renamed, a case whose referral lists it, the cases readers rotate through."""
+
+    offer: str
+    probe_case: dict[str, Any]
+    cases: list[dict[str, Any]]
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def _ok(client: HttpClient, body: bytes) -> bytes:
+    status, answer = await client.post(body)
+    if status != 200 or b'"errors"' in answer[:12]:
+        raise SystemExit(f"bench: {status} {answer[:400]!r}")
+    return answer
+
+
+async def _by_worker(port: int, headers: dict[str, str], per_worker: int, workers: int) -> dict[str, list[HttpClient]]:
+    """Keep-alive connections, ``per_worker`` on each of the ``workers`` processes (a connection stays with one)."""
+    pools: dict[str, list[HttpClient]] = {}
+    for _ in range(50 * per_worker * workers):
+        if len(pools) == workers and all(len(p) >= per_worker for p in pools.values()):
+            return pools
+        client = HttpClient("127.0.0.1", port, "/graphql", headers)
+        await _ok(client, graphql_body("{ __typename }", {}))
+        pool = pools.setdefault(client.headers["x-kimnet-worker"], [])
+        if len(pool) < per_worker:
+            pool.append(client)
+        else:
+            await client.close()
+    raise SystemExit(f"bench: could not reach {workers} workers with {per_worker} connections each: {list(pools)}")
+
+
+class Pinned:
+    """Requests answered by one worker: uvicorn closes a connection idle for 5 s, and a new one may reach another."""
+
+    def __init__(self, worker: str, client: HttpClient) -> None:
+        self.worker, self.client = worker, client
+
+    async def post(self, body: bytes) -> bytes:
+        return await self._pinned(lambda: self.client.post(body))
+
+    async def get(self, path: str) -> bytes:
+        return await self._pinned(lambda: self.client.get(path))
+
+    async def _pinned(self, send: Callable[[], Awaitable[tuple[int, bytes]]]) -> bytes:
+        for _ in range(200):
+            status, answer = await send()
+            if status != 200 or b'"errors"' in answer[:12]:
+                raise SystemExit(f"bench: {status} {answer[:400]!r}")
+            if self.client.headers.get("x-kimnet-worker") == self.worker:
+                return answer
+            await self.client.close()  # answered by another worker: ask again on a new connection
+        raise SystemExit(f"bench: worker {self.worker} no longer answers")
+
+
+def _named(answer: bytes, offer: str, label: str) -> int:
+    """The number of the latest write of ``label`` that the probe's answer shows for ``offer`` (0: none)."""
+    for need in json.loads(answer)["data"]["referral"]["needs"]:
+        for found in need["offers"]:
+            if found["offer"]["key"] == offer:
+                name = str(found["offer"]["name"])
+                return int(name.rsplit(" ", 1)[1]) if name.startswith(label + " ") else 0
+    raise SystemExit(f"bench: the probe's referral no longer lists {offer}")
+
+
+async def _phase(
+    phase: Phase,
+    pools: dict[str, list[HttpClient]],
+    writer: HttpClient,
+    probers: dict[str, Pinned],
+    target: Target,
+    driver: neo4j.AsyncDriver,
+    seconds: float,
+    version: list[int],
+) -> None:
+    """Readers, a writer and the probers for ``seconds``; the probers then wait up to 15 s for the last writes."""
+    label = f"bench {phase.label.split(',')[0].replace(' ', '')}-{phase.via} {int(time.time())}"
+    referral_bodies = [graphql_body(REFERRAL_KIMNET, {"case": case}) for case in target.cases]
+    gaps_body = graphql_body(GAPS_KIMNET, {"day": DAY})
+    probe_body = graphql_body(PROBE, {"case": target.probe_case})
+    acknowledged: dict[int, float] = {}
+    acknowledged_by: dict[int, str | None] = {}  # None: written in Cypher, by no worker
+    seen: dict[str, dict[int, float]] = {worker: {} for worker in probers}
+
+    def watches(worker: str, number: int) -> bool:
+        """Whether ``worker``'s answers count for the freshness of write ``number``: not the one that took it."""
+        return len(probers) == 1 or acknowledged_by[number] != worker
+
+    until = time.monotonic() + seconds
+    writing = [True]
+
+    async def reader(client: HttpClient, number: int) -> None:
+        count = 0
+        while time.monotonic() < until:
+            count += 1
+            gap = count % GAP_EVERY == number % GAP_EVERY
+            start = time.perf_counter()
+            await _ok(client, gaps_body if gap else referral_bodies[(number + count) % len(referral_bodies)])
+            phase.times["gap report" if gap else "referral"].append((time.perf_counter() - start) * 1000)
+
+    async def write() -> None:
+        began = time.perf_counter()
+        number = 0
+        try:
+            while time.monotonic() < until:
+                number += 1
+                name = f"{label} {number}"
+                start = time.perf_counter()
+                if phase.via == "kimnet":
+                    answer = json.loads(
+                        await _ok(writer, graphql_body(UPDATE, {"id": target.offer, "version": version[0], "name": name}))
+                    )
+                    payload = answer["data"]["updateService"]
+                    if payload["errors"]:
+                        raise SystemExit(f"bench: the write was refused: {payload['errors']}")
+                    version[0] = payload["entity"]["version"]
+                    acknowledged_by[number] = writer.headers["x-kimnet-worker"]
+                else:
+                    await driver.execute_query(CYPHER_RENAME, id=target.offer, name=name)
+                    acknowledged_by[number] = None
+                acknowledged[number] = time.perf_counter()
+                phase.times["write"].append((acknowledged[number] - start) * 1000)
+                await asyncio.sleep(max(0.0, began + number / phase.rate - time.perf_counter()))
+        finally:
+            writing[0] = False
+
+    async def probe(worker: str, client: Pinned) -> None:
+        deadline = None
+        while True:
+            unseen = [n for n in list(acknowledged) if n not in seen[worker] and watches(worker, n)]
+            if not writing[0]:
+                deadline = deadline or time.monotonic() + 15
+                if not unseen or time.monotonic() > deadline:
+                    return
+            if unseen:
+                shown = _named(await client.post(probe_body), target.offer, label)
+                now = time.perf_counter()
+                for n in unseen:
+                    if n <= shown:
+                        seen[worker][n] = now
+            await asyncio.sleep(PROBE_EVERY)
+
+    readers = [(client, worker) for worker, pool in pools.items() for client in pool]
+    load = os.getloadavg()[0]
+    await asyncio.gather(
+        write(), *(reader(client, i) for i, (client, _) in enumerate(readers)), *(probe(w, c) for w, c in probers.items())
+    )
+    phase.load = (load, os.getloadavg()[0])
+    phase.writes = len(acknowledged)
+    for number, at in acknowledged.items():
+        times = [seen[worker].get(number) for worker in probers if watches(worker, number)]
+        if any(t is None for t in times):
+            phase.unseen += 1
+        else:
+            phase.freshness.append((max(t for t in times if t is not None) - at) * 1000)
+
+
+async def _target(bolt: str, port: int, headers: dict[str, str], seed: int) -> Target:
+    """The cases of view c, and an offer that the first of them lists (renamed by the writer)."""
+    driver = neo4j.AsyncGraphDatabase.driver(bolt, auth=("neo4j", PASSWORD))
+    try:
+        cases = [v["case"] for v in (await choose_variants(driver, seed, 16))["c"]]
+    finally:
+        await driver.close()
+    client = HttpClient("127.0.0.1", port, "/graphql", headers)
+    try:
+        for case in cases:
+            answer = json.loads(await _ok(client, graphql_body(PROBE, {"case": case})))
+            offers = [o["offer"]["key"] for n in answer["data"]["referral"]["needs"] for o in n["offers"]]
+            if offers:
+                return Target(offers[0], case, cases)
+    finally:
+        await client.close()
+    raise SystemExit("bench: no case of view c lists an offer")
+
+
+async def _index_counts(client: Pinned) -> dict[str, int]:
+    """How the index of the process behind ``client`` was made so far (``kimnet_index_*`` in its /metrics)."""
+    text = await client.get("/metrics")
+    found = {"read": 0, "followed": 0, "outside": 0}
+    for line in text.decode().splitlines():
+        for how in ("read", "followed"):
+            if line.startswith(f'kimnet_index_generations_total{{how="{how}"}}'):
+                found[how] = int(float(line.split()[-1]))
+        if line.startswith("kimnet_index_outside_writes_total "):
+            found["outside"] = int(float(line.split()[-1]))
+    return found
+
+
+def _rss_mb(pid: str) -> tuple[float, float]:
+    """Resident memory now and at its peak (VmRSS, VmHWM) of a process, in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+@contextmanager
+def _served(setup: Setup, store: str, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    where = (
+        ["--neo4j-uri", setup.bolt, "--workers", str(workers)] if store == "kimnet-neo4j" else ["--data-dir", str(setup.embedded)]
+    )
+    logs = CACHE / f"logs{setup.suffix}"
+    logs.mkdir(parents=True, exist_ok=True)
+    command = [PYTHON, "-m", "kimnet.service.cli", "serve", "--port", str(setup.ports[store]), *where]
+    log = (logs / f"mixed-{store}.log").open("wb")
+    process = subprocess.Popen(command, env=_kimnet_env(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        _wait_for(store, setup.ports[store], logs / f"mixed-{store}.log")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _token(role: str, subject: str) -> str:
+    command = [PYTHON, "-m", "kimnet.service.cli", "token", "create", "--role", role, "--subject", subject]
+    return subprocess.run(command, env=_kimnet_env(), capture_output=True, text=True, check=True).stdout.strip()
+
+
+async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[str, tuple[float, float]]) -> list[Phase]:
+    reads = {"Authorization": f"Bearer {_token('caseworker', 'bench-reader')}"}
+    writes = {"Authorization": f"Bearer {_token('coordinator', 'bench-writer')}"}
+    workers = args.workers if store == "kimnet-neo4j" else 1
+    port = setup.ports[store]
+    target = await _target(setup.bolt, port, reads, args.seed)
+    pools = await _by_worker(port, reads, READERS // workers, workers)
+    # Warm every worker: its index, the day's catalogue and gap report (a rebuild would otherwise land in the first phase).
+    for pool in pools.values():
+        await _ok(pool[0], graphql_body(GAPS_KIMNET, {"day": DAY}))
+        await _ok(pool[0], graphql_body(REFERRAL_KIMNET, {"case": target.probe_case}))
+    writer_pool = await _by_worker(port, writes, 1, workers)
+    probe_pool = await _by_worker(port, reads, 1, workers)
+    probers = {worker: Pinned(worker, clients[0]) for worker, clients in probe_pool.items()}
+    writer = next(iter(writer_pool.values()))[0]
+    answer = json.loads(await _ok(writer, graphql_body(VERSION, {"id": target.offer})))
+    version = [int(answer["data"]["node"]["version"])]
+    # One write before measuring: the first writes to a database make Neo4j create the tokens of their labels and
+    # property keys, each in a transaction of its own, which kimnet takes for writes from outside (once per database).
+    warm = json.loads(await _ok(writer, graphql_body(UPDATE, {"id": target.offer, "version": version[0], "name": "bench"})))
+    version[0] = warm["data"]["updateService"]["entity"]["version"]
+    await asyncio.sleep(2.5)  # readcache.OUTSIDE_CHECK: the next request of each worker checks
+    for _ in range(2):
+        for pool in pools.values():
+            await _ok(pool[0], graphql_body(GAPS_KIMNET, {"day": DAY}))
+    driver = neo4j.AsyncGraphDatabase.driver(setup.bolt, auth=("neo4j", PASSWORD))
+    phases = []
+    try:
+        for label, rate, via in PHASES:
+            if via == "cypher" and store != "kimnet-neo4j":
+                continue
+            phase = Phase(store, label, rate, via)
+            before = {w: await _index_counts(c) for w, c in probers.items()}
+            await _phase(phase, pools, writer, probers, target, driver, args.seconds, version)
+            after = {w: await _index_counts(c) for w, c in probers.items()}
+            phase.made = {w: {k: after[w][k] - before[w][k] for k in after[w]} for w in after}
+            phases.append(phase)
+            print(_row(phase), file=sys.stderr)
+        for worker in pools:
+            rss[f"{store} worker {worker}"] = _rss_mb(worker)
+    finally:
+        await driver.close()
+        for client in [c for p in (pools, writer_pool, probe_pool) for cs in p.values() for c in cs]:
+            await client.close()
+    return phases
+
+
+def _row(phase: Phase) -> str:
+    cells = [phase.store, phase.label]
+    for name in ("referral", "gap report", "write"):
+        found = phase.times[name]
+        cells.append(f"{pct(found, 50):.1f} / {pct(found, 99):.1f} (n={len(found)})")
+    cells.append(
+        f"{pct(phase.freshness, 50):.0f} / {pct(phase.freshness, 99):.0f} ({phase.writes} writes, {phase.unseen} unseen)"
+    )
+    cells.append(
+        "; ".join(f"{m['read']} read, {m['followed']} followed, {m['outside']} outside" for m in phase.made.values()) or "–"
+    )
+    cells.append(f"{phase.load[0]:.1f}, {phase.load[1]:.1f}")
+    return "| " + " | ".join(cells) + " |"
+
+
+def report(args: argparse.Namespace, setup: Setup, phases: list[Phase], rss: dict[str, tuple[float, float]]) -> str:
+    lines = [
+        f"kimnet mixed benchmark, {time.strftime('%Y-%m-%dT%H:%M')}: synthetic:nrw seed {args.seed} scale {args.scale} "
+        f"({setup.figures['nodes']:,.0f} nodes, {setup.figures['edges']:,.0f} relationships), asOf {DAY}; "
+        f"{READERS} readers (referrals, every {GAP_EVERY}th request the gap report), {args.seconds:g} s per phase; "
+        f"kimnet on Neo4j with {args.workers} uvicorn workers, embedded in one process; over HTTP on loopback",
+        "",
+        "| store | writer | referral p50 / p99 ms | gap report p50 / p99 ms | write p50 / p99 ms | freshness p50 / p99 ms "
+        "| index per worker | load before, after |",
+        "|---|---|---|---|---|---|---|---|",
+        *(_row(p) for p in phases),
+        "",
+        "resident memory at the end (now, peak): "
+        + "; ".join(f"{name} {now:.0f} MB, {peak:.0f} MB" for name, (now, peak) in rss.items()),
+        "",
+        "targets:",
+    ]
+
+    def check(ok: bool, text: str) -> None:
+        lines.append(f"  {'met   ' if ok else 'MISSED'}  {text}")
+
+    for p in phases:
+        factor = 2 if p.rate > 1 else 1
+        referral, gaps = pct(p.times["referral"], 99), pct(p.times["gap report"], 99)
+        check(referral <= 50 * factor, f"{p.store}, {p.label}: referral p99 {referral:.1f} ms (≤ {50 * factor} ms)")
+        check(gaps <= 300 * factor, f"{p.store}, {p.label}: gap report p99 {gaps:.1f} ms (≤ {300 * factor} ms)")
+        limit = 5000 if p.via == "cypher" else 1000
+        fresh = pct(p.freshness, 99)
+        check(
+            fresh <= limit and not p.unseen,
+            f"{p.store}, {p.label}: freshness p99 {fresh:.0f} ms, {p.unseen} unseen (≤ {limit} ms, none unseen)",
+        )
+    for name, (now, _) in rss.items():
+        check(now <= 300, f"{name}: resident memory {now:.0f} MB at the end (≤ 300 MB)")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="bench/mixed", description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic network and of the cases (default 1)")
+    parser.add_argument("--scale", type=float, default=1.0, help="size of the synthetic network (default 1.0: state scale)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="seconds per phase (default 30)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of kimnet on Neo4j (default 2)")
+    parser.add_argument("--stores", default=",".join(STORES), help="which servers to measure (default both)")
+    parser.add_argument("--bolt-port", type=int, default=7697, help="Bolt port of the benchmark's own Neo4j (default 7697)")
+    parser.add_argument("--port-base", type=int, default=8101, help="first of the two HTTP ports on loopback (default 8101)")
+    parser.add_argument("--keep-neo4j", action="store_true", help="leave the benchmark's Neo4j running afterwards")
+    parser.add_argument("--output", type=Path, default=CACHE / "mixed.md", help="also write the table here")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    setup = Setup(args.bolt_port, {store: args.port_base + i for i, store in enumerate(STORES)})
+    phases: list[Phase] = []
+    rss: dict[str, tuple[float, float]] = {}
+    with _neo4j(setup, args):
+        asyncio.run(_load(setup, args))
+        for store in [s for s in STORES if s in args.stores.split(",")]:
+            with _served(setup, store, args.workers):
+                phases += asyncio.run(_store(setup, store, args, rss))
+    text = report(args, setup, phases, rss)
+    print(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text + "\n")
+    print(f"\nbench: the table is also in {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
