@@ -8,10 +8,18 @@ import networkx as nx
 import pytest
 
 from kimnet.graph.catalogue import Catalogue, Geography, Offer
-from kimnet.graph.coverage import Gap
+from kimnet.graph.coverage import Gap, coverage_gaps
 from kimnet.graph.errors import NotFoundError
+from kimnet.graph.measures import departure_losses
 from kimnet.graph.model import Edge, Node, Value
-from kimnet.graph.network import brokers, cooperation_path, impact_of_leaving, missing_ties, organisation_graph
+from kimnet.graph.network import (
+    brokers,
+    cooperation_path,
+    impact_of_leaving,
+    missing_ties,
+    organisation_graph,
+    shortest_paths,
+)
 
 DAY = dt.date(2021, 6, 1)
 ENDED: dict[str, Value] = {"validTo": dt.date(2020, 12, 31)}
@@ -155,3 +163,45 @@ def test_impact_of_an_unknown_organisation_raises() -> None:
     geography = Geography({}, {})
     with pytest.raises(NotFoundError, match="org:nobody"):
         impact_of_leaving("org:nobody", Catalogue(geography), nx.Graph(), DAY)
+
+
+def test_shortest_paths_weigh_a_cooperation_1_and_a_shared_group_2() -> None:
+    graph = organisation_graph(
+        organisations("org:a", "org:b", "org:c", "org:d"),
+        cooperation=[cooperates("org:a", "org:b")],
+        memberships=[member("org:b", "wg:1"), member("org:c", "wg:1")],
+        as_of=DAY,
+    )
+    assert shortest_paths(graph, "org:a") == {
+        "org:a": (0.0, ("org:a",)),
+        "org:b": (1.0, ("org:a", "org:b")),
+        "org:c": (3.0, ("org:a", "org:b", "org:c")),
+    }
+    assert shortest_paths(graph, "org:nobody") == {}
+    # A graph built elsewhere, without weights: each tie weighs 1.
+    unweighted: nx.Graph[str] = nx.Graph([("org:a", "org:b"), ("org:b", "org:c")])
+    assert shortest_paths(unweighted, "org:c")["org:a"] == (2.0, ("org:c", "org:b", "org:a"))
+
+
+def test_an_organisation_cooperating_with_itself_has_no_tie() -> None:
+    graph = organisation_graph(organisations("org:a"), [cooperates("org:a", "org:a")], [], DAY)
+    assert graph.number_of_edges() == 0
+
+
+def test_missing_ties_count_an_edge_without_via_as_cooperation() -> None:
+    graph: nx.Graph[str] = nx.Graph([("org:jobcenter", "org:jugendamt")])
+    domains_of = {"org:jobcenter": ["ld:sgb2"], "org:jugendamt": ["ld:sgb8"]}
+    assert missing_ties(graph, domains_of) == ()
+
+
+def test_impact_of_leaving_with_the_shared_losses_and_gaps_is_the_same() -> None:
+    geography = Geography({"mun:olfen": Node("Municipality", "mun:olfen", {"name": "Olfen", "population": 12900})}, {})
+    offers = (service("svc:alone", "org:leaving"), service("svc:other", "org:y"))
+    catalogue = Catalogue(geography, {o.id: o for o in offers}, needs={"need:sprache": Node("Need", "need:sprache")})
+    graph: nx.Graph[str] = nx.Graph([("org:x", "org:leaving"), ("org:leaving", "org:y"), ("org:y", "org:z")])
+    alone = impact_of_leaving("org:leaving", catalogue, graph, DAY)
+    shared = impact_of_leaving(
+        "org:leaving", catalogue, graph, DAY, losses=departure_losses(graph), gaps_before=coverage_gaps(catalogue, DAY)
+    )
+    assert shared == alone
+    assert alone.pairs_disconnected == 2  # x-y and x-z
