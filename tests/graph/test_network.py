@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import networkx as nx
@@ -76,6 +77,18 @@ def test_paths_prefer_direct_cooperation_over_shared_groups() -> None:
         as_of=DAY,
     )
     assert cooperation_path(graph, "org:a", "org:b") == ("org:a", "org:c", "org:b")
+
+
+def test_paths_weigh_ties_rather_than_count_them() -> None:
+    # Two shared groups (2 + 2) weigh more than three cooperations (1 + 1 + 1), though fewer steps.
+    orgs = organisations("org:a", "org:b", "org:c", "org:d", "org:x")
+    graph = organisation_graph(
+        orgs,
+        cooperation=[cooperates("org:a", "org:c"), cooperates("org:c", "org:d"), cooperates("org:d", "org:b")],
+        memberships=[member("org:a", "wg:1"), member("org:x", "wg:1"), member("org:x", "wg:2"), member("org:b", "wg:2")],
+        as_of=DAY,
+    )
+    assert cooperation_path(graph, "org:a", "org:b") == ("org:a", "org:c", "org:d", "org:b")
 
 
 def test_path_is_none_between_unconnected_organisations_and_unknown_ids_raise() -> None:
@@ -205,3 +218,9 @@ def test_impact_of_leaving_with_the_shared_losses_and_gaps_is_the_same() -> None
     )
     assert shared == alone
     assert alone.pairs_disconnected == 2  # x-y and x-z
+    assert type(alone.pairs_disconnected) is int  # a count: exported as 2, not 2.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        alone.partners = ()  # type: ignore[misc]
+    # An organisation that provides nothing loses no offers and opens no gaps.
+    idle = impact_of_leaving("org:x", catalogue, graph, DAY)
+    assert (idle.offers_lost, idle.offers_shared, idle.gaps_opened) == ((), (), ())
