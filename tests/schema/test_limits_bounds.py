@@ -235,7 +235,8 @@ def test_a_neighbourhood_counts_a_page_per_step_up_to_its_bounds() -> None:
     page = 3
     limits = Limits(assumed_page_size=page)
     question = 'query($d: Int) { neighbourhood(id: "org:x", depth: $d) SEL }'
-    by_depth = {d: _items(question, "entities { distance }", {"d": d}, limits) for d in range(1, NEIGHBOURHOOD_DEPTH + 1)}
+    # Depth 0 is the centre alone.
+    by_depth = {d: _items(question, "entities { distance }", {"d": d}, limits) for d in range(NEIGHBOURHOOD_DEPTH + 1)}
     assert by_depth == {d: page**d for d in by_depth}
     # Not given, the schema's default depth; deeper than allowed, the deepest allowed.
     assert _items(question, "entities { distance }", {}, limits) == page**default
