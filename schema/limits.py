@@ -318,14 +318,17 @@ def check_literals(document: DocumentNode, limits: Limits) -> None:
     Raises:
         LimitError: the message names the limit and its setting, never the value.
     """
-    nodes: list[tuple[Any, int]] = [(document, 0)]
+    # Levels are counted as check_variables counts them, so that one value is refused or not
+    # whether it is written in the document or passed as a variable: the argument's value is at
+    # level 1 and every value inside a list or object, a scalar too, one level deeper.
+    nodes: list[tuple[Any, int]] = [(document, 1)]
     while nodes:
         node, depth = nodes.pop()
+        if isinstance(node, ValueNode) and depth > limits.max_input_depth:
+            raise _too_deep(limits)
         if isinstance(node, StringValueNode) and len(node.value) > limits.max_string_length:
             raise _too_long(len(node.value), limits)
         if isinstance(node, ListValueNode | ObjectValueNode):
-            if depth > limits.max_input_depth:
-                raise _too_deep(limits)
             if isinstance(node, ListValueNode) and len(node.values) > limits.max_list_length:
                 raise _too_many(len(node.values), limits)
             nodes += [(v, depth + 1) for v in node.values] if isinstance(node, ListValueNode) else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import networkx as nx
@@ -10,8 +11,16 @@ import pytest
 from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.kinds import Edge, Node, Value
 from kimnet.graph.rules.catalogue import Catalogue, Geography, Offer
-from kimnet.graph.rules.coverage import Gap
-from kimnet.graph.rules.network import brokers, cooperation_path, impact_of_leaving, missing_ties, organisation_graph
+from kimnet.graph.rules.coverage import Gap, coverage_gaps
+from kimnet.graph.rules.measures import departure_losses
+from kimnet.graph.rules.network import (
+    brokers,
+    cooperation_path,
+    impact_of_leaving,
+    missing_ties,
+    organisation_graph,
+    shortest_paths,
+)
 
 DAY = dt.date(2021, 6, 1)
 ENDED: dict[str, Value] = {"validTo": dt.date(2020, 12, 31)}
@@ -68,6 +77,18 @@ def test_paths_prefer_direct_cooperation_over_shared_groups() -> None:
         as_of=DAY,
     )
     assert cooperation_path(graph, "org:a", "org:b") == ("org:a", "org:c", "org:b")
+
+
+def test_paths_weigh_ties_rather_than_count_them() -> None:
+    # Two shared groups (2 + 2) weigh more than three cooperations (1 + 1 + 1), though fewer steps.
+    orgs = organisations("org:a", "org:b", "org:c", "org:d", "org:x")
+    graph = organisation_graph(
+        orgs,
+        cooperation=[cooperates("org:a", "org:c"), cooperates("org:c", "org:d"), cooperates("org:d", "org:b")],
+        memberships=[member("org:a", "wg:1"), member("org:x", "wg:1"), member("org:x", "wg:2"), member("org:b", "wg:2")],
+        as_of=DAY,
+    )
+    assert cooperation_path(graph, "org:a", "org:b") == ("org:a", "org:c", "org:d", "org:b")
 
 
 def test_path_is_none_between_unconnected_organisations_and_unknown_ids_raise() -> None:
@@ -155,3 +176,51 @@ def test_impact_of_an_unknown_organisation_raises() -> None:
     geography = Geography({}, {})
     with pytest.raises(NotFoundError, match="org:nobody"):
         impact_of_leaving("org:nobody", Catalogue(geography), nx.Graph(), DAY)
+
+
+def test_shortest_paths_weigh_a_cooperation_1_and_a_shared_group_2() -> None:
+    graph = organisation_graph(
+        organisations("org:a", "org:b", "org:c", "org:d"),
+        cooperation=[cooperates("org:a", "org:b")],
+        memberships=[member("org:b", "wg:1"), member("org:c", "wg:1")],
+        as_of=DAY,
+    )
+    assert shortest_paths(graph, "org:a") == {
+        "org:a": (0.0, ("org:a",)),
+        "org:b": (1.0, ("org:a", "org:b")),
+        "org:c": (3.0, ("org:a", "org:b", "org:c")),
+    }
+    assert shortest_paths(graph, "org:nobody") == {}
+    # A graph built elsewhere, without weights: each tie weighs 1.
+    unweighted: nx.Graph[str] = nx.Graph([("org:a", "org:b"), ("org:b", "org:c")])
+    assert shortest_paths(unweighted, "org:c")["org:a"] == (2.0, ("org:c", "org:b", "org:a"))
+
+
+def test_an_organisation_cooperating_with_itself_has_no_tie() -> None:
+    graph = organisation_graph(organisations("org:a"), [cooperates("org:a", "org:a")], [], DAY)
+    assert graph.number_of_edges() == 0
+
+
+def test_missing_ties_count_an_edge_without_via_as_cooperation() -> None:
+    graph: nx.Graph[str] = nx.Graph([("org:jobcenter", "org:jugendamt")])
+    domains_of = {"org:jobcenter": ["ld:sgb2"], "org:jugendamt": ["ld:sgb8"]}
+    assert missing_ties(graph, domains_of) == ()
+
+
+def test_impact_of_leaving_with_the_shared_losses_and_gaps_is_the_same() -> None:
+    geography = Geography({"mun:olfen": Node("Municipality", "mun:olfen", {"name": "Olfen", "population": 12900})}, {})
+    offers = (service("svc:alone", "org:leaving"), service("svc:other", "org:y"))
+    catalogue = Catalogue(geography, {o.id: o for o in offers}, needs={"need:sprache": Node("Need", "need:sprache")})
+    graph: nx.Graph[str] = nx.Graph([("org:x", "org:leaving"), ("org:leaving", "org:y"), ("org:y", "org:z")])
+    alone = impact_of_leaving("org:leaving", catalogue, graph, DAY)
+    shared = impact_of_leaving(
+        "org:leaving", catalogue, graph, DAY, losses=departure_losses(graph), gaps_before=coverage_gaps(catalogue, DAY)
+    )
+    assert shared == alone
+    assert alone.pairs_disconnected == 2  # x-y and x-z
+    assert type(alone.pairs_disconnected) is int  # a count: exported as 2, not 2.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        alone.partners = ()  # type: ignore[misc]
+    # An organisation that provides nothing loses no offers and opens no gaps.
+    idle = impact_of_leaving("org:x", catalogue, graph, DAY)
+    assert (idle.offers_lost, idle.offers_shared, idle.gaps_opened) == ((), (), ())

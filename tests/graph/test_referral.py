@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import networkx as nx
@@ -82,6 +83,7 @@ def test_excluded_offer_lists_every_failing_reason() -> None:
         Reason("status_not_eligible", status="duldung", statuses=("aufenthaltserlaubnis", "niederlassungserlaubnis")),
     )
     assert [r.kind for r in exclusion.reasons] == ["validity", "area", "age", "residence_status"]
+    assert exclusion.illustrative is False
 
 
 def test_offer_not_yet_started_names_its_start() -> None:
@@ -144,15 +146,27 @@ def test_ranking_puts_municipality_before_region_before_county() -> None:
 
 
 def test_ranking_within_a_level_prefers_language_then_capacity_then_name() -> None:
+    # The names (the offers' ids here) sort otherwise than the capacities, so that only the
+    # capacity can put them in this order; a capacity of 0 is known, and ranks before an unknown one.
     offers = (
         offer("svc:big", "org:a", capacity=30),
         offer("svc:arabic", "org:b", capacity=5, languages=("ar",)),
         offer("svc:unknown-size", "org:c"),
         offer("svc:also-big", "org:d", capacity=30),
-        offer("svc:small", "org:e", capacity=10),
+        offer("svc:a-small", "org:e", capacity=10),
+        offer("svc:none-left", "org:f", capacity=0),
+        offer("svc:one-left", "org:g", capacity=1),
     )
     matches = refer(case(languages=("ar",)), catalogue(*offers), [], nx.Graph()).per_need[TRAINING]
-    assert [m.offer.id for m in matches] == ["svc:arabic", "svc:also-big", "svc:big", "svc:small", "svc:unknown-size"]
+    assert [m.offer.id for m in matches] == [
+        "svc:arabic",
+        "svc:also-big",
+        "svc:big",
+        "svc:a-small",
+        "svc:one-left",
+        "svc:none-left",
+        "svc:unknown-size",
+    ]
 
 
 def test_statutory_offers_are_responsibilities_not_matches() -> None:
@@ -299,3 +313,88 @@ def test_case_is_never_shown_in_reprs_or_errors() -> None:
     with pytest.raises(NotFoundError) as raised:
         refer(case(municipality="mun:geheim"), catalogue(), [], nx.Graph())
     assert "geheim" not in str(raised.value)
+
+
+def test_a_case_that_gives_only_place_and_day_leaves_the_rest_unknown() -> None:
+    kurs = offer("svc:kurs", "org:vhs", minAge=18, residenceStatuses=("duldung",), languages=("ar",))
+    (match,) = refer(Case("mun:olfen", DAY, needs=(TRAINING,)), catalogue(kurs), [], nx.Graph()).per_need[TRAINING]
+    assert [(r.code, r.conditional) for r in match.reasons] == [
+        ("available", False),
+        ("age_unknown", True),
+        ("status_unknown", True),
+    ]
+    assert not match.language_match
+    nothing = refer(Case("mun:olfen", DAY), catalogue(kurs), [], nx.Graph())
+    assert (nothing.per_need, nothing.excluded, nothing.conference.organisations) == ({}, (), ())
+
+
+def test_a_reason_carries_only_the_values_it_refers_to() -> None:
+    # Clients word a reason from its code and its values: a value it does not refer to stays empty.
+    kurs = offer("svc:kurs", "org:vhs", minAge=18, maxAge=27, residenceStatuses=("duldung",), languages=("ar",))
+    gone = offer("svc:gone", "org:b", areas=("mun:nottuln",), maxAge=21, residenceStatuses=("eu",), validTo=dt.date(2020, 12, 31))
+    result = refer(case(age=22, residence_status="duldung", languages=("ar",)), catalogue(kurs, gone), [], nx.Graph())
+    reasons = [*result.per_need[TRAINING][0].reasons, *result.excluded[0].reasons]
+    given = {}
+    for reason in reasons:
+        assert isinstance(reason.statuses, tuple)
+        assert isinstance(reason.languages, tuple)
+        values = {f.name: getattr(reason, f.name) for f in dataclasses.fields(reason)}
+        given[reason.code] = sorted(name for name, value in values.items() if value not in (None, (), False))
+    assert given == {
+        "available": ["area", "area_name", "code", "level"],
+        "age_within": ["age", "code", "max_age", "min_age"],
+        "status_eligible": ["code", "status", "statuses"],
+        "languages": ["code", "languages"],
+        "not_valid": ["code", "day", "valid_to"],
+        "not_available": ["area", "area_name", "code"],
+        "age_above": ["age", "code", "max_age"],
+        "status_not_eligible": ["code", "status", "statuses"],
+    }
+
+
+def test_a_referral_and_its_parts_are_frozen() -> None:
+    # A referral is a value: the resolvers that word it read it, none may change it.
+    posts = [post("cm:1", "org:caritas", ("mun:olfen",))]
+    kurs, old = offer("svc:kurs", "org:vhs"), offer("svc:old", "org:b", validTo=dt.date(2020, 1, 1))
+    result = refer(case(), catalogue(kurs, old), posts, nx.Graph())
+    (match,), (exclusion,) = result.per_need[TRAINING], result.excluded
+    parts: list[object] = [result, result.case, result.conference, match, exclusion, match.reasons[0], posts[0]]
+    for part in parts:
+        field = dataclasses.fields(part)[0].name  # type: ignore[arg-type]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(part, field, None)
+
+
+def _cover_trap() -> tuple[Catalogue, Case]:
+    """Six needs: org:x and org:y cover three each, org:z four of them, so taking the widest first takes three."""
+    needs = tuple(f"need:{i}" for i in range(1, 7))
+    offers = (
+        offer("svc:x", "org:x", needs=needs[:3]),
+        offer("svc:y", "org:y", needs=needs[3:]),
+        offer("svc:z", "org:z", needs=needs[:2] + needs[3:5]),
+    )
+    return catalogue(*offers), case(needs=needs)
+
+
+def test_conference_is_a_smallest_cover_where_taking_the_widest_first_is_not() -> None:
+    trap, the_case = _cover_trap()
+    assert refer(the_case, trap, [], nx.Graph()).conference.organisations == ("org:x", "org:y")
+
+
+@pytest.mark.parametrize(("limit", "organisations"), [(6, ("org:x", "org:y")), (5, ("org:x", "org:y", "org:z"))])
+def test_the_exact_cover_is_searched_while_its_combinations_stay_within_the_limit(
+    monkeypatch: pytest.MonkeyPatch, limit: int, organisations: tuple[str, ...]
+) -> None:
+    # Three candidates: 3 combinations of one and 3 of two find the smallest cover; one fewer
+    # allowed, and the greedy cover (widest first: org:z, then org:x and org:y) is taken.
+    monkeypatch.setattr(referral, "EXACT_COVER_LIMIT", limit)
+    trap, the_case = _cover_trap()
+    assert refer(the_case, trap, [], nx.Graph()).conference.organisations == organisations
+
+
+def test_conference_prefers_an_organisation_the_anchor_can_reach() -> None:
+    # org:a comes first by id and has no path from the anchor at all; org:z is two steps away.
+    offers = (offer("svc:a", "org:a"), offer("svc:z", "org:z"))
+    cooperation: nx.Graph[str] = nx.Graph([("org:caritas", "org:m"), ("org:m", "org:z")])
+    conference = refer(case(), catalogue(*offers), [post("cm:1", "org:caritas", ("mun:olfen",))], cooperation).conference
+    assert conference.organisations == ("org:z",)

@@ -71,7 +71,7 @@ def test_a_recheck_gives_what_a_fresh_check_gives(name: str) -> None:
 
 def test_a_document_sized_only_by_literals_is_not_walked_again(monkeypatch: pytest.MonkeyPatch) -> None:
     checked = check_limits(parse(DOCUMENTS["static"]), schema._schema, {}, LIMITS)
-    assert not checked.sized_by_variables
+    assert checked.sized_by_variables is False
 
     def walk_again(*args: Any) -> None:
         raise AssertionError("measured again")
