@@ -135,7 +135,8 @@ def _known(ids: Collection[str] | None, known: Mapping[str, object], what: str) 
         return sorted(known)
     unknown = sorted(set(ids) - set(known))
     if unknown:
-        raise NotFoundError(f"unknown {what} id(s) {', '.join(unknown)}; use ids from the catalogue's {what}s")
+        whats = f"{what[:-1]}ies" if what.endswith("y") else f"{what}s"
+        raise NotFoundError(f"unknown {what} id(s) {', '.join(unknown)}; use ids from the catalogue's {whats}")
     return sorted(set(ids))
 
 
