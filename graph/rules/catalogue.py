@@ -144,5 +144,6 @@ def known_ids(ids: Collection[str] | None, known: Collection[str], what: str) ->
         return sorted(known)
     unknown = sorted(set(ids) - set(known))
     if unknown:
-        raise NotFoundError(f"unknown {what} id(s) {', '.join(unknown)}; use ids from the catalogue's {what}s")
+        whats = f"{what[:-1]}ies" if what.endswith("y") else f"{what}s"
+        raise NotFoundError(f"unknown {what} id(s) {', '.join(unknown)}; use ids from the catalogue's {whats}")
     return sorted(set(ids))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -11,7 +12,17 @@ from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.kinds import Node, Value
 from kimnet.graph.rules.availability import TargetGroup, closest_area
 from kimnet.graph.rules.catalogue import Catalogue, Geography, Level, Offer
-from kimnet.graph.rules.coverage import Gap, coverage, coverage_changes, coverage_gaps, programme_gaps, responsibilities
+from kimnet.graph.rules.coverage import (
+    Changes,
+    Gap,
+    LevelChange,
+    NeedCoverage,
+    coverage,
+    coverage_changes,
+    coverage_gaps,
+    programme_gaps,
+    responsibilities,
+)
 from tests.graph.places import POPULATION, geography
 
 DAY = dt.date(2021, 6, 1)
@@ -142,6 +153,8 @@ def test_programme_without_parts_stands_for_itself() -> None:
     catalogue_ = durchstarten(offer("svc:bs5", "mun:olfen", programmes=("prog:ds-5",)))
     gaps = programme_gaps(catalogue_, "prog:ds-5", DAY, municipalities=["mun:olfen", "mun:nottuln"])
     assert gaps == (Gap("mun:nottuln", 19800, None, "prog:ds-5"),)
+    # A programme gap names no need: one made by naming only the part is the same gap.
+    assert gaps == (Gap("mun:nottuln", 19800, programme="prog:ds-5"),)
 
 
 def test_gaps_open_when_an_offer_ends_and_close_when_one_starts() -> None:
@@ -190,3 +203,138 @@ def test_changes_read_the_later_day_from_its_own_catalogue() -> None:
     changes = coverage_changes(before, DAY, dt.date(2022, 1, 1), needs=[LANGUAGE], later=after)
     assert changes.opened == (Gap("mun:olfen", 12900, LANGUAGE),)
     assert changes.closed == (Gap("mun:nottuln", 19800, LANGUAGE),)
+
+
+END = dt.date(2023, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("ask", "message"),
+    [
+        (
+            lambda c: coverage("mun:atlantis", c, DAY),
+            "unknown municipality id(s) mun:atlantis; use ids from the catalogue's municipalities",
+        ),
+        (
+            lambda c: responsibilities("mun:atlantis", c, DAY),
+            "unknown municipality id(s) mun:atlantis; use ids from the catalogue's municipalities",
+        ),
+        (
+            lambda c: coverage_gaps(c, DAY, municipalities=["mun:olfen", "mun:avalon", "mun:atlantis"]),
+            "unknown municipality id(s) mun:atlantis, mun:avalon; use ids from the catalogue's municipalities",
+        ),
+        (
+            lambda c: coverage_gaps(c, DAY, needs=[LANGUAGE, "need:fliegen"]),
+            "unknown need id(s) need:fliegen; use ids from the catalogue's needs",
+        ),
+        (
+            lambda c: programme_gaps(c, "prog:gone", DAY),
+            "unknown programme id(s) prog:gone; use ids from the catalogue's programmes",
+        ),
+        (
+            lambda c: coverage_changes(c, DAY, END, needs=["need:fliegen"]),
+            "unknown need id(s) need:fliegen; use ids from the catalogue's needs",
+        ),
+    ],
+)
+def test_unknown_ids_are_named_all_at_once_with_what_they_should_be(ask: Callable[[Catalogue], object], message: str) -> None:
+    # The message goes to the client as is: it names every unknown id (sorted) and the kind of id expected.
+    with pytest.raises(NotFoundError) as raised:
+        ask(durchstarten())
+    assert str(raised.value) == message
+
+
+def test_a_municipality_without_a_population_figure_weighs_nothing() -> None:
+    base = geography()
+    lippe = Node("Municipality", "mun:lippe", {"name": "Lippe"})
+    places = Geography({**base.municipalities, "mun:lippe": lippe}, base.regions, base.parents)
+    needs = {LANGUAGE: Node("Need", LANGUAGE, {"name": LANGUAGE})}
+    gaps = coverage_gaps(Catalogue(places, {}, needs=needs), DAY)
+    assert gaps[-1] == Gap("mun:lippe", 0, LANGUAGE)
+
+
+def test_a_need_without_an_offer_is_a_gap_unless_said_otherwise() -> None:
+    assert NeedCoverage(LANGUAGE, None, ()).gap
+    assert not NeedCoverage(LANGUAGE, "county", ((offer("svc:x", "reg:kreis"), "county"),)).gap
+
+
+def test_changes_list_the_needs_covered_on_both_days_from_another_level_largest_place_first() -> None:
+    offers = (
+        offer("svc:county", "reg:kreis"),
+        offer("svc:mitte", "reg:mitte", validTo=dt.date(2022, 12, 31)),  # Dülmen, Nottuln: region -> county
+        offer("svc:olfen", "mun:olfen", validFrom=dt.date(2022, 7, 1)),  # Olfen: county -> municipality
+        offer("svc:t-olfen", "mun:olfen", needs=(TRAINING,)),  # unchanged
+        offer("svc:t-nottuln", "mun:nottuln", needs=(TRAINING,), validTo=dt.date(2022, 12, 31)),  # opens a gap
+        offer("svc:t-duelmen", "mun:duelmen", needs=(TRAINING,), validFrom=dt.date(2022, 7, 1)),  # closes a gap
+    )
+    changes = coverage_changes(catalogue(*offers), DAY, END)
+    assert changes.moved == (
+        LevelChange("mun:duelmen", 46800, LANGUAGE, "region", "county"),
+        LevelChange("mun:nottuln", 19800, LANGUAGE, "region", "county"),
+        LevelChange("mun:olfen", 12900, LANGUAGE, "county", "municipality"),
+    )
+    assert changes.opened == (Gap("mun:nottuln", 19800, TRAINING),)
+    assert changes.closed == (Gap("mun:duelmen", 46800, TRAINING),)
+
+
+def test_changes_list_the_offers_that_ended_and_started_between_the_days() -> None:
+    offers = {
+        "running": offer("svc:running", "reg:kreis"),
+        "gone": offer("svc:gone", "reg:kreis", validTo=dt.date(2020, 12, 31)),  # valid on neither day
+        "future": offer("svc:future", "reg:kreis", validFrom=dt.date(2024, 1, 1)),  # valid on neither day
+        "ends-b": offer("svc:ends-b", "mun:olfen", validTo=dt.date(2022, 12, 31)),
+        "ends-a": offer("svc:ends-a", "reg:mitte", validTo=dt.date(2021, 6, 1)),  # its last day is the first day
+        "starts": offer("svc:starts", "mun:nottuln", validFrom=dt.date(2023, 1, 1)),  # its first day is the last day
+    }
+    later = offer("svc:later", "mun:duelmen", validFrom=dt.date(2022, 1, 1))  # only in the later day's catalogue
+    changes = coverage_changes(catalogue(*offers.values()), DAY, END, later=catalogue(*offers.values(), later))
+    assert changes.ended == (offers["ends-a"], offers["ends-b"])
+    assert changes.started == (later, offers["starts"])
+
+
+def test_programme_changes_list_only_the_offers_of_the_programme_and_no_moves() -> None:
+    offers = {
+        "part": offer("svc:bs1", "reg:kreis", programmes=("prog:ds-1",), validTo=dt.date(2022, 6, 30)),
+        "whole": offer("svc:ds", "mun:olfen", programmes=("prog:durchstarten",), validTo=dt.date(2022, 6, 30)),
+        "new-part": offer("svc:bs5", "mun:olfen", programmes=("prog:ds-5",), validFrom=dt.date(2022, 7, 1)),
+        "other-ends": offer("svc:other", "reg:kreis", validTo=dt.date(2022, 6, 30)),
+        "other-starts": offer("svc:next", "reg:kreis", programmes=("prog:else",), validFrom=dt.date(2022, 7, 1)),
+    }
+    changes = coverage_changes(durchstarten(*offers.values()), DAY, dt.date(2022, 12, 1), programme="prog:durchstarten")
+    assert changes.ended == (offers["part"], offers["whole"])
+    assert changes.started == (offers["new-part"],)
+    assert changes.moved == ()
+    assert {(g.municipality, g.programme) for g in changes.opened} == {(m, "prog:ds-1") for m in POPULATION}
+    assert changes.closed == (Gap("mun:olfen", 12900, None, "prog:ds-5"),)
+
+
+def test_a_link_to_something_that_is_not_a_programme_does_not_keep_a_part_alive() -> None:
+    # Baustein 6 is also PART_OF a node that is no programme of the catalogue: skipped, the walk goes on
+    # to Durchstarten, whose end still opens the gap where Baustein 6 was offered.
+    catalogue_ = durchstarten(offer("svc:bs6", "mun:olfen", programmes=("prog:ds-6",)))
+    catalogue_.programme_parents["prog:ds-6"] = ("prog:durchstarten", "org:not-a-programme")
+    assert programme_gaps(catalogue_, "prog:ds-6", DAY, municipalities=["mun:olfen"]) == ()
+    changes = coverage_changes(catalogue_, DAY, END, programme="prog:ds-6", municipalities=["mun:olfen"])
+    assert changes.opened == (Gap("mun:olfen", 12900, programme="prog:ds-6"),)
+
+
+def test_answers_are_frozen() -> None:
+    county = statutory("svc:hze-kreis", "org:jugendamt-kreis", "need:familie", "ld:sgb8", "reg:kreis")
+    mitte = offer("svc:mitte", "reg:mitte", validTo=dt.date(2022, 12, 31))
+    catalogue_ = catalogue(county, mitte, offer("svc:county", "reg:kreis"))
+    changes = coverage_changes(catalogue_, DAY, END)
+    answers = (
+        coverage("mun:olfen", catalogue_, DAY)[0],
+        responsibilities("mun:olfen", catalogue_, DAY)[0],
+        changes.moved[0],
+        changes,
+    )
+    for answer in answers:
+        field = dataclasses.fields(answer)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(answer, field, getattr(answer, field))
+
+
+def test_changes_that_name_only_gaps_moved_ended_and_started_nothing() -> None:
+    changes = Changes(opened=(Gap("mun:olfen", 12900, LANGUAGE),), closed=())
+    assert (changes.moved, changes.ended, changes.started) == ((), (), ())
