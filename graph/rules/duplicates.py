@@ -193,9 +193,13 @@ def duplicates(
     With ``first``, only so many, and no municipality is looked at once they are found.
     Raises NotFoundError for an unknown municipality or need id.
     """
+    if first == 0:  # nothing to look at, but the ids are still checked
+        known_ids(needs, catalogue.needs, "need")
+        known_ids(municipalities, catalogue.geography.municipalities, "municipality")
+        return ()
     found: list[Duplicate] = []
     for more in duplicates_by_municipality(catalogue, as_of, municipalities, needs):
-        if first is not None and len(found) >= first:
-            break
         found += more
+        if first is not None and len(found) >= first:
+            break  # before the next municipality is looked at (and its deadline checkpoint reached)
     return tuple(found if first is None else found[:first])

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.graphdata import GraphData
+from kimnet.graph.model.kinds import Node
 from kimnet.graph.read.index import GraphIndex
 from kimnet.graph.read.readcache import Reads
+from kimnet.graph.rules import duplicates as module
 from kimnet.graph.rules.availability import TargetGroup, offers_by_area
-from kimnet.graph.rules.duplicates import duplicates, person_groups
+from kimnet.graph.rules.catalogue import Catalogue, Geography
+from kimnet.graph.rules.duplicates import age_cliques, duplicates, person_groups
 
 from .test_coverage import DAY, LANGUAGE, catalogue, offer
 
@@ -128,3 +134,88 @@ def test_first_stops_after_the_largest_municipalities() -> None:
     )
     assert [d.municipality for d in duplicates(catalogue(*offers), DAY, first=2)] == ["mun:duelmen", "mun:nottuln"]
     assert duplicates(catalogue(*offers), DAY, first=0) == ()
+
+
+def test_first_cuts_within_a_municipality() -> None:
+    offers = (
+        offer("svc:a", "reg:kreis", providers=("org:a",), minAge=16, maxAge=20),
+        offer("svc:b", "reg:kreis", providers=("org:b",), minAge=19, maxAge=25),
+        offer("svc:c", "reg:kreis", providers=("org:c",), minAge=24, maxAge=30),
+    )
+    found = duplicates(catalogue(*offers), DAY, first=3)
+    assert [d.municipality for d in found] == ["mun:duelmen", "mun:duelmen", "mun:nottuln"]
+    assert _ids(found) == [["svc:a", "svc:b"], ["svc:b", "svc:c"], ["svc:a", "svc:b"]]
+
+
+def test_first_looks_at_no_municipality_once_they_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each municipality looked at is work and a deadline checkpoint: none after the ``first`` are found."""
+    looked_at: list[str] = []
+    duplicates_in = module.duplicates_in
+
+    def counting(catalogue: Catalogue, municipality: str, *rest: object) -> list[module.Duplicate]:
+        looked_at.append(municipality)
+        return duplicates_in(catalogue, municipality, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "duplicates_in", counting)
+    pair = catalogue(offer("svc:a", "reg:kreis", providers=("org:a",)), offer("svc:b", "reg:kreis", providers=("org:b",)))
+    for first, expected in ((2, ["mun:duelmen", "mun:nottuln"]), (1, ["mun:duelmen"]), (0, [])):
+        looked_at.clear()
+        assert len(duplicates(pair, DAY, first=first)) == first
+        assert looked_at == expected, first
+    looked_at.clear()
+    assert len(duplicates(pair, DAY)) == 3
+    assert looked_at == ["mun:duelmen", "mun:nottuln", "mun:olfen"]
+
+
+@pytest.mark.parametrize("first", [None, 0, 5])
+def test_unknown_ids_are_named_with_their_kind(first: int | None) -> None:
+    """The message is what an API client sees: which kind of id, and every unknown one."""
+    known = catalogue(offer("svc:a", "mun:olfen", providers=("org:a",)))
+    with pytest.raises(NotFoundError) as unknown_places:
+        duplicates(known, DAY, municipalities=["mun:zwolle", "mun:olfen", "mun:atlantis"], first=first)
+    assert str(unknown_places.value) == (
+        "unknown municipality id(s) mun:atlantis, mun:zwolle; use ids from the catalogue's municipalities"
+    )
+    with pytest.raises(NotFoundError) as unknown_needs:
+        duplicates(known, DAY, needs=[LANGUAGE, "need:fliegen"], first=first)
+    assert str(unknown_needs.value) == "unknown need id(s) need:fliegen; use ids from the catalogue's needs"
+
+
+def test_ranked_by_population_not_by_id_and_an_unknown_population_last() -> None:
+    sizes = {"mun:aachen": None, "mun:ahaus": 39_000, "mun:borken": 42_000, "mun:coesfeld": 36_000}
+    geography = Geography(
+        {m: Node("Municipality", m, {"name": m} if n is None else {"name": m, "population": n}) for m, n in sizes.items()},
+        {},
+    )
+    pair = [offer(i, *sizes, providers=(p,)) for i, p in (("svc:a", "org:a"), ("svc:b", "org:b"))]
+    needs = {LANGUAGE: Node("Need", LANGUAGE, {"name": LANGUAGE})}
+    found = duplicates(Catalogue(geography, {o.id: o for o in pair}, needs=needs), DAY)
+    assert [d.municipality for d in found] == ["mun:borken", "mun:ahaus", "mun:coesfeld", "mun:aachen"]
+
+
+def test_a_duplicate_is_frozen() -> None:
+    """Answers are shared between requests (the read cache): nobody may change one under another."""
+    pair = catalogue(offer("svc:a", "mun:olfen", providers=("org:a",)), offer("svc:b", "mun:olfen", providers=("org:b",)))
+    (found,) = duplicates(pair, DAY)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.providers = ()  # type: ignore[misc]
+    assert found.providers == ("org:a", "org:b")
+
+
+def test_age_groups_touching_at_a_bound_share_it() -> None:
+    """Bounds are closed: 17 is both ``maxAge 17`` and ``minAge 17``; one year apart, no one is in both."""
+    assert age_cliques([(0, 17, "young"), (17, 30, "adult")]) == [frozenset({"young", "adult"})]
+    assert sorted(map(sorted, age_cliques([(0, 16, "young"), (17, 30, "adult")]))) == [["adult"], ["young"]]
+    assert age_cliques([(0, 40, "all"), (5, 9, "child")]) == [frozenset({"all", "child"})]
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=9))
+@settings(max_examples=200, deadline=None)
+def test_age_cliques_are_each_maximal_set_once(bounds: list[tuple[int, int]]) -> None:
+    """Exactly the maximal sets sharing an age, each once: at most one per interval, the bound the module promises."""
+    intervals = [(min(a, b), max(a, b), f"i{n}") for n, (a, b) in enumerate(bounds)]
+    found = age_cliques(intervals)
+    sharing = {frozenset(i for low, high, i in intervals if low <= age <= high) for age in range(0, 31)} - {frozenset()}
+    maximal = {s for s in sharing if not any(s < other for other in sharing)}
+    assert sorted(map(sorted, found)) == sorted(map(sorted, maximal))
+    assert len(found) <= len(intervals)
