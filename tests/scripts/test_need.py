@@ -1,6 +1,7 @@
 """scripts/need installs each missing tool alone, and never Debian's npm beside a Node.js from elsewhere.
 
-The script runs with a PATH of stand-ins only: ``apt-get`` records what it was asked for, and each
+The script runs with a PATH of stand-ins only: ``apt-get`` records what it was asked for and, as
+Debian's packages do, puts ``node`` on the PATH for ``nodejs`` and ``npm`` for ``npm``; each
 "installed" tool is an empty executable. Nothing is installed for real.
 """
 
@@ -20,7 +21,12 @@ def _run(tmp_path: Path, have: set[str], *tools: str) -> tuple[int, list[str], s
     for name in have - {"chromium-l10n"}:
         (bin_dir / name).write_text("#!/bin/sh\necho v20.0.0\n")
         (bin_dir / name).chmod(0o755)
-    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    tool = "#!/bin/sh\\necho v18.0.0\\n"
+    installs = (
+        f'for p in "$@"; do case $p in nodejs) printf "{tool}" > {bin_dir}/node; /bin/chmod +x {bin_dir}/node;; '
+        f'npm) printf "{tool}" > {bin_dir}/npm; /bin/chmod +x {bin_dir}/npm;; esac; done\n'
+    )
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n{installs}')
     (bin_dir / "apt-get").chmod(0o755)
     locales = tmp_path / "locales"
     locales.mkdir()
@@ -54,10 +60,17 @@ def test_a_chromium_without_its_german_locale_gets_that_alone(tmp_path: Path) ->
     assert [a.split()[-1:] for a in asked] == [["chromium-l10n"]]
 
 
-def test_a_bare_machine_gets_debians_node_and_npm_together(tmp_path: Path) -> None:
+def test_a_bare_machine_gets_debians_node_then_debians_npm_each_on_its_own(tmp_path: Path) -> None:
     status, asked, _ = _run(tmp_path, {"java", "mvn", "chromium"}, "node")
     assert status == 0
-    assert [a.split()[-2:] for a in asked] == [["nodejs", "npm"]]
+    assert [a.split()[-1:] for a in asked] == [["nodejs"], ["npm"]]
+
+
+def test_an_npm_without_node_is_refused_with_a_reason_not_mended_with_debians_nodejs(tmp_path: Path) -> None:
+    status, asked, err = _run(tmp_path, {"npm"}, "node")
+    assert status == 2
+    assert asked == []
+    assert "without Node.js" in err
 
 
 def test_a_node_without_npm_is_refused_with_a_reason_not_mended_with_debians_npm(tmp_path: Path) -> None:
