@@ -104,5 +104,5 @@ def reached_below(
                     for (label, below), below_links in zip(nested_kinds, nested, strict=True):
                         if below_links is not None and kind == label:
                             reached_below(child, below, below_links, nested_of, reached)
-            # Without its validity (tested in the statement) unless asked for: keep_valid keeps it.
+            # Without its validity (tested in the statement) unless asked for.
             found.append((Edge(rel_type, source, target, from_neo4j(eprops) if eprops else {}), child))

@@ -124,5 +124,5 @@ def _follow(var: str, follow: Follow, depth: int, numbers: Iterator[int]) -> str
     start = f"startNode({edge}).id" if follow.direction == "both" else "null"
     where = f"{day} IS NULL OR ({valid_where(edge, day)} AND {valid_where(other, day)})"
     returned = f"[{other}.id, {props}, {edge_props}, {start}, [{', '.join(nested)}]]"
-    order = neighbour_order(edge, other, follow.direction)  # as keep_valid orders
+    order = neighbour_order(edge, other, follow.direction)  # as Store.neighbours orders
     return f"COLLECT {{ MATCH {pattern} WHERE {where} RETURN {returned} ORDER BY {order} }}"

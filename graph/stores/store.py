@@ -30,7 +30,7 @@ from kimnet.graph.model.ordering import neighbour_key
 from kimnet.graph.model.proposals import Proposal, ProposalQuery
 from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.model.validity import valid_on
-from kimnet.graph.stores.trees import Follow, Reached, Shape, keep_valid
+from kimnet.graph.stores.trees import Follow, Reached, Shape
 
 __all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult", "Written", "held_neighbours"]
 
@@ -278,10 +278,10 @@ class Store(ABC):
     async def _edges(self, rel_type: str) -> list[Edge]: ...
 
     async def _read_trees(self, ids: list[str], shape: Shape, day: dt.date | None) -> list[Reached]:
-        """Read the trees a level at a time, then keep and order them as ``graph.stores.trees`` says.
+        """Read the trees a level at a time; each level's ``neighbours`` keeps and orders it on its day.
 
         A store that reads a tree its own way (Neo4j: one statement that tests and orders
-        as it goes) overrides this and returns the trees kept and ordered already.
+        as it goes) overrides this and keeps and orders by the same rule.
         """
         # A level at a time: one neighbours call per relationship kind, direction and day, for
         # all the nodes of the level at once (two fields that follow the same kind share it).
@@ -306,8 +306,6 @@ class Store(ABC):
                         below = follow.shape_of(node.kind)
                         if below is not None and below.follows:
                             level.append((child, below, on))
-        for tree in made:
-            keep_valid(tree, day)
         return made
 
     @abstractmethod

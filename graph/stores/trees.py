@@ -7,13 +7,14 @@ which properties, and which relationships to follow to which shapes below.
 returns only the properties asked for, the base store one batched
 ``neighbours`` call per level.
 
-What a tree keeps is decided here, for every store: a relationship and the node
-it reaches are kept when both are valid on the level's day (the ``asOf`` of the
-relationship field, or else the day of the node it starts from), and each list
-is ordered like ``Store.neighbours`` orders it (``graph.model.ordering``). The Neo4j
-store applies the same test and order in its statement (its own ``_read_trees``), so
-that it neither sends what would be dropped nor the dates to test it; tests compare
-its answers with those of the ordinary path at the boundary days.
+What a tree keeps, in every store: a relationship and the node it reaches are
+kept when both hold on the level's day (the ``asOf`` of the relationship field,
+or else the day of the node it starts from), and each list is ordered as
+``Store.neighbours`` orders it; the base store's levels are ``neighbours`` calls
+on that day (``stores.store.held_neighbours``, the one rule). The Neo4j store
+applies the same test and order in its statement (its own ``_read_trees``), so
+that it neither sends what would be dropped nor the dates to test it; tests
+compare its answers with those of the base store at the boundary days.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kimnet.graph.model.kinds import Edge, Node
-from kimnet.graph.model.ordering import neighbour_key
-from kimnet.graph.model.validity import valid_on
 
-__all__ = ["Follow", "Reached", "Shape", "keep_valid"]
+__all__ = ["Follow", "Reached", "Shape"]
 
 
 # Shapes and follows compare by identity: a plan makes each once, and they key the
@@ -67,17 +66,3 @@ class Reached:
 
     node: Node
     links: dict[Follow, list[tuple[Edge, Reached]]] = field(default_factory=dict)
-
-
-def keep_valid(reached: Reached, day: dt.date | None) -> None:
-    """Drop, below ``reached`` (read for ``day``), what is not valid on each level's day; order what stays.
-
-    Idempotent: a store that filtered and ordered already loses nothing by it.
-    """
-    for follow, pairs in reached.links.items():
-        on = follow.as_of or day
-        if on is not None:
-            pairs[:] = [(e, r) for e, r in pairs if valid_on(e.props, on) and valid_on(r.node.props, on)]
-        pairs.sort(key=lambda pair: neighbour_key(pair[0], pair[1].node))
-        for _, below in pairs:
-            keep_valid(below, on)
