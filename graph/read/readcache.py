@@ -69,7 +69,7 @@ import networkx as nx
 
 from kimnet.graph.model.changes import Step
 from kimnet.graph.model.kinds import Node
-from kimnet.graph.read import carry, collector, gather
+from kimnet.graph.read import carry, gather
 from kimnet.graph.read.index import GraphIndex, read_index
 from kimnet.graph.read.index_update import touches, updated
 from kimnet.graph.read.recent import Recent
@@ -78,6 +78,7 @@ from kimnet.graph.rules.catalogue import Catalogue, Geography
 from kimnet.graph.rules.coverage import Gap, coverage_gaps
 from kimnet.graph.rules.measures import Measures
 from kimnet.graph.rules.referral import CaseManagerPost
+from kimnet.graph.stores import collector
 from kimnet.graph.stores.store import Store, Written
 
 __all__ = ["ReadCache", "Reads"]
@@ -421,7 +422,7 @@ class ReadCache:
             self._outside = False
             mark = await self._store.commit_mark()  # before the reads: whatever commits after counts
             before = await self._store.generation()
-            # Millions of objects that stay (see graph.read.collector): the collector rests meanwhile.
+            # Millions of objects that stay (see graph.stores.collector): the collector rests meanwhile.
             with collector.paused():
                 index = await read_index(self._store)
                 after = await self._store.generation()

@@ -20,8 +20,7 @@ import gc
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from kimnet.graph.model.kinds import Edge, EdgeKey, Node
 from kimnet.graph.model.ordering import node_key
 from kimnet.graph.model.proposals import EVENT, Proposal, ProposalQuery, decode_proposal, select_proposals
 from kimnet.graph.model.sidewrite import SideWrite, audit_entry
+from kimnet.graph.stores import collector
 from kimnet.graph.stores.auditlog import AuditLog
 from kimnet.graph.stores.dispatch import apply_changes
 from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal
@@ -106,7 +106,7 @@ class EmbeddedStore(Store):
         journal = Journal(path)
         store = cls(path, journal, lock_fd, compact_after)
         try:
-            with _collector_paused():
+            with collector.paused():
                 snapshot, transactions = journal.read()
                 if snapshot is not None:
                     store._fill(snapshot)
@@ -335,7 +335,7 @@ class EmbeddedStore(Store):
             # The snapshot goes to disk first: if that fails, memory still matches the files.
             await asyncio.to_thread(self._journal.write_snapshot, data)
             self._generation_number += 1  # no reader runs before the fill below is done: it is synchronous
-            with _collector_paused():
+            with collector.paused():
                 self._fill(data)
             progress(total, total)
 
@@ -418,23 +418,6 @@ class _MemoryOps:
 
     async def delete_edge(self, edge: Edge) -> None:
         self._do({"op": "del_edge", "edge": encode_edge(edge)})
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a graph is loaded in bulk.
-
-    Loading allocates millions of objects that all stay alive, and every allocation
-    counts towards the next collection: with the collector on, opening the state-sized
-    graph spent more time in collections that found nothing than in loading.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def build_graph(data: GraphData) -> nx.MultiDiGraph[str]:
