@@ -143,15 +143,19 @@ def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
             # A removal keeps the order of what remains: nothing to sort again.
             in_kind.pop(item.id, None)
             by_id.pop(item.id, None)
+            # Its relationships go with it, so that a node put again (a resync of a node changed
+            # outside kimnet: ``Store.writes_since``) has only the relationships put after it.
             if item.kind == "Service":
                 offers.of(item.id)
                 offers.nodes[item.id] = None
+                offers.links[item.id] = [{} for _ in _OFFER_LINKS]
             for rel_type in _types_at(item.kind, edges):
                 if any(e.source == item.id or e.target == item.id for e in edges[rel_type]):
                     edges[rel_type] = [e for e in edges[rel_type] if e.source != item.id and e.target != item.id]
                     copied.add(rel_type)
             for offer_id in _offers_linked_to(index, offers, item):
-                offers.of(offer_id)  # made anew in _apply_offers, without the links to a missing node
+                for found in offers.of(offer_id):
+                    found.pop(item.id, None)
         elif item.type in _OFFER_TYPES:
             position, offer_id, other = _offer_end(item)
             links = offers.of(offer_id)[position]

@@ -11,7 +11,7 @@ import pytest
 from neo4j import AsyncGraphDatabase
 
 from kimnet.graph.model.audit import Actor
-from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
+from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Step, Unlink, UpdateNode
 from kimnet.graph.model.freshness import verification
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
@@ -19,6 +19,7 @@ from kimnet.graph.model.proposals import Proposal, rehearse
 from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.read import gather, readcache
 from kimnet.graph.read.index import GraphIndex, read_index
+from kimnet.graph.read.index_update import updated
 from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.rules.coverage import coverage_gaps
 from kimnet.graph.stores import neo4j_log
@@ -125,6 +126,43 @@ async def test_a_replayed_write_changes_nothing_and_keeps_the_reads(seeded: Stor
     cached = await cache.reads()
     await seeded.write(WRITES[0])  # in place already: no new generation
     assert await cache.reads() is cached
+
+
+def _graph(nodes: Sequence[Node], edges: Sequence[Edge]) -> GraphData:
+    data = GraphData()
+    for node in nodes:
+        data.nodes[node.id] = node
+    for edge in edges:
+        data.edges[edge.key] = edge
+    return data
+
+
+@pytest.mark.parametrize("again", ["svc:kurs", "org:vhs", "mun:olfen", "org:caritas"])
+def test_a_node_removed_and_put_again_has_only_the_relationships_put_after_it(again: str) -> None:
+    """How a node changed outside kimnet is followed: removed, then put with what the store holds now."""
+    nodes = [
+        Node("Service", "svc:kurs", {"name": "Kurs"}),
+        Node("Organisation", "org:vhs", {"name": "VHS", "kind": "authority"}),
+        Node("Organisation", "org:caritas", {"name": "Caritas", "kind": "welfare"}),
+        Node("Municipality", "mun:olfen"),
+        Node("Municipality", "mun:nottuln"),
+    ]
+    before = [
+        Edge("PROVIDES", "org:vhs", "svc:kurs"),
+        Edge("AVAILABLE_IN", "svc:kurs", "mun:olfen", {"validTo": dt.date(2022, 12, 31)}),
+        Edge("COOPERATES_WITH", "org:caritas", "org:vhs"),
+    ]
+    # Now: every relationship of the node put again is gone but one new one.
+    kept = [e for e in before if again not in (e.source, e.target)]
+    new = {
+        "svc:kurs": Edge("AVAILABLE_IN", "svc:kurs", "mun:nottuln"),
+        "org:vhs": Edge("COOPERATES_WITH", "org:vhs", "org:caritas"),
+        "mun:olfen": Edge("AVAILABLE_IN", "svc:kurs", "mun:nottuln", {"illustrative": True}),
+        "org:caritas": Edge("PROVIDES", "org:caritas", "svc:kurs"),
+    }[again]
+    node = next(n for n in nodes if n.id == again)
+    followed = updated(GraphIndex.of(_graph(nodes, before)), [Step("remove", node), Step("put", node), Step("put", new)])
+    assert_same(followed, GraphIndex.of(_graph(nodes, [*kept, new])))
 
 
 async def test_the_old_index_is_left_as_it_was(seeded: Store) -> None:
