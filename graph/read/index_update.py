@@ -50,14 +50,18 @@ V = TypeVar("V")
 
 
 def touches(done: Iterable[Step]) -> tuple[frozenset[str], frozenset[str]]:
-    """The node kinds and relationship types that ``done`` changes (a removed node: every type)."""
+    """The node kinds and relationship types that ``done`` changes (a removed node: every type its kind can be an end of).
+
+    >>> touches([Step("remove", Node("Service", "svc:kurs"))])[1] == {"PROVIDES", "ADDRESSES", "UNDER", "AVAILABLE_IN", "FUNDED_BY"}
+    True
+    """
     kinds: set[str] = set()
     types: set[str] = set()
     for step in done:
         if isinstance(step.item, Node):
             kinds.add(step.item.kind)
             if step.op == "remove":
-                types.add("*")
+                types.update(_types_at(step.item.kind, MODEL.rels))
         else:
             types.add(step.item.type)
     return frozenset(kinds), frozenset(types)

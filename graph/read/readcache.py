@@ -111,11 +111,11 @@ OUTSIDE_CHECK = 2.0
 
 #: What the whole network (``Reads.measures``, ``Reads.county_network``) is made of.
 _NETWORK_KINDS = frozenset({"Organisation", "WorkingGroup"})
-_NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF", "*"})
+_NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF"})
 
 #: What the geography (``Reads.geography``) is made of.
 _GEOGRAPHY_KINDS = frozenset({"Municipality", "Region"})
-_GEOGRAPHY_TYPES = frozenset({"PART_OF", "*"})
+_GEOGRAPHY_TYPES = frozenset({"PART_OF"})
 
 V = TypeVar("V")
 
