@@ -28,8 +28,6 @@ does, in milliseconds instead of a whole read of the store.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import compress, repeat
-from operator import attrgetter, contains
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -75,12 +73,63 @@ class _Offers:
         #: offer id -> per link type in ``_OFFER_LINKS``' order: other end -> the link's properties.
         self.links: dict[str, list[dict[str, Mapping[str, Value]]]] = {}
         self.nodes: dict[str, Node | None] = {}  # None: the offer is removed
+        # Per link type: other end -> the offers with such a link to it (made on first need, then kept up to date).
+        self._linked: dict[int, dict[str, set[str]]] = {}
 
     def of(self, offer_id: str) -> list[dict[str, Mapping[str, Value]]]:
         found = self.links.get(offer_id)
         if found is None:
             found = self.links[offer_id] = _links(self.index, offer_id)
         return found
+
+    def link(self, position: int, offer_id: str, other: str, props: Mapping[str, Value]) -> None:
+        self.of(offer_id)[position][other] = props
+        if position in self._linked:
+            self._linked[position].setdefault(other, set()).add(offer_id)
+
+    def linked(self, position: int, other: str) -> set[str]:
+        """The offers that may have a link of ``position``'s type to ``other`` (a superset: removed links stay in it)."""
+        found = self._linked.get(position)
+        if found is None:
+            found = self._linked[position] = {}
+            field = _OFFER_FIELDS[position]
+            for offer_id, offer in self.index.offers.items():
+                for end in getattr(offer, field):
+                    found.setdefault(end, set()).add(offer_id)
+            for offer_id, links in self.links.items():
+                for end in links[position]:
+                    found.setdefault(end, set()).add(offer_id)
+        return found.get(other, set())
+
+
+class _Edges:
+    """The relationships of one type (not an offer's link) by their ends, changed in place; made from an index's list once."""
+
+    def __init__(self, found: Sequence[Edge]) -> None:
+        self.items: dict[tuple[str, str], Edge] = {(e.source, e.target): e for e in found}
+        self.changed = False
+        self._at: dict[str, set[tuple[str, str]]] | None = None  # node id -> the keys of its relationships
+
+    def put(self, edge: Edge) -> None:
+        key = (edge.source, edge.target)
+        self.items[key] = edge  # in its place if it was there: the order of the others is kept
+        self.changed = True
+        if self._at is not None:
+            self._at.setdefault(edge.source, set()).add(key)
+            self._at.setdefault(edge.target, set()).add(key)
+
+    def remove(self, key: tuple[str, str]) -> None:
+        if self.items.pop(key, None) is not None:
+            self.changed = True
+
+    def remove_node(self, node_id: str) -> None:
+        if self._at is None:
+            self._at = {}
+            for key in self.items:
+                self._at.setdefault(key[0], set()).add(key)
+                self._at.setdefault(key[1], set()).add(key)
+        for key in self._at.pop(node_id, ()):
+            self.remove(key)
 
 
 def _links(index: GraphIndex, offer_id: str) -> list[dict[str, Mapping[str, Value]]]:
@@ -111,13 +160,16 @@ def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
     """A new index: ``index`` with ``done`` applied in order; ``index`` itself is not changed.
 
     Every step must be one a store committed (its ends exist, as the write's
-    rules made sure); parts of ``index`` the steps do not touch are shared.
+    rules made sure); parts of ``index`` the steps do not touch are shared. Each
+    step costs about the same whatever the size of the graph (a node's removal:
+    its relationships), so that thousands of steps (a node changed outside
+    kimnet and all its neighbours put again) take milliseconds, not minutes.
     """
     kinds = dict(index.kinds)
     by_id = dict(index.by_id)
-    edges = dict(index.edges)
-    copied: set[str] = set()  # the kinds and types whose containers are already this index's own
+    copied: set[str] = set()  # the kinds whose maps are already this index's own
     offers = _Offers(index)
+    typed: dict[str, _Edges] = {}
     added: set[str] = set()  # the kinds with an id that was not there: it went to the end of their maps
 
     def own_kind(kind: str) -> dict[str, Node]:
@@ -126,11 +178,11 @@ def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
             copied.add(kind)
         return kinds[kind]
 
-    def own_type(rel_type: str) -> list[Edge]:
-        if rel_type not in copied:
-            edges[rel_type] = list(edges.get(rel_type, ()))
-            copied.add(rel_type)
-        return edges[rel_type]
+    def of_type(rel_type: str) -> _Edges:
+        found = typed.get(rel_type)
+        if found is None:
+            found = typed[rel_type] = _Edges(index.edges.get(rel_type, ()))
+        return found
 
     for step in done:
         item = step.item
@@ -144,40 +196,38 @@ def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
                     offers.of(item.id)
                     offers.nodes[item.id] = item
                 continue
-            # A removal keeps the order of what remains: nothing to sort again.
+            # A removal keeps the order of what remains: nothing to sort again. Its relationships go
+            # with it, so that a node put again (a resync of a node changed outside kimnet:
+            # ``Store.writes_since``) has only the relationships put after it.
             in_kind.pop(item.id, None)
             by_id.pop(item.id, None)
-            # Its relationships go with it, so that a node put again (a resync of a node changed
-            # outside kimnet: ``Store.writes_since``) has only the relationships put after it.
             if item.kind == "Service":
                 offers.of(item.id)
                 offers.nodes[item.id] = None
                 offers.links[item.id] = [{} for _ in _OFFER_LINKS]
-            for rel_type in _types_at(item.kind, edges):
-                if any(e.source == item.id or e.target == item.id for e in edges[rel_type]):
-                    edges[rel_type] = [e for e in edges[rel_type] if e.source != item.id and e.target != item.id]
-                    copied.add(rel_type)
-            for offer_id in _offers_linked_to(index, offers, item):
-                for found in offers.of(offer_id):
-                    found.pop(item.id, None)
+            for rel_type in _types_at(item.kind, index.edges):
+                of_type(rel_type).remove_node(item.id)
+            for position in _positions_at(item.kind):
+                for offer_id in list(offers.linked(position, item.id)):
+                    offers.of(offer_id)[position].pop(item.id, None)
         elif item.type in _OFFER_TYPES:
             position, offer_id, other = _offer_end(item)
-            links = offers.of(offer_id)[position]
             if step.op == "put":
-                links[other] = item.props
+                offers.link(position, offer_id, other, item.props)
             else:
-                links.pop(other, None)
+                offers.of(offer_id)[position].pop(other, None)
+        elif step.op == "put":
+            of_type(item.type).put(item)
         else:
-            kept = [e for e in own_type(item.type) if (e.source, e.target) != (item.source, item.target)]
-            if step.op == "put":
-                kept.append(item)
-            edges[item.type] = kept
+            of_type(item.type).remove((item.source, item.target))
 
     for kind in added:
         kinds[kind] = _in_id_order(kinds[kind])  # as built (by_id is for lookups: its order is no matter)
     all_offers, dated, available = _apply_offers(index, offers, kinds["Service"], by_id)
+    changed = {rel_type for rel_type, found in typed.items() if found.changed}
+    edges = {**index.edges, **{rel_type: list(typed[rel_type].items.values()) for rel_type in changed}}
     # A list first: another thread may be filling the old index's adjacency as we read it.
-    adjacency = {key: found for key, found in list(index._adjacency.items()) if key[0] not in copied}
+    adjacency = {key: found for key, found in list(index._adjacency.items()) if key[0] not in changed}
     return GraphIndex(kinds, by_id, all_offers, dated, available, edges, adjacency)
 
 
@@ -199,21 +249,13 @@ def _types_at(kind: str, edges: Mapping[str, object]) -> list[str]:
     return [t for t in edges if any(kind in pair for pair in MODEL.rels[t].endpoints)]
 
 
-def _offers_linked_to(index: GraphIndex, offers: _Offers, node: Node) -> list[str]:
-    """The offers with a link to ``node``: a scan of the one link an offer can have to its kind (deletes are rare)."""
-    node_id = node.id
-    found: set[str] = set()
-    for position, (rel_type, outgoing) in enumerate(_OFFER_LINKS):
-        rel = MODEL.rels[rel_type]
-        if node.kind not in (rel.targets if outgoing else rel.sources):
-            continue
-        if rel_type == "AVAILABLE_IN":
-            found.update(index.available.get(node_id, ()))
-        else:
-            # The same as `if node_id in offer.<field>` for each offer, but looped in C: 60,000 offers in a state.
-            ends = map(attrgetter(_OFFER_FIELDS[position]), index.offers.values())
-            found.update(compress(index.offers, map(contains, ends, repeat(node_id))))
-    return [*found, *(i for i, links in offers.links.items() if i not in found and any(node_id in x for x in links))]
+def _positions_at(kind: str) -> list[int]:
+    """The places among an offer's links (``_OFFER_LINKS``) whose other end can be a node of ``kind``."""
+    return [
+        position
+        for position, (rel_type, outgoing) in enumerate(_OFFER_LINKS)
+        if kind in (MODEL.rels[rel_type].targets if outgoing else MODEL.rels[rel_type].sources)
+    ]
 
 
 def _apply_offers(
@@ -224,12 +266,15 @@ def _apply_offers(
         return index.offers, index.dated, index.available
     all_offers = dict(index.offers)
     dated = dict(index.dated)
-    available = dict(index.available)
+    # Per area, the touched offers leave it and those available there now come last, in the order
+    # touched: an area's list is made anew once, not once per offer (a county has thousands).
+    leaving: dict[str, set[str]] = {}
+    coming: dict[str, list[str]] = {}
     for offer_id, links in offers.links.items():
         before = index.offers.get(offer_id)
         node = offers.nodes.get(offer_id, before.node if before else None)
         for area in before.areas if before else ():
-            available[area] = tuple(o for o in available.get(area, ()) if o != offer_id)
+            leaving.setdefault(area, set()).add(offer_id)
         if node is None or offer_id not in services:
             all_offers.pop(offer_id, None)
             dated.pop(offer_id, None)
@@ -244,7 +289,11 @@ def _apply_offers(
         else:
             dated.pop(offer_id, None)
         for area in ends[3]:
-            available[area] = (*available.get(area, ()), offer_id)
+            coming.setdefault(area, []).append(offer_id)
+    available = dict(index.available)
+    for area in leaving.keys() | coming.keys():
+        gone = leaving.get(area, set()).union(coming.get(area, ()))
+        available[area] = (*(o for o in available.get(area, ()) if o not in gone), *coming.get(area, ()))
     available = {area: found for area, found in available.items() if found}
     if any(offer_id not in index.offers and offer_id in all_offers for offer_id in offers.links):
         # A new offer went to the end (removed ones leave the order as it was): in id order, as the

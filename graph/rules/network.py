@@ -85,7 +85,9 @@ def organisation_graph(
         if edge.source in graph and valid_on(edge.props, as_of):
             members[edge.target].add(edge.source)
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for group, orgs in members.items():
+    # Sorted too: the order edges go in moves betweenness in its last digits, and a followed index
+    # (graph.read.index_update) may hold the memberships in another order than a fresh read.
+    for group, orgs in sorted(members.items()):
         for pair in itertools.combinations(sorted(orgs), 2):
             shared[pair].append(group)
     for (a, b), groups in shared.items():
