@@ -38,8 +38,11 @@ working group, cooperation or membership changed), and made anew otherwise. A
 generation reached otherwise (another process's write, an import) is read
 from the store as before.
 
-Writes made without kimnet (Cypher run in Neo4j Browser, an ETL job) change
-neither the generation nor the log. Every ``OUTSIDE_CHECK`` seconds a request
+Writes made without kimnet (Cypher run in Neo4j Browser, an ETL job) are logged
+by the database's trigger where APOC allows one (``graph.stores.neo4j_log``): they
+make a generation and a step like kimnet's, and are followed the same way (the
+store reads the entities they touched). Without the trigger they change neither
+the generation nor the log. Every ``OUTSIDE_CHECK`` seconds a request
 compares the database's last committed transaction id with kimnet's count of
 its writes (``Store.commit_mark``, one small round trip); once the id has moved
 further than the count since the last read of the graph, the graph is read

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any, LiteralString, cast
@@ -43,6 +44,7 @@ from neo4j.exceptions import (
 
 from kimnet.graph.model.audit import Actor, AuditEntry, AuditQuery, decode_entry
 from kimnet.graph.model.changes import Change
+from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.errors import DuplicateError, StoreError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.model.freshness import Freshness
 from kimnet.graph.model.graphdata import GraphData
@@ -67,7 +69,7 @@ from kimnet.graph.stores.neo4j_read import (
 from kimnet.graph.stores.neo4j_trees import tree_days, tree_statement
 from kimnet.graph.stores.neo4j_values import from_neo4j, node_of
 from kimnet.graph.stores.neo4j_write import apply_in
-from kimnet.graph.stores.steplog import decode_steps
+from kimnet.graph.stores.steplog import decode_steps, resync
 from kimnet.graph.stores.store import Direction, Neighbours, Progress, Store, WriteResult, Written
 from kimnet.graph.stores.trees import Follow, Reached, Shape
 
@@ -97,6 +99,11 @@ _UNAVAILABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionAc
 #: Whole-kind reads (nodes_of_kind, edges) that one process runs at the same time.
 BULK_READS = 2
 
+#: Entities touched from outside that a reader follows by reading them; beyond, it reads the whole graph.
+RESYNC_LIMIT = 2_000
+
+log = logging.getLogger(__name__)
+
 
 def _safe(uri: str) -> str:
     """The URI without credentials, for messages."""
@@ -121,6 +128,8 @@ class Neo4jStore(Store):
         # Whole-kind reads collect tens of thousands of entries in one row: a few at a time, or
         # thirty-two coverage reports at once exhaust Neo4j's transaction memory (seen at state scale).
         self._bulk = asyncio.Semaphore(BULK_READS)
+        #: Whether writes made without kimnet are logged by the database's trigger (``ensure_schema``).
+        self.outside_logged = False
 
     @classmethod
     def open(cls, uri: str, user: str, password: str, database: str | None = None, tx_timeout: float | None = None) -> Neo4jStore:
@@ -180,10 +189,48 @@ class Neo4jStore(Store):
         return store
 
     async def ensure_schema(self) -> None:
-        """Create constraints, indexes and the generation node where missing (idempotent)."""
+        """Create constraints, indexes, the generation node and the trigger for writes from outside where missing (idempotent)."""
         for statement in SCHEMA:
             await self._query(statement, routing=RoutingControl.WRITE)
         await self._query(FIRST_GENERATION, routing=RoutingControl.WRITE, id=GENERATION_ID)
+        self.outside_logged = await self._install_trigger()
+
+    async def _install_trigger(self) -> bool:
+        """Install the trigger that logs writes made without kimnet, if the server lets us; whether it is installed.
+
+        It needs APOC with ``apoc.trigger.enabled=true`` and a user allowed to install
+        triggers (an admin). Without it, kimnet notices such writes by the commit check
+        alone and reads the whole graph for them (``graph.read.readcache``).
+        """
+        params = {"id": GENERATION_ID, "keep": neo4j_log.KEEP}
+        try:
+            database = self._database or str((await self._query(neo4j_log.DATABASE_NAME))[0]["name"])
+            installed = await self._system(neo4j_log.INSTALLED_TRIGGERS, database=database)
+            if not any(
+                (r["name"], r["query"], r["params"]) == (neo4j_log.TRIGGER_NAME, neo4j_log.OUTSIDE_TRIGGER, params)
+                for r in installed
+            ):
+                await self._system(
+                    neo4j_log.INSTALL_TRIGGER,
+                    database=database,
+                    name=neo4j_log.TRIGGER_NAME,
+                    statement=neo4j_log.OUTSIDE_TRIGGER,
+                    params=params,
+                )
+        except Neo4jError as exc:
+            log.info("writes made without kimnet are noticed by the commit check alone (no trigger: %s)", exc.message)
+            return False
+        return True
+
+    async def _system(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
+        """Run ``cypher`` on the system database (where APOC keeps its triggers)."""
+        query = Query(cypher, timeout=self.timeout, metadata=neo4j_log.TX_METADATA)
+        # Without the bookmarks of the graph's queries: a system bookmark among them would make the commit
+        # check's bookmark name two databases, which ``neo4j_log.transaction_id`` rightly refuses to read.
+        result = await self._driver.execute_query(
+            query, params, database_="system", routing_=RoutingControl.WRITE, bookmark_manager_=None
+        )
+        return list(result.records)
 
     async def _query(
         self, statement: LiteralString, routing: RoutingControl = RoutingControl.READ, **params: Any
@@ -191,7 +238,7 @@ class Neo4jStore(Store):
         # Reads go to any cluster member (neo4j:// routing); only schema changes need the leader.
         self.in_flight += 1
         try:
-            query = Query(statement, timeout=self.timeout)
+            query = Query(statement, timeout=self.timeout, metadata=neo4j_log.TX_METADATA)
             result = await self._driver.execute_query(query, params, database_=self._database, routing_=routing)
         except AuthError as exc:
             raise StoreUnavailableError(
@@ -268,7 +315,9 @@ class Neo4jStore(Store):
         self.round_trips += 1
         try:
             async with self._session() as session:
-                result = await session.run(Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout), id=GENERATION_ID)
+                result = await session.run(
+                    Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout, metadata=neo4j_log.TX_METADATA), id=GENERATION_ID
+                )
                 record = await result.single()
                 bookmarks = await session.last_bookmarks()
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
@@ -278,8 +327,31 @@ class Neo4jStore(Store):
 
     async def writes_since(self, generation: str) -> list[Written]:
         self.round_trips += 1
-        records = await self._query(neo4j_log.WRITES_SINCE, generation=generation, limit=neo4j_log.KEEP)
-        return [Written(r["before"], r["after"], decode_steps(r["steps"])) for r in records]
+        records = [r["step"] for r in await self._query(neo4j_log.WRITES_SINCE, generation=generation, limit=neo4j_log.KEEP)]
+        touched = {i for r in records if "steps" not in r for i in r.get("touched", ())}
+        if len(touched) > RESYNC_LIMIT:
+            return []  # a bulk write from outside: a read of the whole graph costs less
+        # One read for every step from outside, as the entities are now: each step puts them in place
+        # of what the reader held, and a later step (kimnet's or not) puts what it did after that.
+        now = await self._touched(sorted(touched)) if touched else {}
+        return [
+            Written(r["before"], r["after"], decode_steps(r["steps"]) if "steps" in r else resync(r.get("touched", ()), now))
+            for r in records
+        ]
+
+    async def _touched(self, ids: list[str]) -> dict[str, tuple[Node, list[Edge]]]:
+        """The nodes of ``ids`` that are entities now, each with all its relationships (of the model's types)."""
+        found: dict[str, tuple[Node, list[Edge]]] = {}
+        for node_id, props, outgoing, incoming in await self._rows(neo4j_log.TOUCHED, ids=ids):
+            if MODEL.kind_of(node_id) is None:
+                continue
+            edges = [
+                Edge(t, s, e, from_neo4j(p))
+                for t, s, e, p in [*((t, node_id, b, p) for t, b, p in outgoing), *((t, a, node_id, p) for t, a, p in incoming)]
+                if t in MODEL.rels and MODEL.kind_of(s) is not None and MODEL.kind_of(e) is not None
+            ]
+            found[node_id] = (node_of(node_id, props), edges)
+        return found
 
     async def _is_empty(self) -> bool:
         return not await self._query(ANY_NODE)
@@ -301,9 +373,11 @@ class Neo4jStore(Store):
         return self._driver.session(database=self._database, bookmark_manager=self._driver.execute_query_bookmark_manager)
 
     async def _run_write(self, work: Any, *args: Any) -> Any:
+        # Marked as kimnet's, with the work's own timeout: the trigger for writes from outside passes it by.
+        marked = unit_of_work(metadata=neo4j_log.TX_METADATA, timeout=getattr(work, "timeout", None))(work)
         try:
             async with self._session() as session:
-                return await session.execute_write(work, *args)
+                return await session.execute_write(marked, *args)
         except AuthError as exc:
             raise StoreUnavailableError(f"Neo4j refused the credentials: {exc.message}") from None
         except ConstraintError:
@@ -361,7 +435,7 @@ class Neo4jStore(Store):
         """Run a statement in an auto-commit transaction (needed for CALL ... IN TRANSACTIONS)."""
         try:
             async with self._session() as session:
-                await (await session.run(statement)).consume()
+                await (await session.run(Query(statement, metadata=neo4j_log.TX_METADATA))).consume()
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
         except Neo4jError as exc:
