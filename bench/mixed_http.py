@@ -46,7 +46,7 @@ from typing import Any
 import neo4j
 
 from bench.load import HttpClient, graphql_body
-from bench.questions import _neo4j
+from bench.questions import _neo4j, store_names
 from bench.run import CACHE, PASSWORD, PYTHON, ROOT, Setup, _kimnet_env, _load, _wait_for
 from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET, choose_variants
 
@@ -417,7 +417,9 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="size of the synthetic network (default 1.0: state scale)")
     parser.add_argument("--seconds", type=float, default=30.0, help="seconds per phase (default 30)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of kimnet on Neo4j (default 2)")
-    parser.add_argument("--stores", default=",".join(STORES), help="which servers to measure (default both)")
+    parser.add_argument(
+        "--stores", type=store_names, default=list(STORES), help=f"which servers to measure, of {','.join(STORES)} (default both)"
+    )
     parser.add_argument("--bolt-port", type=int, default=7697, help="Bolt port of the benchmark's own Neo4j (default 7697)")
     parser.add_argument("--port-base", type=int, default=8101, help="first of the two HTTP ports on loopback (default 8101)")
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the benchmark's Neo4j running afterwards")
@@ -429,7 +431,7 @@ def main() -> int:
     rss: dict[str, tuple[float, float]] = {}
     with _neo4j(setup, args):
         asyncio.run(_load(setup, args))
-        for store in [s for s in STORES if s in args.stores.split(",")]:
+        for store in [s for s in STORES if s in args.stores]:
             with _served(setup, store, args.workers):
                 phases += asyncio.run(_store(setup, store, args, rss))
     text = report(args, setup, phases, rss)

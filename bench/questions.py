@@ -71,6 +71,15 @@ QUESTIONS: dict[str, str] = {
 STORES = ("kimnet-neo4j", "kimnet-embedded")
 
 
+def store_names(text: str) -> list[str]:
+    """``--stores``: a comma-separated choice of ``STORES``; anything else is refused, not measured as nothing."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in STORES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(STORES)}")
+    return names
+
+
 @dataclass(slots=True)
 class Row:
     cold_ms: float
@@ -310,7 +319,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=31, help="requests per question, the first cold (default 31)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the /healthz measure under load (default 20)")
     parser.add_argument("--grace", type=float, default=5.0, help="KIMNET_SHUTDOWN_TIMEOUT of the servers (default 5)")
-    parser.add_argument("--stores", default=",".join(STORES), help="which servers to measure (default both)")
+    parser.add_argument(
+        "--stores", type=store_names, default=list(STORES), help=f"which servers to measure, of {','.join(STORES)} (default both)"
+    )
     parser.add_argument("--bolt-port", type=int, default=7697, help="Bolt port of the benchmark's own Neo4j (default 7697)")
     parser.add_argument("--port-base", type=int, default=8101, help="first of the two HTTP ports on loopback (default 8101)")
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the benchmark's Neo4j running afterwards")
@@ -318,7 +329,7 @@ def main() -> int:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     setup = Setup(args.bolt_port, {store: args.port_base + i for i, store in enumerate(STORES)})
-    stores = [s for s in STORES if s in args.stores.split(",")]
+    stores = [s for s in STORES if s in args.stores]
     figures = Figures()
     load_before = os.getloadavg()[0]
     with _neo4j(setup, args):
