@@ -420,6 +420,30 @@ class ReadCache:
         finally:
             self._build = None
 
+    async def _caught_up(self, found: Reads, after: str) -> Reads:
+        """``found``, read while writes landed, brought to ``after`` by those writes; as it was if they are not all known.
+
+        A read of the whole graph takes seconds at state scale; under a write a second
+        it almost never sees one generation, and thrown away it was begun again, and
+        again (a write from outside then went unseen for tens of seconds). Every write
+        since is in the log with all it changed as it was after it (kimnet's steps, the
+        trigger's entities read now), so applied in order over a read that saw some of
+        them already, they leave each entity as the last of them did.
+        """
+        path = self._path(found, after)
+        if path is None:
+            for written in await self._store.writes_since(found.generation):
+                self._wrote(written)
+            path = self._path(found, after)
+        if path is None:
+            return found
+        done = [step for written in path for step in written.steps]
+        try:
+            return await run_in_worker(lambda: found.following(after, done))
+        except Exception:
+            log.exception("could not bring a read of the graph up to date by %d writes", len(path))
+            return found
+
     async def _read(self, number: int) -> Reads:
         try:
             self._outside = False
@@ -430,7 +454,9 @@ class ReadCache:
                 index = await read_index(self._store)
                 after = await self._store.generation()
                 found = await run_in_worker(lambda: Reads(before, index, keep=self._keep))
-                if before == after and not self._outside:
+                if before != after and not self._outside:
+                    found = await self._caught_up(found, after)
+                if found.generation == after and not self._outside:
                     self._current, self._current_number = found, number
                     self._base, self._checked = mark, time.monotonic()
                     self.kept += 1

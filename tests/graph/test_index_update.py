@@ -469,6 +469,28 @@ async def test_proposals_and_verifications_are_not_taken_for_writes_from_outside
     assert (cache.outside, cache.kept) == (outside, kept)
 
 
+async def test_a_read_of_the_graph_that_a_write_straddles_is_brought_up_to_date_and_kept(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read under a write a second never saw one generation: thrown away and begun again, it kept a worker stale for tens of seconds."""
+    cache = ReadCache(seeded)
+    whole = readcache.read_index
+
+    async def straddled(store: Store) -> GraphIndex:
+        index = await whole(store)
+        await seeded.write(WRITES[3])  # lands after the graph was read, before the read is done
+        return index
+
+    monkeypatch.setattr(readcache, "read_index", straddled)
+    found = await cache.reads()
+    monkeypatch.setattr(readcache, "read_index", whole)
+    assert (cache.kept, cache.discarded) == (1, 0)
+    assert found.index.by_id["svc:sprachcafe-olfen"].props["name"] == "Sprachcafé Olfen (neu)"
+    assert found.generation == await seeded.generation()
+    assert await cache.reads() is found  # kept: the next request is served from it
+    assert_same(found.index, await read_index(seeded))
+
+
 async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = ReadCache(seeded)
     await cache.reads()
