@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -305,5 +306,6 @@ class ReferQuery:
             catalogue,
             posts,
             network,
+            functools.partial(cached.paths, network),
         )
         return _result(found, catalogue, organisations, day, info.context.language)

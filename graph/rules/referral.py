@@ -59,6 +59,7 @@ __all__ = [
     "Exclusion",
     "ExclusionKind",
     "Match",
+    "Paths",
     "Reason",
     "ReasonCode",
     "Referral",
@@ -94,6 +95,10 @@ _KINDS: dict[ReasonCode, ExclusionKind] = {
     "age_above": "age",
     "status_not_eligible": "residence_status",
 }
+
+#: The weighted shortest paths from one organisation: (path weight, path) per organisation reached
+#: (``network.shortest_paths``).
+Paths: TypeAlias = Mapping[str, tuple[float, tuple[str, ...]]]
 
 #: The exact set-cover search gives up for greedy beyond this many combinations.
 EXACT_COVER_LIMIT = 200_000
@@ -345,6 +350,7 @@ def _conference(
     responsibilities: Sequence[Responsibility],
     anchor: str | None,
     cooperation: nx.Graph[str],
+    paths_from: Callable[[str], Paths],
 ) -> Conference:
     """Choose the organisations for one case conference (see ``refer``)."""
     covers: dict[str, set[str]] = defaultdict(set)
@@ -370,7 +376,7 @@ def _conference(
     universe = [n for n in per_need if n in needs] + sorted(domains)
     coverable = {t for ts in covers.values() for t in ts}
     targets = [t for t in universe if t in coverable]
-    reach = shortest_paths(cooperation, anchor) if anchor is not None else {}
+    reach = paths_from(anchor) if anchor is not None else {}
 
     def prefer(orgs: tuple[str, ...]) -> tuple[object, ...]:
         direct = sum(org == anchor or (anchor is not None and cooperation.has_edge(anchor, org)) for org in orgs)
@@ -387,11 +393,20 @@ def _conference(
     )
 
 
-def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerPost], cooperation: nx.Graph[str]) -> Referral:
+def refer(
+    case: Case,
+    catalogue: Catalogue,
+    case_managers: Sequence[CaseManagerPost],
+    cooperation: nx.Graph[str],
+    paths_from: Callable[[str], Paths] | None = None,
+) -> Referral:
     """Answer a referral question for one case.
 
     Takes the case, the catalogue of the case's county, the case-manager posts
-    valid on ``case.as_of`` and the organisation graph (``network.organisation_graph``).
+    valid on ``case.as_of`` and the organisation graph (``network.organisation_graph``);
+    ``paths_from`` gives ``network.shortest_paths`` of that graph from an
+    organisation (a caller that keeps them passes its own; by default they are
+    worked out).
     For each need (in the case's order) the non-statutory offers addressing it
     are eligible when valid on the day, available to the municipality, and
     admitting the age and residence status (an unknown age or status excludes
@@ -426,5 +441,7 @@ def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerP
     responsibilities = coverage.responsibilities(case.municipality, catalogue, case.as_of)
     posts = tuple(sorted((p for p in case_managers if case.municipality in p.covers), key=lambda p: p.node.id))
     anchor = next((p.employer for p in posts if p.employer is not None), None)
-    conference = _conference(per_need, responsibilities, anchor, cooperation)
+    if paths_from is None:
+        paths_from = functools.partial(shortest_paths, cooperation)
+    conference = _conference(per_need, responsibilities, anchor, cooperation, paths_from)
     return Referral(case, per_need, tuple(excluded), responsibilities, posts, conference)
