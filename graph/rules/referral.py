@@ -428,10 +428,11 @@ def refer(
     needs = tuple(dict.fromkeys(case.needs))
     per_need: dict[str, tuple[Match, ...]] = {}
     excluded: list[Exclusion] = []
+    # Sorted once for all needs: the properties and the sort cost more than judging an offer for a need.
+    candidates = sorted((o for o in catalogue.offers.values() if not o.statutory), key=lambda o: o.id)
     for need in needs:
         matches = []
-        offers = (o for o in catalogue.offers.values() if need in o.needs_served and not o.statutory)
-        for offer in sorted(offers, key=lambda o: o.id):
+        for offer in (o for o in candidates if need in o.needs_served):
             outcome = _assess(offer, need, case, areas, geography)
             if isinstance(outcome, Match):
                 matches.append(outcome)
