@@ -92,7 +92,7 @@ CATALOGUE_DAYS = 4
 #: Days whose needs, legal domains and programmes one generation keeps (small).
 DAYS = 16
 
-#: Counties whose offers one generation keeps, per county and day (a few hundred offers each).
+#: Counties whose offers and whose organisations one generation keeps, per county and day (a few hundred each).
 COUNTIES = 128
 
 #: Days whose whole network, its measures and its coverage gaps one generation keeps (a state's: some 60 MB a day).
@@ -142,6 +142,8 @@ class Reads:
         self._references: Recent[dt.date | None, gather.Reference] = Recent(DAYS, keep)
         self._catalogues: Recent[dt.date | None, Catalogue] = Recent(CATALOGUE_DAYS, keep)
         self._county_offers: Recent[tuple[str, dt.date], gather.CountyOffers] = Recent(COUNTIES, keep)
+        # Never carried over (``following``): made anew after any write, in well under a millisecond.
+        self._located: Recent[tuple[str, dt.date], dict[str, Node]] = Recent(COUNTIES, keep)
         self._networks: Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = Recent(NETWORKS, keep)
         self._paths: Recent[tuple[nx.Graph[str], str], Paths] = Recent(PATHS, keep)
         self._measures: Recent[dt.date, Measures] = Recent(DAYS_MEASURED, keep)
@@ -230,7 +232,9 @@ class Reads:
         Raises:
             NotFoundError: no municipality has the id.
         """
-        organisations = gather.county_organisations(self.index, catalogue, self._county(municipality), day, also)
+        county = self._county(municipality)
+        located = self._located.get((county.key, day), lambda: gather.located_organisations(self.index, county, day))
+        organisations = gather.county_organisations(self.index, catalogue, located, day, also)
         key = (day, tuple(sorted(organisations)))
         graph = self._networks.get(key, lambda: nx.freeze(gather.organisation_network(self.index, organisations, day)))
         return organisations, graph

@@ -223,6 +223,23 @@ async def test_the_paths_through_a_county_network_are_kept_with_it_and_made_anew
     assert after == shortest_paths(changed, anchor)
 
 
+async def test_the_organisations_of_a_county_network_follow_writes(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    day = dt.date(2021, 7, 1)
+
+    async def organisations() -> set[str]:
+        reads = await cache.reads()
+        return set(reads.county_network(reads.county_catalogue("mun:olfen", day), "mun:olfen", day)[0])
+
+    before = await organisations()
+    await seeded.write(WRITES[1])
+    assert await organisations() == before  # in no municipality: not the county's
+    await seeded.write([Link(Edge("LOCATED_IN", "org:aaa-neu", "mun:olfen"))])
+    assert await organisations() == before | {"org:aaa-neu"}
+    await seeded.write([Unlink("LOCATED_IN", "org:aaa-neu", "mun:olfen")])
+    assert await organisations() == before
+
+
 @pytest.fixture
 async def other_process(neo4j_store: Neo4jStore | None, seed_data: GraphData) -> AsyncIterator[Neo4jStore]:
     """A second kimnet store on the seeded Neo4j database: what another worker or replica holds."""
