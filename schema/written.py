@@ -72,8 +72,8 @@ def _write_edge(
     return out
 
 
-def write_entity(plan: EntityPlan, reached: Reached, node: Node, day: dt.date | None) -> dict[str, Any]:
-    """An entity read for ``day``, with what ``reached`` holds below it."""
+def write_entity(plan: EntityPlan, reached: Reached | None, node: Node, day: dt.date | None) -> dict[str, Any]:
+    """An entity read for ``day``, with what ``reached`` holds below it (None: a plan without relationship fields)."""
     out: dict[str, Any] = {}
     props = node.props
     for key, what, detail in plan.fields:
@@ -87,6 +87,7 @@ def write_entity(plan: EntityPlan, reached: Reached, node: Node, day: dt.date | 
             else:
                 out[key] = serialize(value)
         elif what == "link":
+            assert reached is not None
             out[key] = _write_link(detail, reached, day)
         elif what == "key":
             out[key] = node.id
@@ -191,6 +192,6 @@ def _object_writer(plans: dict[str, EntityPlan | list[tuple[str, str | None, Any
         entity = entities.get(node.kind)
         if entity is None:
             raise UnsupportedError(f"a {node.kind} where the schema expects {sorted(plans)}")
-        return write_entity(entity, Reached(node), node, value._day)
+        return write_entity(entity, None, node, value._day)  # the planner leaves relationship fields here to graphql-core
 
     return write
