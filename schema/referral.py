@@ -137,7 +137,7 @@ _REASON_FIELDS: dict[str, Callable[[Reason_, Language], Any]] = {
 
 
 class _Worded:
-    """A reason of the rules as a GraphQL ``Reason``, each field made when it is read (the properties set below).
+    """A reason of the rules as a GraphQL ``Reason``, each field made when it is first read (see ``_Field``).
 
     A referral has hundreds of reasons, and a query mostly asks for one or two of
     their sixteen fields (``code``; ``kind message``): making and wording every
@@ -150,12 +150,25 @@ class _Worded:
         self._language = language
 
 
-def _made_when_read(make: Callable[[Reason_, Language], Any]) -> property:
-    return property(lambda self: make(self._reason, self._language))
+class _Field:
+    """A field of ``_Worded``: made of the rules' reason when first read, then kept in the object's attributes.
+
+    Kept, because one reason (the rules share them) is written for every offer it
+    holds for. Not a property: an attribute of the object is found before this.
+    """
+
+    def __init__(self, name: str, make: Callable[[Reason_, Language], Any]) -> None:
+        self._name, self._make = name, make
+
+    def __get__(self, worded: _Worded | None, owner: type | None = None) -> Any:
+        if worded is None:
+            return self
+        made = worded.__dict__[self._name] = self._make(worded._reason, worded._language)
+        return made
 
 
 for _name, _make in _REASON_FIELDS.items():
-    setattr(_Worded, _name, _made_when_read(_make))
+    setattr(_Worded, _name, _Field(_name, _make))
 
 
 class _WordedReason(_Worded, Reason):
@@ -165,7 +178,7 @@ class _WordedReason(_Worded, Reason):
 class _WordedExclusionReason(_Worded, ExclusionReason):
     """An ``ExclusionReason`` made of a rules' reason (see ``_Worded``)."""
 
-    kind = _made_when_read(lambda r, _: ExclusionKind(r.kind or ""))
+    kind = _Field("kind", lambda r, _: ExclusionKind(r.kind or ""))
 
 
 @strawberry.type(description="An offer the person is eligible for")
@@ -235,12 +248,14 @@ class ReferralResult:
     conference: Conference = strawberry.field(description="A proposal for a case conference")
 
 
-class _Entities:
-    """The entities of one answer, one object per node: a referral names its needs, domains and providers hundreds of times."""
+class _Objects:
+    """The objects of one answer, one per node and per reason: a referral names its needs, domains and providers
+    hundreds of times, and most exclusions share their reasons (``graph.rules.referral``)."""
 
-    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date) -> None:
-        self._catalogue, self._network, self._day = catalogue, network, day
+    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language) -> None:
+        self._catalogue, self._network, self._day, self._language = catalogue, network, day, language
         self._made: dict[str, Any] = {}
+        self._worded: dict[tuple[type, int], tuple[Reason_, Any]] = {}
 
     def of(self, node: Node) -> Any:
         made = self._made.get(node.id)
@@ -257,9 +272,21 @@ class _Entities:
         network = self._network
         return [self.of(network[i]) for i in ids if i in network] or self.known(ids)
 
+    def reasons(self, worded: type[_Worded], reasons: Iterable[Reason_]) -> list[Any]:
+        """``reasons`` as ``worded`` objects (``_WordedReason`` or ``_WordedExclusionReason``)."""
+        made = self._worded
+        found = []
+        for reason in reasons:
+            key = (worded, id(reason))  # the rules' objects live as long as the answer is made
+            pair = made.get(key)
+            if pair is None:
+                pair = made[key] = (reason, worded(reason, self._language))
+            found.append(pair[1])
+        return found
+
 
 def _result(found: Referral, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language) -> ReferralResult:
-    made = _Entities(catalogue, network, day)
+    made = _Objects(catalogue, network, day, language)
     orgs, known = made.organisations, made.known
     conference = found.conference
     members = [
@@ -283,7 +310,7 @@ def _result(found: Referral, catalogue: Catalogue, network: dict[str, Node], day
                         legalDomains=known(m.offer.legal_domains),
                         level=Level(m.level),
                         languageMatch=m.language_match,
-                        reasons=[_WordedReason(r, language) for r in m.reasons],
+                        reasons=made.reasons(_WordedReason, m.reasons),
                         conditional=m.conditional,
                         illustrative=m.illustrative,
                     )
@@ -296,7 +323,7 @@ def _result(found: Referral, catalogue: Catalogue, network: dict[str, Node], day
             ExcludedOffer(
                 offer=made.of(e.offer.node),
                 need=made.of(catalogue.needs[e.need]),
-                reasons=[_WordedExclusionReason(r, language) for r in e.reasons],
+                reasons=made.reasons(_WordedExclusionReason, e.reasons),
                 illustrative=e.illustrative,
             )
             for e in found.excluded
