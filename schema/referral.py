@@ -25,7 +25,7 @@ from kimnet.graph.rules.referral import Case, Referral, refer
 from kimnet.graph.rules.referral import Reason as Reason_
 from kimnet.schema.availability import Level, ResidenceStatus, level_of, node_of
 from kimnet.schema.coverage import Responsibility, responsibility
-from kimnet.schema.entities import TYPES, entity
+from kimnet.schema.entities import TYPES, entity_of
 from kimnet.schema.ids import to_key
 from kimnet.schema.wording import Language, reason_message
 
@@ -260,7 +260,7 @@ class _Objects:
     def of(self, node: Node) -> Any:
         made = self._made.get(node.id)
         if made is None or made._node is not node:
-            made = self._made[node.id] = entity(node, self._day)
+            made = self._made[node.id] = entity_of(node, self._day)  # written from its node
         return made
 
     def known(self, ids: Iterable[str]) -> list[Any]:
