@@ -1,6 +1,6 @@
 """CPU milliseconds per referral (view c) and per coverage-gap report (view d), in-process (printed figures, not a test).
 
-    .venv/bin/python -m bench.referral_cpu [--scale 1.0] [--rounds 5] [--repeat 5] [--profile c]
+    .venv/bin/python -m bench.referral_cpu [--scale 1.0] [--rounds 5] [--repeat 5] [--views c d] [--profile c]
 
 The CPU a request costs is what a worker process of the service spends on it,
 and at concurrency 8 on two cores a referral waits for the others' share
@@ -102,7 +102,7 @@ async def main_async(args: argparse.Namespace) -> None:
             gc.collect()
             gc.freeze()
             ask = Asker(store, ReadCache(store, keep=gc.freeze))
-            for view in ("c", "d"):
+            for view in args.views:
                 digest = hashlib.sha256()
                 for variables in variants[view]:
                     digest.update(orjson.dumps(await ask(view, variables)))
@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=5, help="passes over the 16 cases per round (the gap report: twice as many)"
     )
+    parser.add_argument("--views", nargs="+", choices=["c", "d"], default=["c", "d"], help="the views to measure")
     parser.add_argument("--profile", choices=["c", "d"], help="print a profile of this view instead of its figure")
     asyncio.run(main_async(parser.parse_args()))
 
