@@ -16,7 +16,7 @@ from kimnet.graph.model.kinds import Node
 from kimnet.graph.rules.catalogue import Catalogue
 from kimnet.schema.entities import entity
 
-__all__ = ["Level", "ResidenceStatus", "level_of", "nodes_of"]
+__all__ = ["Level", "ResidenceStatus", "level_of", "node_of", "nodes_of"]
 
 
 @strawberry.enum(description="How close an offer is to a municipality")
@@ -44,20 +44,23 @@ def level_of(value: str | None) -> Level | None:
     return Level(value) if value is not None else None
 
 
-def nodes_of(catalogue: Catalogue, ids: Any, day: dt.date) -> list[Any]:
-    """The entities for ids the catalogue knows (needs, legal domains, organisations, programmes, municipalities)."""
+def node_of(catalogue: Catalogue, i: str) -> Node | None:
+    """The node of an id the catalogue knows (a need, legal domain, organisation, programme or municipality), or None."""
     # Looked up in place, not merged into one map: an answer asks dozens of times, and
     # the maps hold a state's municipalities. Ids of different kinds never collide.
-    known: tuple[dict[str, Node], ...] = (
+    for where in (
         catalogue.geography.municipalities,
         catalogue.programmes,
         catalogue.organisations,
         catalogue.legal_domains,
         catalogue.needs,
-    )
-    found = []
-    for i in ids:
-        node = next((n for where in known if (n := where.get(i)) is not None), None)
+    ):
+        node = where.get(i)
         if node is not None:
-            found.append(entity(node, day))
-    return found
+            return node
+    return None
+
+
+def nodes_of(catalogue: Catalogue, ids: Any, day: dt.date) -> list[Any]:
+    """The entities for ids the catalogue knows (needs, legal domains, organisations, programmes, municipalities)."""
+    return [entity(node, day) for i in ids if (node := node_of(catalogue, i)) is not None]

@@ -22,7 +22,7 @@ from kimnet.graph.rules.availability import TargetGroup, closest_area, for_targe
 from kimnet.graph.rules.catalogue import Catalogue
 from kimnet.graph.rules.duplicates import duplicates as find_duplicates
 from kimnet.schema.availability import Level, ResidenceStatus, level_of, nodes_of
-from kimnet.schema.entities import TYPES, entity
+from kimnet.schema.entities import TYPES, entity, entity_of
 from kimnet.schema.ids import to_key
 from kimnet.schema.offload import offload
 from kimnet.schema.wording import Language, need_reason_message
@@ -225,12 +225,13 @@ def gap_of(catalogue: Catalogue, gap: rules.Gap, day: dt.date, language: Languag
     municipality = catalogue.geography.municipalities[gap.municipality]
     need = catalogue.needs.get(gap.need) if gap.need else None
     programme = catalogue.programmes.get(gap.programme) if gap.programme else None
+    # Written from their nodes (entity_of): a state's gap report names hundreds.
     return CoverageGap(
-        municipality=entity(municipality, day),
+        municipality=entity_of(municipality, day),
         population=gap.population,
         populationBasis=PopulationBasis.WHOLE_MUNICIPALITY,
-        need=entity(need, day) if need else None,
-        programme=entity(programme, day) if programme else None,
+        need=entity_of(need, day) if need else None,
+        programme=entity_of(programme, day) if programme else None,
         condition=condition_of(gap.condition, language),
     )
 

@@ -33,7 +33,7 @@ from kimnet.schema.pagination import Page
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
 
-__all__ = ["TYPES", "Connection", "LinkConnection", "connection", "entity", "is_unread", "links", "unread"]
+__all__ = ["TYPES", "Connection", "LinkConnection", "connection", "entity", "entity_of", "is_unread", "links", "unread"]
 
 T = TypeVar("T")
 
@@ -130,6 +130,9 @@ _NAMESPACE: dict[str, Any] = {}
 #: Per kind: every property field unset, the start of each entity's attributes.
 _BLANK: dict[str, dict[str, Any]] = {}
 
+#: Per kind: the type of ``entity_of``'s objects.
+_LAZY: dict[str, type] = {}
+
 
 def entity(node: Node, day: dt.date | None) -> Any:
     """Wrap a stored node as the GraphQL object of its kind, read for ``day``.
@@ -146,6 +149,52 @@ def entity(node: Node, day: dt.date | None) -> Any:
         attributes[name] = list(value) if isinstance(value, tuple) else value
     attributes.update(key=node.id, version=node.version, _node=node, _day=day)
     return obj
+
+
+def entity_of(node: Node, day: dt.date | None) -> Any:
+    """``entity``, whose fields are read from the node when first asked for.
+
+    For answers written from plans (``schema.written``), which write an entity
+    from its node and read none of its attributes: a referral names hundreds of
+    offers, and copying each one's properties cost more than writing them. The
+    object is of a subclass of the kind's type (``_LAZY``); graphql-core, where
+    it completes the answer instead, reads the same values.
+    """
+    obj: Any = object.__new__(_LAZY[node.kind])
+    obj.__dict__.update(_node=node, _day=day)
+    return obj
+
+
+class _FromNode:
+    """A field of an ``entity_of`` object: read from its node when first asked for, then an attribute of its own.
+
+    A non-data descriptor, so that the attribute, once set, is found before it.
+    """
+
+    def __init__(self, name: str, read: Callable[[Node], Any]) -> None:
+        self._name, self._read = name, read
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return None  # as on the kind's type: the field's default
+        value = obj.__dict__[self._name] = self._read(obj.__dict__["_node"])
+        return value
+
+
+def _prop_reader(name: str) -> Callable[[Node], Any]:
+    def read(node: Node) -> Any:
+        value = node.props.get(name)
+        return list(value) if isinstance(value, tuple) else value  # as ``entity`` copies it
+
+    return read
+
+
+def _lazy_type(kind: NodeKind, cls: type) -> type:
+    """The subclass of ``cls`` (the kind's type) that ``entity_of`` makes."""
+    fields: dict[str, Any] = {p.name: _FromNode(p.name, _prop_reader(p.name)) for p in kind.props}
+    fields["key"] = _FromNode("key", lambda node: node.id)
+    fields["version"] = _FromNode("version", lambda node: node.version)
+    return type(cls.__name__, (cls,), {"__module__": __name__, "__doc__": cls.__doc__, **fields})
 
 
 def unread(label: str, key: str, day: dt.date | None) -> Any:
@@ -306,6 +355,7 @@ def _make_type(kind: NodeKind) -> type:
 for _kind in MODEL.nodes.values():
     TYPES[_kind.label] = _make_type(_kind)
     _NAMESPACE[_kind.label] = TYPES[_kind.label]
+    _LAZY[_kind.label] = _lazy_type(_kind, TYPES[_kind.label])
 
 _AREA_MEMBERS = TYPES["Municipality"] | TYPES["Region"]
 Area = Annotated[_AREA_MEMBERS, strawberry.union("Area", description="A municipality or a region")]

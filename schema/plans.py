@@ -18,6 +18,8 @@ relationship field below a plain answer. The execution context
 
 from __future__ import annotations
 
+import enum
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -109,6 +111,32 @@ def _scalar(graphql_type: GraphQLOutputType) -> Scalar:
     return named.serialize, listed
 
 
+#: Per enum type: its ``serialize`` as a lookup (see ``_enum_serializer``).
+_ENUMS: weakref.WeakKeyDictionary[GraphQLEnumType, Callable[[Any], Any]] = weakref.WeakKeyDictionary()
+
+
+def _enum_serializer(enum_type: GraphQLEnumType) -> Callable[[Any], Any]:
+    """``enum_type.serialize``, looking up the name of a member of its Python enum instead of searching for it.
+
+    strawberry's enums search their values one by one for a member's (each a property
+    read): a referral writes hundreds of codes, levels and kinds. The names are the
+    ones ``serialize`` gives; anything but a member is left to it.
+    """
+    found = _ENUMS.get(enum_type)
+    if found is None:
+        serialize = enum_type.serialize
+        members: type[enum.Enum] | None = getattr(enum_type, "wrapped_cls", None)
+        if members is None:
+            return serialize
+        names = {member: serialize(member) for member in members}
+
+        def found(value: Any) -> Any:
+            return names[value] if type(value) is members else serialize(value)
+
+        _ENUMS[enum_type] = found
+    return found
+
+
 def merge_shapes(plans: Sequence[EntityPlan], all_props: bool) -> Shape:
     """The read shape that answers every one of ``plans`` (of one kind)."""
     props: set[str] = set()
@@ -133,7 +161,9 @@ class Planner:
         if is_list_type(graphql_type):
             return ValuePlan("list", self.value_plan(graphql_type.of_type, field_details_list))
         named = get_named_type(graphql_type)
-        if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        if isinstance(named, GraphQLEnumType):
+            return ValuePlan("leaf", _enum_serializer(named))
+        if isinstance(named, GraphQLScalarType):
             return ValuePlan("leaf", named.serialize)
         kinds = self.schema.get_possible_types(named) if is_abstract_type(named) else [named]
         plans: dict[str, Any] = {}

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from kimnet.graph.model.errors import ArgumentError, BadIdError, NotFoundError
+from kimnet.graph.model.kinds import Node
+from kimnet.graph.rules.catalogue import Catalogue
 from kimnet.graph.rules.referral import Case, Referral, refer
 from kimnet.graph.rules.referral import Reason as Reason_
-from kimnet.schema.availability import Level, ResidenceStatus, level_of, nodes_of
+from kimnet.schema.availability import Level, ResidenceStatus, level_of, node_of
 from kimnet.schema.coverage import Responsibility, responsibility
-from kimnet.schema.entities import TYPES, entity
+from kimnet.schema.entities import TYPES, entity_of
 from kimnet.schema.ids import to_key
 from kimnet.schema.wording import Language, reason_message
 
@@ -111,26 +115,70 @@ class ExclusionReason(Reason):
     kind: ExclusionKind = strawberry.field(description="Which rule the offer breaks")
 
 
-def _reason_fields(reason: Reason_, language: Language) -> dict[str, Any]:
-    """The GraphQL fields of one reason of the rules."""
-    return {
-        "code": ReasonCode(reason.code),
-        "message": reason_message(reason, language),
-        "conditional": reason.conditional,
-        "illustrative": reason.illustrative,
-        "area": reason.area,
-        "areaName": reason.area_name,
-        "level": level_of(reason.level),
-        "age": reason.age,
-        "minAge": reason.min_age,
-        "maxAge": reason.max_age,
-        "residenceStatus": ResidenceStatus(reason.status) if reason.status is not None else None,
-        "residenceStatuses": [ResidenceStatus(s) for s in reason.statuses],
-        "date": reason.day,
-        "validFrom": reason.valid_from,
-        "validTo": reason.valid_to,
-        "languages": list(reason.languages),
-    }
+#: How each field of ``Reason`` is made of the rules' reason, in the request's language.
+_REASON_FIELDS: dict[str, Callable[[Reason_, Language], Any]] = {
+    "code": lambda r, _: ReasonCode(r.code),
+    "message": reason_message,
+    "conditional": lambda r, _: r.conditional,
+    "illustrative": lambda r, _: r.illustrative,
+    "area": lambda r, _: r.area,
+    "areaName": lambda r, _: r.area_name,
+    "level": lambda r, _: level_of(r.level),
+    "age": lambda r, _: r.age,
+    "minAge": lambda r, _: r.min_age,
+    "maxAge": lambda r, _: r.max_age,
+    "residenceStatus": lambda r, _: ResidenceStatus(r.status) if r.status is not None else None,
+    "residenceStatuses": lambda r, _: [ResidenceStatus(s) for s in r.statuses],
+    "date": lambda r, _: r.day,
+    "validFrom": lambda r, _: r.valid_from,
+    "validTo": lambda r, _: r.valid_to,
+    "languages": lambda r, _: list(r.languages),
+}
+
+
+class _Worded:
+    """A reason of the rules as a GraphQL ``Reason``, each field made when it is first read (see ``_Field``).
+
+    A referral has hundreds of reasons, and a query mostly asks for one or two of
+    their sixteen fields (``code``; ``kind message``): making and wording every
+    field of each took a third of the referral's answer. The plan's writer and
+    graphql-core read the fields as attributes alike.
+    """
+
+    def __init__(self, reason: Reason_, language: Language) -> None:
+        self._reason = reason
+        self._language = language
+
+
+class _Field:
+    """A field of ``_Worded``: made of the rules' reason when first read, then kept in the object's attributes.
+
+    Kept, because one reason (the rules share them) is written for every offer it
+    holds for. Not a property: an attribute of the object is found before this.
+    """
+
+    def __init__(self, name: str, make: Callable[[Reason_, Language], Any]) -> None:
+        self._name, self._make = name, make
+
+    def __get__(self, worded: _Worded | None, owner: type | None = None) -> Any:
+        if worded is None:
+            return self
+        made = worded.__dict__[self._name] = self._make(worded._reason, worded._language)
+        return made
+
+
+for _name, _make in _REASON_FIELDS.items():
+    setattr(_Worded, _name, _Field(_name, _make))
+
+
+class _WordedReason(_Worded, Reason):
+    """A ``Reason`` made of a rules' reason (see ``_Worded``); the dataclass's own fields stay unset."""
+
+
+class _WordedExclusionReason(_Worded, ExclusionReason):
+    """An ``ExclusionReason`` made of a rules' reason (see ``_Worded``)."""
+
+    kind = _Field("kind", lambda r, _: ExclusionKind(r.kind or ""))
 
 
 @strawberry.type(description="An offer the person is eligible for")
@@ -200,16 +248,52 @@ class ReferralResult:
     conference: Conference = strawberry.field(description="A proposal for a case conference")
 
 
-def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: dt.date, language: Language) -> ReferralResult:
-    def orgs(ids: Any) -> list[Any]:
-        return [entity(network_orgs[i], day) for i in ids if i in network_orgs] or nodes_of(catalogue, ids, day)
+class _Objects:
+    """The objects of one answer, one per node and per reason: a referral names its needs, domains and providers
+    hundreds of times, and most exclusions share their reasons (``graph.rules.referral``)."""
 
+    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language) -> None:
+        self._catalogue, self._network, self._day, self._language = catalogue, network, day, language
+        self._made: dict[str, Any] = {}
+        self._worded: dict[tuple[type, int], tuple[Reason_, Any]] = {}
+
+    def of(self, node: Node) -> Any:
+        made = self._made.get(node.id)
+        if made is None or made._node is not node:
+            made = self._made[node.id] = entity_of(node, self._day)  # written from its node
+        return made
+
+    def known(self, ids: Iterable[str]) -> list[Any]:
+        """Those of ``ids`` that the catalogue knows (``nodes_of``)."""
+        return [self.of(node) for i in ids if (node := node_of(self._catalogue, i)) is not None]
+
+    def organisations(self, ids: Sequence[str]) -> list[Any]:
+        """Those of ``ids`` in the county's network; if none is, those the catalogue knows."""
+        network = self._network
+        return [self.of(network[i]) for i in ids if i in network] or self.known(ids)
+
+    def reasons(self, worded: type[_Worded], reasons: Iterable[Reason_]) -> list[Any]:
+        """``reasons`` as ``worded`` objects (``_WordedReason`` or ``_WordedExclusionReason``)."""
+        made = self._worded
+        found = []
+        for reason in reasons:
+            key = (worded, id(reason))  # the rules' objects live as long as the answer is made
+            pair = made.get(key)
+            if pair is None:
+                pair = made[key] = (reason, worded(reason, self._language))
+            found.append(pair[1])
+        return found
+
+
+def _result(found: Referral, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language) -> ReferralResult:
+    made = _Objects(catalogue, network, day, language)
+    orgs, known = made.organisations, made.known
     conference = found.conference
     members = [
         ConferenceMember(
             organisation=orgs([org])[0],
-            needs=nodes_of(catalogue, [c for c in conference.covers.get(org, ()) if c in catalogue.needs], day),
-            legalDomains=nodes_of(catalogue, [c for c in conference.covers.get(org, ()) if c in catalogue.legal_domains], day),
+            needs=known([c for c in conference.covers.get(org, ()) if c in catalogue.needs]),
+            legalDomains=known([c for c in conference.covers.get(org, ()) if c in catalogue.legal_domains]),
             cooperationPath=orgs(conference.paths[org]) if org in conference.paths else None,
         )
         for org in conference.organisations
@@ -218,15 +302,15 @@ def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: 
         asOf=day,
         needs=[
             NeedReferral(
-                need=entity(catalogue.needs[need], day),
+                need=made.of(catalogue.needs[need]),
                 offers=[
                     OfferMatch(
-                        offer=entity(m.offer.node, day),
+                        offer=made.of(m.offer.node),
                         organisations=orgs(m.offer.providers),
-                        legalDomains=nodes_of(catalogue, m.offer.legal_domains, day),
+                        legalDomains=known(m.offer.legal_domains),
                         level=Level(m.level),
                         languageMatch=m.language_match,
-                        reasons=[Reason(**_reason_fields(r, language)) for r in m.reasons],
+                        reasons=made.reasons(_WordedReason, m.reasons),
                         conditional=m.conditional,
                         illustrative=m.illustrative,
                     )
@@ -237,9 +321,9 @@ def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: 
         ],
         excluded=[
             ExcludedOffer(
-                offer=entity(e.offer.node, day),
-                need=entity(catalogue.needs[e.need], day),
-                reasons=[ExclusionReason(kind=ExclusionKind(r.kind or ""), **_reason_fields(r, language)) for r in e.reasons],
+                offer=made.of(e.offer.node),
+                need=made.of(catalogue.needs[e.need]),
+                reasons=made.reasons(_WordedExclusionReason, e.reasons),
                 illustrative=e.illustrative,
             )
             for e in found.excluded
@@ -247,7 +331,7 @@ def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: 
         responsibilities=[responsibility(catalogue, r, day) for r in found.responsibilities],
         caseManagers=[
             CaseManagerAssignment(
-                post=entity(p.node, day),
+                post=made.of(p.node),
                 employer=orgs([p.employer])[0] if p.employer else None,
                 supervisor=orgs([p.supervisor])[0] if p.supervisor else None,
             )
@@ -256,8 +340,8 @@ def _result(found: Referral, catalogue: Any, network_orgs: dict[str, Any], day: 
         conference=Conference(
             anchor=orgs([conference.anchor])[0] if conference.anchor else None,
             members=members,
-            uncoveredNeeds=nodes_of(catalogue, [u for u in conference.uncovered if u in catalogue.needs], day),
-            uncoveredLegalDomains=nodes_of(catalogue, [u for u in conference.uncovered if u in catalogue.legal_domains], day),
+            uncoveredNeeds=known([u for u in conference.uncovered if u in catalogue.needs]),
+            uncoveredLegalDomains=known([u for u in conference.uncovered if u in catalogue.legal_domains]),
         ),
     )
 
@@ -305,5 +389,6 @@ class ReferQuery:
             catalogue,
             posts,
             network,
+            functools.partial(cached.paths, network),
         )
         return _result(found, catalogue, organisations, day, info.context.language)

@@ -11,7 +11,7 @@ objects' attributes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from strawberry.relay import to_base64
@@ -21,7 +21,7 @@ from kimnet.graph.stores.trees import Reached
 from kimnet.schema.pagination import Page
 from kimnet.schema.plans import EntityPlan, LinkPlan, PagePlan, UnsupportedError, ValuePlan
 
-__all__ = ["write_entity", "write_page", "write_value"]
+__all__ = ["value_writer", "write_entity", "write_page", "write_value"]
 
 
 def write_page(
@@ -72,8 +72,8 @@ def _write_edge(
     return out
 
 
-def write_entity(plan: EntityPlan, reached: Reached, node: Node, day: dt.date | None) -> dict[str, Any]:
-    """An entity read for ``day``, with what ``reached`` holds below it."""
+def write_entity(plan: EntityPlan, reached: Reached | None, node: Node, day: dt.date | None) -> dict[str, Any]:
+    """An entity read for ``day``, with what ``reached`` holds below it (None: a plan without relationship fields)."""
     out: dict[str, Any] = {}
     props = node.props
     for key, what, detail in plan.fields:
@@ -87,6 +87,7 @@ def write_entity(plan: EntityPlan, reached: Reached, node: Node, day: dt.date | 
             else:
                 out[key] = serialize(value)
         elif what == "link":
+            assert reached is not None
             out[key] = _write_link(detail, reached, day)
         elif what == "key":
             out[key] = node.id
@@ -120,25 +121,77 @@ def write_value(plan: ValuePlan, value: Any) -> Any:
         UnsupportedError: a null where the schema promises a value, or an object of a kind the plan
             does not know: graphql-core completes the answer and reports what it finds.
     """
+    return value_writer(plan)(value)
+
+
+def value_writer(plan: ValuePlan, nullable: bool = True) -> Callable[[Any], Any]:
+    """``write_value`` of ``plan`` as one function, made once per answer.
+
+    A referral's answer is thousands of values: looking at the plan for each one
+    (what it is, its detail, a call per nonNull and list wrapper) cost more than
+    writing them. Each value is written by one function made for its place in the
+    plan, which also checks it for a null where the schema promises a value.
+    """
     what, detail = plan.what, plan.detail
-    if value is None:
-        if what == "nonNull":
-            raise UnsupportedError("null where the schema promises a value")  # graphql-core's error to report
-        return None
     if what == "nonNull":
-        return write_value(detail, value)
+        return value_writer(detail, nullable=False)
     if what == "leaf":
-        return detail(value)
+        serialize: Callable[[Any], Any] = detail
+        if nullable:
+            return lambda value: None if value is None else serialize(value)
+
+        def leaf(value: Any) -> Any:
+            if value is None:
+                raise _null()
+            return serialize(value)
+
+        return leaf
     if what == "list":
-        return [write_value(detail, item) for item in value]
-    node = value.__dict__.get("_node")
-    kind = node.kind if node is not None else type(value).__strawberry_definition__.name
-    object_plan = detail.get(kind)
-    if object_plan is None:
-        raise UnsupportedError(f"a {kind} where the schema expects {sorted(detail)}")
-    if isinstance(object_plan, EntityPlan):
-        return write_entity(object_plan, Reached(node), node, value._day)
-    return {
-        key: (write_value(sub, getattr(value, attribute)) if attribute is not None else sub)
-        for key, attribute, sub in object_plan
+        item = value_writer(detail)
+
+        def many(value: Any) -> Any:
+            if value is None:
+                if nullable:
+                    return None
+                raise _null()
+            return [item(v) for v in value]
+
+        return many
+    return _object_writer(detail, nullable)
+
+
+def _null() -> UnsupportedError:
+    return UnsupportedError("null where the schema promises a value")  # graphql-core's error to report
+
+
+def _object_writer(plans: dict[str, EntityPlan | list[tuple[str, str | None, Any]]], nullable: bool) -> Callable[[Any], Any]:
+    """The writer of an object that may be of each kind in ``plans``: an entity from its node, else field by field."""
+    entities = {kind: plan for kind, plan in plans.items() if isinstance(plan, EntityPlan)}
+    # Per field: its key, and the attribute with its writer, or None with the constant (``__typename``).
+    fields = {
+        kind: [(key, attribute, value_writer(sub) if attribute is not None else sub) for key, attribute, sub in plan]
+        for kind, plan in plans.items()
+        if not isinstance(plan, EntityPlan)
     }
+    by_class: dict[type, Any] = {}  # the fields of each class met: its kind is a lookup of the strawberry type
+
+    def write(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise _null()
+        node = value.__dict__.get("_node")
+        if node is None:
+            written = by_class.get(type(value))
+            if written is None:
+                kind = type(value).__strawberry_definition__.name
+                if kind not in fields:
+                    raise UnsupportedError(f"a {kind} where the schema expects {sorted(plans)}")
+                written = by_class[type(value)] = fields[kind]
+            return {key: (made(getattr(value, attribute)) if attribute is not None else made) for key, attribute, made in written}
+        entity = entities.get(node.kind)
+        if entity is None:
+            raise UnsupportedError(f"a {node.kind} where the schema expects {sorted(plans)}")
+        return write_entity(entity, None, node, value._day)  # the planner leaves relationship fields here to graphql-core
+
+    return write

@@ -62,6 +62,7 @@ __all__ = [
     "county_offers",
     "county_organisations",
     "geography",
+    "located_organisations",
     "network",
     "organisation_network",
     "reference",
@@ -154,7 +155,8 @@ def county(geography: Geography, municipality: str) -> County:
 class CountyOffers:
     """The offers available in a county on a day, by id with all their links; the statutory ones; those per need."""
 
-    offers: tuple[Offer, ...]
+    #: By id, in id order.
+    offers: dict[str, Offer]
     statutory: frozenset[str]
     #: Need id -> the ids of the offers addressing it (through any link, whatever its dates).
     by_need: dict[str, frozenset[str]]
@@ -162,20 +164,20 @@ class CountyOffers:
     def select(self, for_needs: Collection[str] | None) -> list[Offer]:
         """All the offers; with ``for_needs``, the statutory ones and those addressing one of the needs, by id."""
         if for_needs is None:
-            return list(self.offers)
+            return list(self.offers.values())
         wanted = self.statutory.union(*(self.by_need.get(n, ()) for n in for_needs))
-        # o.node.id, not the o.id property: thousands of offers per referral, and the call costs more than the test.
-        return [o for o in self.offers if o.node.id in wanted]
+        # A referral wants a few hundred of a county's thousands: sorted, not picked out of all of them.
+        return [self.offers[i] for i in sorted(wanted)]
 
 
 def county_offers(index: GraphIndex, county: County, links_on: dt.date | None) -> CountyOffers:
     """The offers AVAILABLE_IN (on ``links_on``) one of the county's areas."""
-    offers = tuple(index.offers[i] for i in sorted(index.available_in(county.areas, links_on)))
+    offers = {i: index.offers[i] for i in sorted(index.available_in(county.areas, links_on))}
     by_need: dict[str, set[str]] = {}
-    for offer in offers:
+    for offer in offers.values():
         for need in offer.needs:
             by_need.setdefault(need, set()).add(offer.id)
-    statutory = frozenset(o.id for o in offers if o.statutory)
+    statutory = frozenset(o.id for o in offers.values() if o.statutory)
     return CountyOffers(offers, statutory, {n: frozenset(ids) for n, ids in by_need.items()})
 
 
@@ -217,17 +219,22 @@ def case_managers(index: GraphIndex, municipality: str, day: dt.date) -> list[Ca
     ]
 
 
+def located_organisations(index: GraphIndex, county: County, day: dt.date) -> dict[str, Node]:
+    """The organisations LOCATED_IN the county's municipalities on ``day``, valid that day, by id."""
+    located = index.neighbours(county.towns, "LOCATED_IN", "in", day)
+    return {n.id: n for pairs in located.values() for _, n in pairs}
+
+
 def county_organisations(
-    index: GraphIndex, catalogue: Catalogue, county: County, day: dt.date, also: Iterable[str] = ()
+    index: GraphIndex, catalogue: Catalogue, located: dict[str, Node], day: dt.date, also: Iterable[str] = ()
 ) -> dict[str, Node]:
     """The organisations of the county's network on ``day``, valid that day.
 
-    They are those located in the county's municipalities, the providers of
-    ``catalogue``'s offers, and ``also`` (the case managers' employers): the
-    network a case conference in the county draws on.
+    They are those ``located`` in the county's municipalities (``located_organisations``),
+    the providers of ``catalogue``'s offers, and ``also`` (the case managers'
+    employers): the network a case conference in the county draws on.
     """
-    located = index.neighbours(county.towns, "LOCATED_IN", "in", day)
-    organisations = {n.id: n for pairs in located.values() for _, n in pairs}
+    organisations = dict(located)
     organisations |= {i: n for i, n in catalogue.organisations.items() if valid_on(n.props, day)}
     for i in sorted(set(also) - set(organisations)):
         node = index.by_id.get(i)

@@ -80,7 +80,8 @@ from kimnet.graph.read.workers import run_in_worker
 from kimnet.graph.rules.catalogue import Catalogue, Geography
 from kimnet.graph.rules.coverage import Gap, coverage_gaps
 from kimnet.graph.rules.measures import Measures
-from kimnet.graph.rules.referral import CaseManagerPost
+from kimnet.graph.rules.network import shortest_paths
+from kimnet.graph.rules.referral import CaseManagerPost, Paths
 from kimnet.graph.stores import collector
 from kimnet.graph.stores.store import Store, Written
 
@@ -94,7 +95,7 @@ CATALOGUE_DAYS = 4
 #: Days whose needs, legal domains and programmes one generation keeps (small).
 DAYS = 16
 
-#: Counties whose offers one generation keeps, per county and day (a few hundred offers each).
+#: Counties whose offers and whose organisations one generation keeps, per county and day (a few hundred each).
 COUNTIES = 128
 
 #: Days whose whole network, its measures and its coverage gaps one generation keeps (a state's: some 60 MB a day).
@@ -105,6 +106,9 @@ ANSWERS = 32
 
 #: County networks one generation keeps, per day and set of organisations.
 NETWORKS = 64
+
+#: Shortest paths through a county network one generation keeps, per network and organisation (``Reads.paths``).
+PATHS = 128
 
 #: Writes of this process a cache remembers to follow (``ReadCache``); further behind, it reads the store.
 FOLLOWED = 256
@@ -141,7 +145,10 @@ class Reads:
         self._references: Recent[dt.date | None, gather.Reference] = Recent(DAYS, keep)
         self._catalogues: Recent[dt.date | None, Catalogue] = Recent(CATALOGUE_DAYS, keep)
         self._county_offers: Recent[tuple[str, dt.date], gather.CountyOffers] = Recent(COUNTIES, keep)
+        # Never carried over (``following``): made anew after any write, in well under a millisecond.
+        self._located: Recent[tuple[str, dt.date], dict[str, Node]] = Recent(COUNTIES, keep)
         self._networks: Recent[tuple[dt.date, tuple[str, ...]], nx.Graph[str]] = Recent(NETWORKS, keep)
+        self._paths: Recent[tuple[nx.Graph[str], str], Paths] = Recent(PATHS, keep)
         self._measures: Recent[dt.date, Measures] = Recent(DAYS_MEASURED, keep)
         self._gaps: Recent[dt.date, tuple[Gap, ...]] = Recent(DAYS_MEASURED, keep)
         self._answers: Recent[Hashable, object] = Recent(ANSWERS, keep)
@@ -163,6 +170,7 @@ class Reads:
         if not (kinds & _NETWORK_KINDS or types & _NETWORK_TYPES):
             # Only the organisations' nodes and their ties go into the network: offers are not in it.
             found._networks = self._networks
+            found._paths = self._paths
             found._measures = self._measures
         touched = carry.offers_touched(done)
         if touched is not None:
@@ -227,10 +235,20 @@ class Reads:
         Raises:
             NotFoundError: no municipality has the id.
         """
-        organisations = gather.county_organisations(self.index, catalogue, self._county(municipality), day, also)
+        county = self._county(municipality)
+        located = self._located.get((county.key, day), lambda: gather.located_organisations(self.index, county, day))
+        organisations = gather.county_organisations(self.index, catalogue, located, day, also)
         key = (day, tuple(sorted(organisations)))
         graph = self._networks.get(key, lambda: nx.freeze(gather.organisation_network(self.index, organisations, day)))
         return organisations, graph
+
+    def paths(self, network: nx.Graph[str], source: str) -> Paths:
+        """``network.shortest_paths`` from ``source`` through a graph that ``county_network`` gave, made once per both.
+
+        Keyed by the graph itself, which is frozen: a network made anew (after a
+        write to it) never meets the paths through the one before.
+        """
+        return self._paths.get((network, source), lambda: shortest_paths(network, source))
 
     def network(self, day: dt.date) -> tuple[dict[str, Node], nx.Graph[str]]:
         """Every organisation valid on ``day`` and the whole cooperation graph (``gather.network``), made once per day."""

@@ -77,7 +77,9 @@ def closest_area(offer: Offer, areas: Mapping[str, Level]) -> str | None:
     smaller id wins, so the answer never depends on the order of links.
     """
     through = [area for area in offer.areas if area in areas]
-    return min(through, key=lambda area: (LEVELS.index(areas[area]), area)) if through else None
+    if len(through) < 2:  # most offers reach a municipality through one area, if any: nothing to choose
+        return through[0] if through else None
+    return min(through, key=lambda area: (LEVELS.index(areas[area]), area))
 
 
 def closest_level(offer: Offer, areas: Mapping[str, Level]) -> Level | None:

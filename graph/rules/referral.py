@@ -59,6 +59,7 @@ __all__ = [
     "Exclusion",
     "ExclusionKind",
     "Match",
+    "Paths",
     "Reason",
     "ReasonCode",
     "Referral",
@@ -94,6 +95,10 @@ _KINDS: dict[ReasonCode, ExclusionKind] = {
     "age_above": "age",
     "status_not_eligible": "residence_status",
 }
+
+#: The weighted shortest paths from one organisation: (path weight, path) per organisation reached
+#: (``network.shortest_paths``).
+Paths: TypeAlias = Mapping[str, tuple[float, tuple[str, ...]]]
 
 #: The exact set-cover search gives up for greedy beyond this many combinations.
 EXACT_COVER_LIMIT = 200_000
@@ -228,75 +233,104 @@ def _day(props: Mapping[str, Value], name: str) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _assess(offer: Offer, need: str, case: Case, areas: Mapping[str, Level], geography: Geography) -> Match | Exclusion:
-    """Judge ``offer`` for ``need``: the match with its reasons, or the exclusion with every failing reason.
+class _Judge:
+    """Judges offers for one case (``refer``), making each reason that repeats from offer to offer once.
 
-    An age or status the case does not give excludes nothing, but the match then
-    says that it holds only if they fit the offer's limits.
+    A referral judges hundreds of offers of a county, most of them not available
+    in the case's municipality, for the same few reasons; reasons are frozen, so
+    one object serves every offer it is true of.
     """
-    reasons: list[Reason] = []
-    failed: list[Reason] = []
-    props, made_up = offer.node.props, offer.illustrative
-    if not offer.valid_on(case.as_of):
-        failed.append(
-            Reason(
-                "not_valid",
-                day=case.as_of,
-                valid_from=_day(props, "validFrom"),
-                valid_to=_day(props, "validTo"),
-                illustrative=made_up,
-            )
-        )
-    area = closest_area(offer, areas)
-    if area is None:
+
+    def __init__(self, case: Case, areas: Mapping[str, Level], geography: Geography) -> None:
+        self.case, self.areas, self.geography = case, areas, geography
         # Which areas an offer serves may be a fill-in (the region of a coaching post).
-        failed.append(
-            Reason(
-                "not_available",
-                area=case.municipality,
-                area_name=_name(geography, case.municipality),
-                illustrative=bool(offer.illustrative_areas),
+        self._unavailable = {
+            made_up: Reason(
+                "not_available", area=case.municipality, area_name=_name(geography, case.municipality), illustrative=made_up
             )
-        )
-    else:
-        reasons.append(
-            Reason(
-                "available",
-                area=area,
-                area_name=_name(geography, area),
-                level=areas[area],
-                illustrative=area in offer.illustrative_areas,
+            for made_up in (False, True)
+        }
+        self._ages: dict[tuple[ReasonCode, int | None, int | None, bool], Reason] = {}
+        self._statuses: dict[tuple[ReasonCode, tuple[str, ...], bool], Reason] = {}
+
+    def _age_reason(self, code: ReasonCode, group: TargetGroup, made_up: bool) -> Reason:
+        key = (code, group.min_age, group.max_age, made_up)
+        found = self._ages.get(key)
+        if found is None:
+            age = self.case.age
+            found = self._ages[key] = Reason(
+                code, age=age, min_age=group.min_age, max_age=group.max_age, conditional=age is None, illustrative=made_up
             )
-        )
-    group, age = TargetGroup.of(offer), case.age
+        return found
 
-    def ages(code: ReasonCode) -> Reason:
-        return Reason(code, age=age, min_age=group.min_age, max_age=group.max_age, conditional=age is None, illustrative=made_up)
+    def _status_reason(self, code: ReasonCode, group: TargetGroup, made_up: bool) -> Reason:
+        key = (code, group.residence_statuses, made_up)
+        found = self._statuses.get(key)
+        if found is None:
+            status = self.case.residence_status  # None: status_unknown, which holds only if it is one of them
+            found = self._statuses[key] = Reason(
+                code, status=status, statuses=group.residence_statuses, conditional=status is None, illustrative=made_up
+            )
+        return found
 
-    if group.min_age is not None or group.max_age is not None:
-        if age is None:
-            reasons.append(ages("age_unknown"))
-        elif group.min_age is not None and age < group.min_age:
-            failed.append(ages("age_below"))
-        elif group.max_age is not None and age > group.max_age:
-            failed.append(ages("age_above"))
+    def assess(self, offer: Offer, need: str) -> Match | Exclusion:
+        """Judge ``offer`` for ``need``: the match with its reasons, or the exclusion with every failing reason.
+
+        An age or status the case does not give excludes nothing, but the match then
+        says that it holds only if they fit the offer's limits.
+        """
+        case, areas = self.case, self.areas
+        reasons: list[Reason] = []
+        failed: list[Reason] = []
+        props, made_up = offer.node.props, offer.illustrative
+        if not offer.valid_on(case.as_of):
+            failed.append(
+                Reason(
+                    "not_valid",
+                    day=case.as_of,
+                    valid_from=_day(props, "validFrom"),
+                    valid_to=_day(props, "validTo"),
+                    illustrative=made_up,
+                )
+            )
+        area = closest_area(offer, areas)
+        if area is None:
+            failed.append(self._unavailable[bool(offer.illustrative_areas)])
         else:
-            reasons.append(ages("age_within"))
-    status = case.residence_status
-    if group.residence_statuses:
-        if status is None:
-            reasons.append(Reason("status_unknown", statuses=group.residence_statuses, conditional=True, illustrative=made_up))
-        elif status in group.residence_statuses:
-            reasons.append(Reason("status_eligible", status=status, statuses=group.residence_statuses, illustrative=made_up))
-        else:
-            failed.append(Reason("status_not_eligible", status=status, statuses=group.residence_statuses, illustrative=made_up))
-    if failed or area is None:
-        return Exclusion(offer, need, tuple(failed))
-    offered = props.get("languages")
-    common = tuple(lang for lang in case.languages if isinstance(offered, tuple) and lang in offered)
-    if common:
-        reasons.append(Reason("languages", languages=common))
-    return Match(offer, need, areas[area], bool(common), tuple(reasons))
+            reasons.append(
+                Reason(
+                    "available",
+                    area=area,
+                    area_name=_name(self.geography, area),
+                    level=areas[area],
+                    illustrative=area in offer.illustrative_areas,
+                )
+            )
+        group, age = TargetGroup.of(offer), case.age
+        if group.min_age is not None or group.max_age is not None:
+            if age is None:
+                reasons.append(self._age_reason("age_unknown", group, made_up))
+            elif group.min_age is not None and age < group.min_age:
+                failed.append(self._age_reason("age_below", group, made_up))
+            elif group.max_age is not None and age > group.max_age:
+                failed.append(self._age_reason("age_above", group, made_up))
+            else:
+                reasons.append(self._age_reason("age_within", group, made_up))
+        if group.residence_statuses:
+            status = case.residence_status
+            if status is None:
+                reasons.append(self._status_reason("status_unknown", group, made_up))
+            elif status in group.residence_statuses:
+                reasons.append(self._status_reason("status_eligible", group, made_up))
+            else:
+                failed.append(self._status_reason("status_not_eligible", group, made_up))
+        if failed or area is None:
+            return Exclusion(offer, need, tuple(failed))
+        offered = props.get("languages")
+        common = tuple(lang for lang in case.languages if isinstance(offered, tuple) and lang in offered)
+        if common:
+            reasons.append(Reason("languages", languages=common))
+        return Match(offer, need, areas[area], bool(common), tuple(reasons))
 
 
 def _rank_key(match: Match) -> tuple[int, bool, bool, int, str, str]:
@@ -345,6 +379,7 @@ def _conference(
     responsibilities: Sequence[Responsibility],
     anchor: str | None,
     cooperation: nx.Graph[str],
+    paths_from: Callable[[str], Paths],
 ) -> Conference:
     """Choose the organisations for one case conference (see ``refer``)."""
     covers: dict[str, set[str]] = defaultdict(set)
@@ -370,7 +405,7 @@ def _conference(
     universe = [n for n in per_need if n in needs] + sorted(domains)
     coverable = {t for ts in covers.values() for t in ts}
     targets = [t for t in universe if t in coverable]
-    reach = shortest_paths(cooperation, anchor) if anchor is not None else {}
+    reach = paths_from(anchor) if anchor is not None else {}
 
     def prefer(orgs: tuple[str, ...]) -> tuple[object, ...]:
         direct = sum(org == anchor or (anchor is not None and cooperation.has_edge(anchor, org)) for org in orgs)
@@ -387,11 +422,20 @@ def _conference(
     )
 
 
-def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerPost], cooperation: nx.Graph[str]) -> Referral:
+def refer(
+    case: Case,
+    catalogue: Catalogue,
+    case_managers: Sequence[CaseManagerPost],
+    cooperation: nx.Graph[str],
+    paths_from: Callable[[str], Paths] | None = None,
+) -> Referral:
     """Answer a referral question for one case.
 
     Takes the case, the catalogue of the case's county, the case-manager posts
-    valid on ``case.as_of`` and the organisation graph (``network.organisation_graph``).
+    valid on ``case.as_of`` and the organisation graph (``network.organisation_graph``);
+    ``paths_from`` gives ``network.shortest_paths`` of that graph from an
+    organisation (a caller that keeps them passes its own; by default they are
+    worked out).
     For each need (in the case's order) the non-statutory offers addressing it
     are eligible when valid on the day, available to the municipality, and
     admitting the age and residence status (an unknown age or status excludes
@@ -413,11 +457,12 @@ def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerP
     needs = tuple(dict.fromkeys(case.needs))
     per_need: dict[str, tuple[Match, ...]] = {}
     excluded: list[Exclusion] = []
+    judge = _Judge(case, areas, geography)
     for need in needs:
         matches = []
         offers = (o for o in catalogue.offers.values() if need in o.needs_served and not o.statutory)
         for offer in sorted(offers, key=lambda o: o.id):
-            outcome = _assess(offer, need, case, areas, geography)
+            outcome = judge.assess(offer, need)
             if isinstance(outcome, Match):
                 matches.append(outcome)
             else:
@@ -426,5 +471,7 @@ def refer(case: Case, catalogue: Catalogue, case_managers: Sequence[CaseManagerP
     responsibilities = coverage.responsibilities(case.municipality, catalogue, case.as_of)
     posts = tuple(sorted((p for p in case_managers if case.municipality in p.covers), key=lambda p: p.node.id))
     anchor = next((p.employer for p in posts if p.employer is not None), None)
-    conference = _conference(per_need, responsibilities, anchor, cooperation)
+    if paths_from is None:
+        paths_from = functools.partial(shortest_paths, cooperation)
+    conference = _conference(per_need, responsibilities, anchor, cooperation, paths_from)
     return Referral(case, per_need, tuple(excluded), responsibilities, posts, conference)

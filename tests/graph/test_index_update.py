@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import AsyncIterator, Sequence
 
+import networkx as nx
 import pytest
 from neo4j import AsyncGraphDatabase
 
@@ -22,6 +23,8 @@ from kimnet.graph.read.index import GraphIndex, read_index
 from kimnet.graph.read.index_update import updated
 from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.rules.coverage import coverage_gaps
+from kimnet.graph.rules.network import shortest_paths
+from kimnet.graph.rules.referral import Paths
 from kimnet.graph.stores import neo4j as neo4j_module
 from kimnet.graph.stores import neo4j_log
 from kimnet.graph.stores.neo4j import Neo4jStore
@@ -235,6 +238,45 @@ async def test_a_write_to_an_offer_keeps_the_offers_of_counties_it_is_not_availa
     made = dict(after._county_offers.items())
     await seeded.write([UpdateNode("svc:nirgends", 1, {"name": "Immer noch nirgends"})])
     assert dict((await cache.reads())._county_offers.items()) == made  # available nowhere: the county's offers stay
+
+
+async def test_the_paths_through_a_county_network_are_kept_with_it_and_made_anew_with_it(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    day, anchor = dt.date(2021, 7, 1), "org:ki-coesfeld"
+
+    async def paths() -> tuple[nx.Graph[str], Paths]:
+        reads = await cache.reads()
+        _, network = reads.county_network(reads.county_catalogue("mun:olfen", day), "mun:olfen", day, [anchor])
+        return network, reads.paths(network, anchor)
+
+    network, before = await paths()
+    assert before["org:afa-coesfeld"] == (1.0, (anchor, "org:afa-coesfeld"))
+    assert (await paths())[1] is before  # made once per network and organisation
+    await seeded.write(WRITES[5])  # an offer's description: the network and its paths are carried over
+    assert await paths() == (network, before)
+    assert (await paths())[1] is before
+    await seeded.write([Unlink("COOPERATES_WITH", "org:afa-coesfeld", anchor)])
+    changed, after = await paths()
+    assert changed is not network
+    assert after["org:afa-coesfeld"][0] > 1.0  # no longer their direct tie
+    assert after == shortest_paths(changed, anchor)
+
+
+async def test_the_organisations_of_a_county_network_follow_writes(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    day = dt.date(2021, 7, 1)
+
+    async def organisations() -> set[str]:
+        reads = await cache.reads()
+        return set(reads.county_network(reads.county_catalogue("mun:olfen", day), "mun:olfen", day)[0])
+
+    before = await organisations()
+    await seeded.write(WRITES[1])
+    assert await organisations() == before  # in no municipality: not the county's
+    await seeded.write([Link(Edge("LOCATED_IN", "org:aaa-neu", "mun:olfen"))])
+    assert await organisations() == before | {"org:aaa-neu"}
+    await seeded.write([Unlink("LOCATED_IN", "org:aaa-neu", "mun:olfen")])
+    assert await organisations() == before
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from graphql import GraphQLEnumType
 
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.graphdata import GraphData
@@ -20,11 +21,13 @@ from kimnet.graph.model.validity import valid_on
 from kimnet.graph.stores.store import Store
 from kimnet.schema.compiled import CompiledReads
 from kimnet.schema.context import Context
+from kimnet.schema.entities import entity, entity_of
 from kimnet.schema.guard import Policy
 from kimnet.schema.kinds import list_field_of, targets_of
 from kimnet.schema.limits import Limits
-from kimnet.schema.plans import Planner, UnsupportedError
+from kimnet.schema.plans import Planner, UnsupportedError, ValuePlan, _enum_serializer
 from kimnet.schema.root import schema
+from kimnet.schema.written import write_value
 
 from .conftest import ADMIN, make_runner
 
@@ -223,6 +226,43 @@ async def test_plain_root_answers_are_written_as_graphql_core_writes_them(
     assert compiled == plain
     assert not plain[1], plain[1]
     assert written > 0  # written by the plan, not field by field
+
+
+def test_an_entity_made_from_its_node_on_demand_has_every_field_of_an_entity(seed_data: GraphData) -> None:
+    day = dt.date(2021, 7, 1)
+    kinds = {node.kind for node in seed_data.nodes.values()}
+    assert len(kinds) > 8
+    for node in seed_data.nodes.values():
+        made, copied = entity_of(node, day), entity(node, day)
+        assert type(made).__strawberry_definition__ is type(copied).__strawberry_definition__
+        assert isinstance(made, type(copied))
+        for name in ["key", "version", *(p.name for p in MODEL.nodes[node.kind].props)]:
+            assert getattr(made, name) == getattr(copied, name), (node.id, name)
+            assert getattr(made, name) == getattr(copied, name)  # kept once read
+        assert (made._node, made._day) == (copied._node, copied._day)
+
+
+def test_a_null_where_the_schema_promises_a_value_leaves_the_answer_to_graphql_core() -> None:
+    leaf = ValuePlan("leaf", str)
+    assert write_value(ValuePlan("list", leaf), [1, None]) == ["1", None]
+    assert write_value(ValuePlan("list", ValuePlan("nonNull", leaf)), None) is None
+    for plan, value in [
+        (ValuePlan("nonNull", leaf), None),
+        (ValuePlan("list", ValuePlan("nonNull", leaf)), [1, None]),
+        (ValuePlan("nonNull", ValuePlan("list", leaf)), None),
+        (ValuePlan("nonNull", ValuePlan("object", {"Need": []})), None),
+    ]:
+        with pytest.raises(UnsupportedError, match="null where the schema promises a value"):
+            write_value(plan, value)
+
+
+def test_every_enum_value_is_written_with_the_name_graphql_core_gives_it() -> None:
+    enums = [t for t in schema._schema.type_map.values() if isinstance(t, GraphQLEnumType) and hasattr(t, "wrapped_cls")]
+    assert len(enums) > 5
+    for enum_type in enums:
+        write = _enum_serializer(enum_type)
+        for member in enum_type.wrapped_cls:
+            assert write(member) == enum_type.serialize(member), (enum_type, member)
 
 
 @pytest.mark.parametrize("query", FALLBACKS)
