@@ -16,7 +16,10 @@ Each app has its own registry (no process-global state), holding:
   made by reading the whole graph (``read``), by following writes
   (``followed``), or read and thrown away because a write landed meanwhile
   (``discarded``); ``kimnet_index_outside_writes_total``: writes made without
-  kimnet that were noticed (each costs a read of the graph);
+  kimnet that the commit check noticed (each costs a read of the graph);
+- ``kimnet_store_outside_writes_logged{store}`` (Neo4j): 1 when the database's
+  trigger logs writes made without kimnet, so that they are followed like
+  kimnet's own; 0 when only the commit check notices them;
 - the process's memory, CPU and open files (``process_*``).
 
 Labels only ever take values from fixed sets (routes, codes), never from input.
@@ -84,6 +87,15 @@ class _StoreCollector(Collector):
             size = GaugeMetricFamily("kimnet_store_pool_size", "Connections the driver keeps at most", labels=["store"])
             size.add_metric([store.name], float(getattr(store, "pool_size", 0)))
             yield size
+        logged = getattr(store, "outside_logged", None)
+        if logged is not None:
+            trigger = GaugeMetricFamily(
+                "kimnet_store_outside_writes_logged",
+                "1 when the database's trigger logs writes made without kimnet (followed), 0 when each costs a read of the graph",
+                labels=["store"],
+            )
+            trigger.add_metric([store.name], 1.0 if logged else 0.0)
+            yield trigger
 
 
 class Metrics:

@@ -29,6 +29,7 @@ from kimnet.graph.stores import neo4j as neo4j_module
 from kimnet.graph.stores import neo4j_log
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
+from kimnet.service.metrics import Metrics
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
 from tests.schema.conftest import make_runner
 
@@ -545,3 +546,15 @@ async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monke
     kept, followed = cache.kept, cache.followed
     assert "svc:b5-kreis" in (await cache.reads()).index.offers
     assert (cache.kept, cache.followed) == (kept + 1, followed)
+
+
+@pytest.mark.neo4j
+def test_the_metrics_say_whether_writes_from_outside_are_logged(neo4j_store: Neo4jStore | None) -> None:
+    assert neo4j_store is not None
+    metrics = Metrics(lambda: neo4j_store, lambda: True, lambda: None)
+    assert 'kimnet_store_outside_writes_logged{store="neo4j"} 1.0' in metrics.render().decode()
+    neo4j_store.outside_logged = False
+    try:
+        assert 'kimnet_store_outside_writes_logged{store="neo4j"} 0.0' in metrics.render().decode()
+    finally:
+        neo4j_store.outside_logged = True
