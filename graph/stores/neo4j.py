@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from sys import intern
 from typing import Any, LiteralString, cast
 
 import neo4j
@@ -232,12 +233,16 @@ class Neo4jStore(Store):
     async def _nodes_of_kind(self, label: str) -> list[Node]:
         async with self._bulk:
             rows = await self._rows(NODES_OF_KIND[label])
-        return [node_of(node_id, props, label) for node_id, props in rows]
+        # Whole kinds are kept (the read cache's index): equal values and ids become one object each
+        # (the ids interned, so that the ends of the relationships read beside them share them).
+        same: dict[Any, Any] = {}
+        return [node_of(intern(node_id), props, label, same) for node_id, props in rows]
 
     async def _edges(self, rel_type: str) -> list[Edge]:
         async with self._bulk:
             rows = await self._rows(EDGES_OF_TYPE[rel_type])
-        return [Edge(rel_type, source, target, from_neo4j(props)) for source, target, props in rows]
+        same: dict[Any, Any] = {}
+        return [Edge(rel_type, intern(source), intern(target), from_neo4j(props, same)) for source, target, props in rows]
 
     async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours:
         result: Neighbours = {}

@@ -13,7 +13,7 @@ from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Edge
 from kimnet.graph.stores.neo4j_by_kind import by_label, by_type
 from kimnet.graph.stores.neo4j_order import node_order
-from kimnet.graph.stores.neo4j_values import from_neo4j, node_of
+from kimnet.graph.stores.neo4j_values import NO_PROPS, from_neo4j, node_of
 from kimnet.graph.stores.trees import Follow, Reached, Shape
 
 __all__ = [
@@ -105,4 +105,4 @@ def reached_below(
                         if below_links is not None and kind == label:
                             reached_below(child, below, below_links, nested_of, reached)
             # Without its validity (tested in the statement) unless asked for.
-            found.append((Edge(rel_type, source, target, from_neo4j(eprops) if eprops else {}), child))
+            found.append((Edge(rel_type, source, target, from_neo4j(eprops) if eprops else NO_PROPS), child))
