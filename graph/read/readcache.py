@@ -434,6 +434,8 @@ class ReadCache:
                     # One pass first (0.4 s at state scale, in a worker thread): what other requests
                     # left in cycles while the collector rested is not to be kept with the index.
                     await run_in_worker(gc.collect)
+                    # And what the read freed back to the system (see graph.stores.collector).
+                    await run_in_worker(collector.give_back)
                     self._keep()  # the index lives until the next write
                 else:
                     self.discarded += 1
