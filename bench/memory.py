@@ -115,7 +115,6 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
     from kimnet.graph.read.readcache import ReadCache
     from kimnet.graph.read.workers import SWITCH_INTERVAL
     from kimnet.graph.stores.embedded import EmbeddedStore
-    from kimnet.graph.stores.neo4j import Neo4jStore
     from kimnet.graph.stores.store import Store
     from kimnet.schema.access import Principal, Role
     from kimnet.schema.context import Context
@@ -125,6 +124,9 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
     if args.store == "embedded":
         store = EmbeddedStore.open(folder / "store")
     else:
+        # As a worker imports it: only for Neo4j (service.stores).
+        from kimnet.graph.stores.neo4j import Neo4jStore
+
         store = await Neo4jStore.connect(args.neo4j_uri, "neo4j", args.neo4j_password)
     # As the service's lifespan makes it (service.app).
     cache = ReadCache(store, keep=gc.freeze)
@@ -192,7 +194,7 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
 
     for number in range(args.outside):
         kept = cache.kept
-        if isinstance(store, Neo4jStore):
+        if args.store == "neo4j":
             import neo4j
 
             driver = neo4j.AsyncGraphDatabase.driver(args.neo4j_uri, auth=("neo4j", args.neo4j_password))

@@ -8,7 +8,6 @@ from kimnet.graph.io.seedfile import load_seed_dir
 from kimnet.graph.model.errors import NoStoreError
 from kimnet.graph.model.graphdata import Counts, GraphData, checksum, counts
 from kimnet.graph.stores.embedded import EmbeddedStore
-from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
 from kimnet.service.config import Settings
 
@@ -30,6 +29,9 @@ async def open_store(settings: Settings, *, lazy: bool = False, existing: bool =
         StoreError, StoreCorruptedError: the data folder cannot be used.
     """
     if settings.neo4j_uri:
+        # Imported only here: the driver (and the numpy it imports) costs a process on the embedded store 50 MB.
+        from kimnet.graph.stores.neo4j import Neo4jStore
+
         args = (settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.reveal(), settings.neo4j_database)
         if lazy:
             return Neo4jStore.open(*args, tx_timeout=settings.neo4j_timeout)
