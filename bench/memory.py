@@ -114,20 +114,18 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
     from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET
     from kimnet.graph.read.readcache import ReadCache
     from kimnet.graph.read.workers import SWITCH_INTERVAL
-    from kimnet.graph.stores.embedded import EmbeddedStore
-    from kimnet.graph.stores.store import Store
     from kimnet.schema.access import Principal, Role
     from kimnet.schema.context import Context
     from kimnet.schema.root import schema
+    from kimnet.service.config import Secret, Settings
+    from kimnet.service.stores import open_store
 
-    store: Store
+    # As a worker opens it (service.stores: the driver is imported only for Neo4j).
     if args.store == "embedded":
-        store = EmbeddedStore.open(folder / "store")
+        settings = Settings(data_dir=folder / "store")
     else:
-        # As a worker imports it: only for Neo4j (service.stores).
-        from kimnet.graph.stores.neo4j import Neo4jStore
-
-        store = await Neo4jStore.connect(args.neo4j_uri, "neo4j", args.neo4j_password)
+        settings = Settings(neo4j_uri=args.neo4j_uri, neo4j_password=Secret(args.neo4j_password))
+    store = await open_store(settings)
     # As the service's lifespan makes it (service.app).
     cache = ReadCache(store, keep=gc.freeze)
     sys.setswitchinterval(SWITCH_INTERVAL)
