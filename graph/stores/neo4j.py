@@ -24,9 +24,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from sys import intern
-from typing import Any, LiteralString, cast
+from typing import Any, LiteralString, TypeVar, cast
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession, Query, RoutingControl, unit_of_work
@@ -62,6 +62,7 @@ from kimnet.graph.stores.neo4j_read import (
     GET_NODES,
     NEIGHBOURS,
     NODES_OF_KIND,
+    PAGE,
     PING,
     reached_below,
 )
@@ -97,6 +98,8 @@ _UNAVAILABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionAc
 
 #: Whole-kind reads (nodes_of_kind, edges) that one process runs at the same time.
 BULK_READS = 2
+
+T = TypeVar("T")
 
 
 def _safe(uri: str) -> str:
@@ -230,19 +233,50 @@ class Neo4jStore(Store):
     async def _get_nodes(self, ids: list[str]) -> dict[str, Node]:
         return {node_id: node_of(node_id, props) for node_id, props in await self._rows(GET_NODES, ids=ids)}
 
+    async def _pages(self, statement: LiteralString, make: Callable[[list[list[Any]]], list[T]]) -> list[T]:
+        """What a paged statement (``neo4j_read.PAGE``) returns in ``rows``, each page ``make``d as it arrives."""
+
+        @unit_of_work(timeout=self.timeout)
+        async def work(tx: AsyncManagedTransaction) -> list[T]:
+            found: list[T] = []  # anew if the driver runs it again after a transient failure
+            result = await tx.run(statement, page=PAGE)
+            async for record in result:
+                found += make(record["rows"])
+            return found
+
+        self.in_flight += 1
+        try:
+            async with self._bulk, self._session() as session:
+                return await session.execute_read(work)
+        except AuthError as exc:
+            raise StoreUnavailableError(
+                f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
+            ) from None
+        except ClientError as exc:
+            if _timed_out(exc):
+                raise self._timeout_error() from None
+            raise
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
+        finally:
+            self.in_flight -= 1
+
     async def _nodes_of_kind(self, label: str) -> list[Node]:
-        async with self._bulk:
-            rows = await self._rows(NODES_OF_KIND[label])
         # Whole kinds are kept (the read cache's index): equal values and ids become one object each
         # (the ids interned, so that the ends of the relationships read beside them share them).
         same: dict[Any, Any] = {}
-        return [node_of(intern(node_id), props, label, same) for node_id, props in rows]
+        return await self._pages(
+            NODES_OF_KIND[label], lambda rows: [node_of(intern(node_id), props, label, same) for node_id, props in rows]
+        )
 
     async def _edges(self, rel_type: str) -> list[Edge]:
-        async with self._bulk:
-            rows = await self._rows(EDGES_OF_TYPE[rel_type])
         same: dict[Any, Any] = {}
-        return [Edge(rel_type, intern(source), intern(target), from_neo4j(props, same)) for source, target, props in rows]
+        return await self._pages(
+            EDGES_OF_TYPE[rel_type],
+            lambda rows: [
+                Edge(rel_type, intern(source), intern(target), from_neo4j(props, same)) for source, target, props in rows
+            ],
+        )
 
     async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours:
         result: Neighbours = {}
