@@ -205,7 +205,13 @@ def _offers(
                     illustrative.setdefault(offer, set()).add(other.id)
         ends.append(found)
     none: tuple[str, ...] = ()
-    sorted_ends = [{i: tuple(v) if len(v) == 1 else tuple(sorted(v)) for i, v in found.items()} for found in ends]
+    # Equal link lists are one tuple: an organisation's offers share its (id,) as providers, a need's its (id,),
+    # a county's offers their list of towns: at state scale 255,000 tuples (12 MB) are 18,000 (0.9 MB).
+    same: dict[tuple[str, ...], tuple[str, ...]] = {}
+    share = same.setdefault
+    sorted_ends = [
+        {i: share(t, t) for i, v in found.items() for t in (tuple(v) if len(v) == 1 else tuple(sorted(v)),)} for found in ends
+    ]
     offers = {
         sid: _offer(
             node,
