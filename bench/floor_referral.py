@@ -12,10 +12,9 @@ HTTP. kimnet / floor is then what kimnet's generality costs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, LiteralString
+from typing import TYPE_CHECKING, Any, LiteralString
 
 import networkx as nx
-from neo4j import AsyncDriver, RoutingControl
 
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Edge, Node
@@ -23,6 +22,9 @@ from kimnet.graph.model.validity import valid_on
 from kimnet.graph.rules.catalogue import Catalogue, Geography, Offer
 from kimnet.graph.rules.network import organisation_graph
 from kimnet.graph.rules.referral import Case, CaseManagerPost, Referral, refer
+
+if TYPE_CHECKING:
+    from neo4j import AsyncDriver
 
 __all__ = ["REFERRAL_FLOOR", "canonical_referral", "floor_referral"]
 
@@ -90,6 +92,8 @@ async def floor_referral(driver: AsyncDriver, variables: dict[str, Any]) -> Refe
     """Answer the benchmark's referral ``variables`` with one hand-written query and kimnet's rules."""
     case = variables["case"]
     day = dt.date.fromisoformat(case["asOf"])
+    from neo4j import RoutingControl  # here: bench.memory imports this module for an embedded worker too
+
     records, _, _ = await driver.execute_query(
         REFERRAL_FLOOR, {"municipality": case["municipality"], "needs": case["needs"], "day": day}, routing_=RoutingControl.READ
     )

@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, LiteralString
-
-from neo4j import AsyncDriver, RoutingControl
+from typing import TYPE_CHECKING, Any, LiteralString
 
 from bench.floor_referral import canonical_referral, floor_referral
+
+if TYPE_CHECKING:
+    from neo4j import AsyncDriver
 
 __all__ = ["DAY", "VIEWS", "View", "choose_variants"]
 
@@ -242,6 +243,8 @@ class View:
         """Answer ``variables`` the hand-written way; return what ``from_floor`` takes."""
         if callable(self.floor):
             return await self.floor(driver, variables)
+        from neo4j import RoutingControl  # here: bench.memory imports this module for an embedded worker too
+
         params = {k: dt.date.fromisoformat(v) if k == "day" else v for k, v in variables.items()}
         records, _, _ = await driver.execute_query(self.floor, params, routing_=RoutingControl.READ)
         return [r.data() for r in records]

@@ -17,7 +17,6 @@ import logging
 from pathlib import Path
 
 from kimnet.graph.model.errors import KimnetError, StoreTimeoutError, StoreUnavailableError
-from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
 from kimnet.service.stores import load_seed
 
@@ -85,8 +84,12 @@ class Readiness:
     async def _prepare(self) -> None:
         await self.store.ping()
         if not self._prepared:
-            if isinstance(self.store, Neo4jStore):
-                await self.store.ensure_schema()
+            if self.store.name == "neo4j":
+                # Imported only here: the driver (and the numpy it imports) costs a worker on the embedded store 50 MB.
+                from kimnet.graph.stores.neo4j import Neo4jStore
+
+                if isinstance(self.store, Neo4jStore):
+                    await self.store.ensure_schema()
             if self.seed is not None and await self.store.is_empty():
                 counts, _digest = await load_seed(self.store, self.seed)
                 log.info(

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from kimnet.graph.io.seedfile import load_seed_dir
 from kimnet.graph.model.errors import NoStoreError
 from kimnet.graph.model.graphdata import Counts, GraphData, checksum, counts
 from kimnet.graph.stores.embedded import EmbeddedStore
-from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
 from kimnet.service.config import Settings
 
 __all__ = ["load_seed", "open_store"]
+
+_ARRAY_LIBRARIES = ("numpy", "pandas", "pyarrow")
+
+
+@contextlib.contextmanager
+def _without_array_libraries() -> Iterator[None]:
+    """Hide numpy, pandas and pyarrow from the Neo4j driver while it is imported, where none is imported yet.
+
+    The driver imports each that is installed, to take their arrays as parameters and
+    give results as data frames; kimnet does neither, and numpy alone (installed for
+    matplotlib's coverage report, which imports it when it runs) costs a worker 19 MB.
+    An import the driver cannot make is one it does without (``neo4j._optional_deps``).
+    """
+    hidden = [name for name in _ARRAY_LIBRARIES if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # Python's own "not importable here"
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
 
 
 async def open_store(settings: Settings, *, lazy: bool = False, existing: bool = False) -> Store:
@@ -30,6 +54,10 @@ async def open_store(settings: Settings, *, lazy: bool = False, existing: bool =
         StoreError, StoreCorruptedError: the data folder cannot be used.
     """
     if settings.neo4j_uri:
+        # Imported only here: the driver costs a process on the embedded store 50 MB.
+        with _without_array_libraries():
+            from kimnet.graph.stores.neo4j import Neo4jStore
+
         args = (settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.reveal(), settings.neo4j_database)
         if lazy:
             return Neo4jStore.open(*args, tx_timeout=settings.neo4j_timeout)

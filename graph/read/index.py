@@ -59,6 +59,8 @@ _OFFER_LINKS = (("PROVIDES", False), ("ADDRESSES", True), ("UNDER", True), ("AVA
 _OFFER_TYPES = frozenset(t for t, _ in _OFFER_LINKS)
 
 _NONE: tuple[Edge, ...] = ()
+#: One empty set for the offers with no illustrative area (nearly all): ``frozenset(())`` makes a new one each time.
+_NO_AREAS: frozenset[str] = frozenset()
 _BY_SOURCE, _BY_TARGET = attrgetter("source"), attrgetter("target")
 
 
@@ -203,9 +205,19 @@ def _offers(
                     illustrative.setdefault(offer, set()).add(other.id)
         ends.append(found)
     none: tuple[str, ...] = ()
-    sorted_ends = [{i: tuple(v) if len(v) == 1 else tuple(sorted(v)) for i, v in found.items()} for found in ends]
+    # Equal link lists are one tuple: an organisation's offers share its (id,) as providers, a need's its (id,),
+    # a county's offers their list of towns: at state scale 255,000 tuples (12 MB) are 18,000 (0.9 MB).
+    same: dict[tuple[str, ...], tuple[str, ...]] = {}
+    share = same.setdefault
+    sorted_ends = [
+        {i: share(t, t) for i, v in found.items() for t in (tuple(v) if len(v) == 1 else tuple(sorted(v)),)} for found in ends
+    ]
     offers = {
-        sid: _offer(node, [links.get(sid, none) for links in sorted_ends], frozenset(illustrative.get(sid, ())))
+        sid: _offer(
+            node,
+            [links.get(sid, none) for links in sorted_ends],
+            frozenset(illustrative[sid]) if sid in illustrative else _NO_AREAS,
+        )
         for sid, node in services.items()
     }
     links: dict[str, list[dict[str, Mapping[str, Value]]]] = {sid: [{} for _ in _OFFER_LINKS] for sid in dated}

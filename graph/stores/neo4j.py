@@ -25,8 +25,9 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
-from typing import Any, LiteralString, cast
+from collections.abc import Callable, Sequence
+from sys import intern
+from typing import Any, LiteralString, TypeVar, cast
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession, Query, RoutingControl, unit_of_work
@@ -44,14 +45,13 @@ from neo4j.exceptions import (
 
 from kimnet.graph.model.audit import Actor, AuditEntry, AuditQuery, decode_entry
 from kimnet.graph.model.changes import Change
-from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.errors import DuplicateError, StoreError, StoreTimeoutError, StoreUnavailableError
 from kimnet.graph.model.freshness import Freshness
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.model.proposals import Proposal, ProposalQuery
 from kimnet.graph.model.sidewrite import SideWrite
-from kimnet.graph.stores import neo4j_log, neo4j_side
+from kimnet.graph.stores import neo4j_log, neo4j_outside, neo4j_side
 from kimnet.graph.stores.neo4j_audit import AUDIT_TRAIL, trail_params
 from kimnet.graph.stores.neo4j_import import DELETE_LEFTOVERS, import_batches, stage, swap, transactions
 from kimnet.graph.stores.neo4j_log import FIRST_GENERATION, GENERATION, GENERATION_ID
@@ -63,6 +63,7 @@ from kimnet.graph.stores.neo4j_read import (
     GET_NODES,
     NEIGHBOURS,
     NODES_OF_KIND,
+    PAGE,
     PING,
     reached_below,
 )
@@ -103,6 +104,8 @@ BULK_READS = 2
 RESYNC_LIMIT = 2_000
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def _safe(uri: str) -> str:
@@ -193,34 +196,7 @@ class Neo4jStore(Store):
         for statement in SCHEMA:
             await self._query(statement, routing=RoutingControl.WRITE)
         await self._query(FIRST_GENERATION, routing=RoutingControl.WRITE, id=GENERATION_ID)
-        self.outside_logged = await self._install_trigger()
-
-    async def _install_trigger(self) -> bool:
-        """Install the trigger that logs writes made without kimnet, if the server lets us; whether it is installed.
-
-        It needs APOC with ``apoc.trigger.enabled=true`` and a user allowed to install
-        triggers (an admin). Without it, kimnet notices such writes by the commit check
-        alone and reads the whole graph for them (``graph.read.readcache``).
-        """
-        params = {"id": GENERATION_ID, "keep": neo4j_log.KEEP}
-        try:
-            database = self._database or str((await self._query(neo4j_log.DATABASE_NAME))[0]["name"])
-            installed = await self._system(neo4j_log.INSTALLED_TRIGGERS, database=database)
-            if not any(
-                (r["name"], r["query"], r["params"]) == (neo4j_log.TRIGGER_NAME, neo4j_log.OUTSIDE_TRIGGER, params)
-                for r in installed
-            ):
-                await self._system(
-                    neo4j_log.INSTALL_TRIGGER,
-                    database=database,
-                    name=neo4j_log.TRIGGER_NAME,
-                    statement=neo4j_log.OUTSIDE_TRIGGER,
-                    params=params,
-                )
-        except Neo4jError as exc:
-            log.info("writes made without kimnet are noticed by the commit check alone (no trigger: %s)", exc.message)
-            return False
-        return True
+        self.outside_logged = await neo4j_outside.install_trigger(self._query, self._system, self._database)
 
     async def _system(self, cypher: LiteralString, **params: Any) -> list[neo4j.Record]:
         """Run ``cypher`` on the system database (where APOC keeps its triggers)."""
@@ -276,15 +252,50 @@ class Neo4jStore(Store):
     async def _get_nodes(self, ids: list[str]) -> dict[str, Node]:
         return {node_id: node_of(node_id, props) for node_id, props in await self._rows(GET_NODES, ids=ids)}
 
+    async def _pages(self, statement: LiteralString, make: Callable[[list[list[Any]]], list[T]]) -> list[T]:
+        """What a paged statement (``neo4j_read.PAGE``) returns in ``rows``, each page ``make``d as it arrives."""
+
+        @unit_of_work(timeout=self.timeout)
+        async def work(tx: AsyncManagedTransaction) -> list[T]:
+            found: list[T] = []  # anew if the driver runs it again after a transient failure
+            result = await tx.run(statement, page=PAGE)
+            async for record in result:
+                found += make(record["rows"])
+            return found
+
+        self.in_flight += 1
+        try:
+            async with self._bulk, self._session() as session:
+                return await session.execute_read(work)
+        except AuthError as exc:
+            raise StoreUnavailableError(
+                f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
+            ) from None
+        except ClientError as exc:
+            if _timed_out(exc):
+                raise self._timeout_error() from None
+            raise
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
+        finally:
+            self.in_flight -= 1
+
     async def _nodes_of_kind(self, label: str) -> list[Node]:
-        async with self._bulk:
-            rows = await self._rows(NODES_OF_KIND[label])
-        return [node_of(node_id, props, label) for node_id, props in rows]
+        # Whole kinds are kept (the read cache's index): equal values and ids become one object each
+        # (the ids interned, so that the ends of the relationships read beside them share them).
+        same: dict[Any, Any] = {}
+        return await self._pages(
+            NODES_OF_KIND[label], lambda rows: [node_of(intern(node_id), props, label, same) for node_id, props in rows]
+        )
 
     async def _edges(self, rel_type: str) -> list[Edge]:
-        async with self._bulk:
-            rows = await self._rows(EDGES_OF_TYPE[rel_type])
-        return [Edge(rel_type, source, target, from_neo4j(props)) for source, target, props in rows]
+        same: dict[Any, Any] = {}
+        return await self._pages(
+            EDGES_OF_TYPE[rel_type],
+            lambda rows: [
+                Edge(rel_type, intern(source), intern(target), from_neo4j(props, same)) for source, target, props in rows
+            ],
+        )
 
     async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours:
         result: Neighbours = {}
@@ -333,25 +344,11 @@ class Neo4jStore(Store):
             return []  # a bulk write from outside: a read of the whole graph costs less
         # One read for every step from outside, as the entities are now: each step puts them in place
         # of what the reader held, and a later step (kimnet's or not) puts what it did after that.
-        now = await self._touched(sorted(touched)) if touched else {}
+        now = await neo4j_outside.touched_now(self._rows, sorted(touched)) if touched else {}
         return [
             Written(r["before"], r["after"], decode_steps(r["steps"]) if "steps" in r else resync(r.get("touched", ()), now))
             for r in records
         ]
-
-    async def _touched(self, ids: list[str]) -> dict[str, tuple[Node, list[Edge]]]:
-        """The nodes of ``ids`` that are entities now, each with all its relationships (of the model's types)."""
-        found: dict[str, tuple[Node, list[Edge]]] = {}
-        for node_id, props, outgoing, incoming in await self._rows(neo4j_log.TOUCHED, ids=ids):
-            if MODEL.kind_of(node_id) is None:
-                continue
-            edges = [
-                Edge(t, s, e, from_neo4j(p))
-                for t, s, e, p in [*((t, node_id, b, p) for t, b, p in outgoing), *((t, a, node_id, p) for t, a, p in incoming)]
-                if t in MODEL.rels and MODEL.kind_of(s) is not None and MODEL.kind_of(e) is not None
-            ]
-            found[node_id] = (node_of(node_id, props), edges)
-        return found
 
     async def _is_empty(self) -> bool:
         return not await self._query(ANY_NODE)

@@ -14,7 +14,7 @@ its index instead of reading the whole graph (``Store.writes_since``,
 reads the graph.
 
 Writes made without kimnet (Neo4j Browser, an ETL job) are logged too where the
-server has APOC's triggers enabled: ``ensure_schema`` installs ``OUTSIDE_TRIGGER``,
+server has APOC's triggers enabled: ``ensure_schema`` installs ``neo4j_outside.OUTSIDE_TRIGGER``,
 which runs inside every transaction that does not carry kimnet's metadata
 (``TX_METADATA``: every transaction of kimnet's does) and logs the ids of the
 entities it touched as a step of its own (``touched``, no ``steps``). A process
@@ -47,21 +47,14 @@ from kimnet.graph.model.changes import Step
 from kimnet.graph.stores.steplog import encode_steps
 
 __all__ = [
-    "ACTIVE_TRIGGERS",
     "COUNT_SIDE_WRITE",
-    "DATABASE_NAME",
     "FIRST_GENERATION",
     "GENERATION",
     "GENERATION_ID",
-    "INSTALLED_TRIGGERS",
-    "INSTALL_TRIGGER",
     "KEEP",
     "LOG_SCHEMA",
     "NEXT_GENERATION",
     "NEXT_GENERATION_AFTER",
-    "OUTSIDE_TRIGGER",
-    "TOUCHED",
-    "TRIGGER_NAME",
     "TX_METADATA",
     "WRITES_COUNTED",
     "WRITES_SINCE",
@@ -115,86 +108,8 @@ WRITES_SINCE = (
     "RETURN properties(s) AS step ORDER BY s.seq LIMIT $limit"
 )
 
-#: Every transaction of kimnet's carries this (``SHOW TRANSACTIONS`` names it; ``OUTSIDE_TRIGGER`` passes it by).
+#: Every transaction of kimnet's carries this (``SHOW TRANSACTIONS`` names it; ``neo4j_outside.OUTSIDE_TRIGGER`` passes it by).
 TX_METADATA = {"app": "kimnet"}
-
-TRIGGER_NAME = "kimnet_outside_writes"
-
-# APOC trigger statement (phase "before": inside the writer's transaction, so its step commits with
-# it or not at all). $id and $keep are the trigger's params: GENERATION_ID and KEEP.
-#
-# The touched entities: nodes created, changed (properties, labels) or deleted, and both ends of
-# relationships created, changed or deleted; of those, the ones that are or were an Entity. A
-# property or label of a node deleted in the transaction cannot be read (Neo4j would fail the
-# writer's transaction): nodes are taken by element id (safe on deleted ones too), the deleted
-# are set apart, and only the others are looked at. A deleted node's id comes from its removed
-# properties, and a deleted node's labels are among the removed ones ($removedLabels.Entity).
-# Linear in the transaction's size (APOC's set operations, seeks by element id): an ETL's bulk
-# transaction must not pay for the trigger quadratically.
-#
-# kimnet's own transactions are passed by at once (no row), and so, after the one row that an
-# aggregate over none makes, by the WHERE. A transaction that touched no Entity is counted beside
-# the steps (as kimnet counts its writes beside the graph: the commit check finds it explained),
-# without a new generation.
-OUTSIDE_TRIGGER = """
-UNWIND CASE WHEN coalesce($metaData.app, '') = 'kimnet' THEN [] ELSE [1] END AS outside
-WITH [n IN $deletedNodes | elementId(n)] AS gone,
-     [n IN coalesce($removedLabels.Entity, []) | elementId(n)] AS unlabelled,
-     apoc.map.fromPairs([p IN coalesce($removedNodeProperties.id, []) | [elementId(p.node), p.old]]) AS oldIds,
-     [n IN $createdNodes | elementId(n)]
-     + reduce(a = [], k IN keys($assignedNodeProperties) | a + [p IN $assignedNodeProperties[k] | elementId(p.node)])
-     + reduce(a = [], k IN keys($removedNodeProperties) | a + [p IN $removedNodeProperties[k] | elementId(p.node)])
-     + reduce(a = [], k IN keys($assignedLabels) | a + [n IN $assignedLabels[k] | elementId(n)])
-     + reduce(a = [], k IN keys($removedLabels) | a + [n IN $removedLabels[k] | elementId(n)])
-     + [r IN $createdRelationships + $deletedRelationships | elementId(startNode(r))]
-     + [r IN $createdRelationships + $deletedRelationships | elementId(endNode(r))]
-     + reduce(a = [], k IN keys($assignedRelationshipProperties) |
-         a + [p IN $assignedRelationshipProperties[k] | elementId(startNode(p.relationship))]
-           + [p IN $assignedRelationshipProperties[k] | elementId(endNode(p.relationship))])
-     + reduce(a = [], k IN keys($removedRelationshipProperties) |
-         a + [p IN $removedRelationshipProperties[k] | elementId(startNode(p.relationship))]
-           + [p IN $removedRelationshipProperties[k] | elementId(endNode(p.relationship))])
-     AS candidates
-WITH apoc.coll.subtract(candidates, gone) AS alive,
-     apoc.coll.subtract(unlabelled, gone) AS stripped,
-     [e IN apoc.coll.intersection(gone, unlabelled) + apoc.coll.subtract(keys(oldIds), gone) | oldIds[e]]
-     + [p IN coalesce($assignedNodeProperties.id, []) | p.old] AS goneIds
-OPTIONAL MATCH (n) WHERE elementId(n) IN alive AND (n:Entity OR elementId(n) IN stripped)
-WITH goneIds, collect(n.id) AS live
-UNWIND goneIds + live + [null] AS id
-WITH collect(DISTINCT id) AS touched
-WHERE coalesce($metaData.app, '') <> 'kimnet'
-MERGE (g:Generation {id: $id}) SET g.locked = true
-WITH g, touched, g.token AS before, coalesce(g.seq, 0) + 1 AS seq, randomUUID() AS after
-FOREACH (_ IN CASE WHEN size(touched) = 0 THEN [1] ELSE [] END | SET g.sides = coalesce(g.sides, 0) + 1)
-FOREACH (_ IN CASE WHEN size(touched) > 0 THEN [1] ELSE [] END |
-  SET g.token = after, g.seq = seq
-  CREATE (:GenerationStep {before: before, after: after, seq: seq, touched: touched}))
-REMOVE g.locked
-WITH seq, touched WHERE size(touched) > 0
-OPTIONAL MATCH (old:GenerationStep) WHERE old.seq <= seq - $keep
-DELETE old
-"""
-
-# On the system database. Installed anew only when missing or different (each install makes every
-# server reload its triggers).
-INSTALLED_TRIGGERS = "CALL apoc.trigger.show($database) YIELD name, query, params RETURN name, query, params"
-INSTALL_TRIGGER = (
-    "CALL apoc.trigger.install($database, $name, $statement, {phase: 'before'}, {params: $params}) YIELD name RETURN name"
-)
-# On the database: the triggers that run (an installed one runs after APOC's next refresh).
-ACTIVE_TRIGGERS = "CALL apoc.trigger.list() YIELD name, paused RETURN name, paused"
-
-DATABASE_NAME = "CALL db.info() YIELD name RETURN name"
-
-# The entities a step from outside touched, as they are now: one row of [id, properties, outgoing,
-# incoming]; an id that is no Entity now is missing from it.
-TOUCHED = (
-    "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
-    "RETURN collect([id, properties(n), "
-    "[(n)-[e]->(b:Entity) | [type(e), b.id, properties(e)]], "
-    "[(n)<-[e]-(a:Entity) | [type(e), a.id, properties(e)]]]) AS rows"
-)
 
 
 async def log_write(tx: AsyncManagedTransaction, before: str, after: str, seq: int, done: Sequence[Step]) -> None:

@@ -7,6 +7,8 @@ node's ``props``.
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,29 +23,50 @@ _INTERNAL = ("id", "_version")
 
 _PLAIN = (str, int, float, bool)
 
+#: The properties of every relationship and node stored without any: one map, never changed (a state has tens of
+#: thousands, and a new empty dict each is 64 bytes).
+NO_PROPS: Mapping[str, Value] = {}
+
+#: Values worth sharing between the nodes or relationships of one read: the same text, list or day recurs thousands
+#: of times (every synthetic offer's ``source``, a handful of languages), and the driver makes each anew. Exact
+#: types, and lists of texts only: equal is not the same where types differ (``(1,) == (True,) == (1.0,)``).
+_SHARED = (str, dt.date)
+
 
 def to_neo4j(props: Mapping[str, Value]) -> dict[str, Any]:
     """``props`` as the driver stores them."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in props.items()}
 
 
-def from_neo4j(raw: Mapping[str, Any]) -> dict[str, Value]:
-    """The properties of a stored node or relationship, without the id and version."""
+def from_neo4j(raw: Mapping[str, Any], same: dict[Any, Any] | None = None) -> Mapping[str, Value]:
+    """The properties of a stored node or relationship, without the id and version.
+
+    Never changed once made: what has none gets ``NO_PROPS``. The keys are interned (a
+    few dozen names, that each map would otherwise hold a copy of); with ``same``, a
+    table that one read of many nodes or relationships shares, equal texts, lists and
+    days become one object.
+    """
     # Runs once per node and relationship read (tens of thousands for a whole-network
     # question), so the common cases go first: no properties, and plain scalars.
     if not raw:
-        return {}
+        return NO_PROPS
     props: dict[str, Value] = {}
+    intern = sys.intern
     for key, value in raw.items():
         if type(value) in _PLAIN:
             if key not in _INTERNAL:
-                props[key] = value
+                props[intern(key)] = value
         elif isinstance(value, neo4j.time.Date):
-            props[key] = value.to_native()
+            props[intern(key)] = value.to_native()
         elif isinstance(value, list):
-            props[key] = tuple(value)
+            props[intern(key)] = tuple(value)
         elif key not in _INTERNAL:
-            props[key] = value
+            props[intern(key)] = value
+    if same is not None:
+        for key, value in props.items():
+            kind = type(value)
+            if kind in _SHARED or (kind is tuple and all(type(item) is str for item in value)):  # type: ignore[union-attr]
+                props[key] = same.setdefault(value, value)
     return props
 
 
@@ -52,10 +75,13 @@ def node_params(node: Node) -> dict[str, Any]:
     return {**to_neo4j(node.props), "id": node.id, "_version": node.version}
 
 
-def node_of(node_id: str, raw: Mapping[str, Any], label: str | None = None) -> Node:
-    """The node stored as ``raw`` (of kind ``label``; without it, the kind its id's prefix names)."""
+def node_of(node_id: str, raw: Mapping[str, Any], label: str | None = None, same: dict[Any, Any] | None = None) -> Node:
+    """The node stored as ``raw`` (of kind ``label``; without it, the kind its id's prefix names).
+
+    ``same``: as for ``from_neo4j``.
+    """
     if label is None:
         kind = MODEL.kind_of(node_id)
         assert kind is not None, f"stored id {node_id} has no known prefix"
         label = kind.label
-    return Node(label, node_id, from_neo4j(raw), int(raw.get("_version", 1)))
+    return Node(label, node_id, from_neo4j(raw, same), int(raw.get("_version", 1)))

@@ -26,7 +26,7 @@ from kimnet.graph.rules.coverage import coverage_gaps
 from kimnet.graph.rules.network import shortest_paths
 from kimnet.graph.rules.referral import Paths
 from kimnet.graph.stores import neo4j as neo4j_module
-from kimnet.graph.stores import neo4j_log
+from kimnet.graph.stores import neo4j_log, neo4j_outside
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store
 from kimnet.service.metrics import Metrics
@@ -362,12 +362,12 @@ async def _cypher(statement: str) -> None:
 
 async def _trigger(store: Neo4jStore, *, runs: bool) -> None:
     """Start or stop the trigger for writes from outside, and wait until the database has reloaded it (APOC: every second)."""
-    database = str((await store._query(neo4j_log.DATABASE_NAME))[0]["name"])
+    database = str((await store._query(neo4j_outside.DATABASE_NAME))[0]["name"])
     action = "CALL apoc.trigger.start($db, $name)" if runs else "CALL apoc.trigger.stop($db, $name)"
-    await store._system(action, db=database, name=neo4j_log.TRIGGER_NAME)  # type: ignore[arg-type]
+    await store._system(action, db=database, name=neo4j_outside.TRIGGER_NAME)  # type: ignore[arg-type]
     for _ in range(100):
-        found = {r["name"]: r["paused"] for r in await store._query(neo4j_log.ACTIVE_TRIGGERS)}
-        if found.get(neo4j_log.TRIGGER_NAME) is (not runs):
+        found = {r["name"]: r["paused"] for r in await store._query(neo4j_outside.ACTIVE_TRIGGERS)}
+        if found.get(neo4j_outside.TRIGGER_NAME) is (not runs):
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"the trigger did not {'start' if runs else 'stop'} within 10 s")
