@@ -17,7 +17,7 @@ worker notices it; embedded has no writer but kimnet, so the cache is told as
 The embedded store is made in a subprocess (``kimnet load synthetic:nrw
 --data-dir``, in a temporary folder) so that making the network does not count;
 on Neo4j the graph there is used as it is (``--load`` replaces it first, also in a
-subprocess). The read cache is made as the service makes it (``keep=gc.freeze``).
+subprocess). The read cache is made as the service makes it (``keep=Freezer()``).
 
 ``--top N`` also prints, after each stage, the N source lines that hold the most
 memory by tracemalloc (slow: tracing doubles a read's time).
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import random
@@ -114,6 +113,7 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
     from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET
     from kimnet.graph.read.readcache import ReadCache
     from kimnet.graph.read.workers import SWITCH_INTERVAL
+    from kimnet.graph.stores.collector import Freezer
     from kimnet.schema.access import Principal, Role
     from kimnet.schema.context import Context
     from kimnet.schema.root import schema
@@ -127,7 +127,7 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
         settings = Settings(neo4j_uri=args.neo4j_uri, neo4j_password=Secret(args.neo4j_password))
     store = await open_store(settings)
     # As the service's lifespan makes it (service.app).
-    cache = ReadCache(store, keep=gc.freeze)
+    cache = ReadCache(store, keep=Freezer())
     sys.setswitchinterval(SWITCH_INTERVAL)
     stages.mark(f"store opened ({store.name})")
 

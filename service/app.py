@@ -10,7 +10,6 @@ tokens, limits, metrics and the access log. ``/metrics`` is for Prometheus.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -23,6 +22,7 @@ from starlette.routing import Route
 
 from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.read.workers import SWITCH_INTERVAL
+from kimnet.graph.stores.collector import Freezer
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
@@ -103,8 +103,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             # One read cache for all requests. What it keeps lives until the next write: it is moved out
             # of the cyclic collector's full passes (gc.freeze), which over a state's graph (millions of
             # objects) took a tenth of a second and more each, paid by whichever request set one off.
-            # Refcounting still frees a dropped generation (the index holds no cycles).
-            app.state.read_cache = ReadCache(opened, keep=gc.freeze)
+            # Refcounting still frees a dropped generation (the index holds no cycles); what the freeze
+            # caught of requests in flight is freed when the Freezer renews it.
+            app.state.read_cache = ReadCache(opened, keep=Freezer())
             caches[:] = [app.state.read_cache]
             # Heavy questions run in worker threads: let the event loop have the GIL back sooner.
             sys.setswitchinterval(SWITCH_INTERVAL)
