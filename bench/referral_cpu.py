@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from bench.views import DAY, VIEWS
+from bench.views import DAY, VIEWS, draw_cases
 from kimnet.graph.io.synthetic import nrw
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.read.readcache import ReadCache
@@ -53,16 +53,7 @@ def cases(data: GraphData, seed: int, count: int = 16) -> list[dict[str, Any]]:
         if n.kind == "Municipality" and isinstance(p := n.props.get("population"), int) and 10_000 <= p <= 200_000
     )
     needs = sorted(n.id for n in data.nodes.values() if n.kind == "Need")
-    statuses = ["DULDUNG", "GESTATTUNG", "AUFENTHALTSERLAUBNIS", "EU", None]
-    found = []
-    for municipality in rng.sample(towns, count):
-        case: dict[str, Any] = {"municipality": municipality, "needs": rng.sample(needs, rng.randint(1, 2)), "asOf": DAY}
-        case["age"] = rng.randint(16, 60)
-        if status := rng.choice(statuses):
-            case["residenceStatus"] = status
-        case["languages"] = rng.sample(["ar", "fa", "tr", "uk", "en"], rng.randint(0, 2))
-        found.append({"case": case})
-    return found
+    return draw_cases(rng, towns, needs, count)
 
 
 class Asker:

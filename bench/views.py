@@ -276,6 +276,20 @@ VIEWS = {
 }
 
 
+def draw_cases(rng: random.Random, towns: list[str], needs: list[str], count: int) -> list[dict[str, Any]]:
+    """View c's referral cases: ``count`` towns, each with one or two needs, an age, maybe a status, languages."""
+    statuses = ["DULDUNG", "GESTATTUNG", "AUFENTHALTSERLAUBNIS", "EU", None]
+    cases = []
+    for municipality in rng.sample(towns, count):
+        case: dict[str, Any] = {"municipality": municipality, "needs": rng.sample(needs, rng.randint(1, 2)), "asOf": DAY}
+        case["age"] = rng.randint(16, 60)
+        if status := rng.choice(statuses):
+            case["residenceStatus"] = status
+        case["languages"] = rng.sample(["ar", "fa", "tr", "uk", "en"], rng.randint(0, 2))
+        cases.append({"case": case})
+    return cases
+
+
 async def choose_variants(driver: AsyncDriver, seed: int, count: int) -> dict[str, list[dict[str, Any]]]:
     """Pick, by ``seed``, the counties, municipalities and cases the views rotate through (the same for everyone)."""
     rng = random.Random(seed)
@@ -291,15 +305,7 @@ async def choose_variants(driver: AsyncDriver, seed: int, count: int) -> dict[st
         ).records
     ]
     needs = [r["id"] for r in (await driver.execute_query("MATCH (n:Need) RETURN n.id AS id ORDER BY id")).records]
-    statuses = ["DULDUNG", "GESTATTUNG", "AUFENTHALTSERLAUBNIS", "EU", None]
-    cases = []
-    for municipality in rng.sample(towns, count):
-        case: dict[str, Any] = {"municipality": municipality, "needs": rng.sample(needs, rng.randint(1, 2)), "asOf": DAY}
-        case["age"] = rng.randint(16, 60)
-        if status := rng.choice(statuses):
-            case["residenceStatus"] = status
-        case["languages"] = rng.sample(["ar", "fa", "tr", "uk", "en"], rng.randint(0, 2))
-        cases.append({"case": case})
+    cases = draw_cases(rng, towns, needs, count)
     return {
         "a": [{"county": c, "day": DAY} for c in rng.sample(counties, count)],
         "b": [{"municipality": m, "day": DAY} for m in rng.sample(towns, count)],

@@ -25,7 +25,7 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from sys import intern
 from typing import Any, LiteralString, TypeVar, cast
 
@@ -212,10 +212,17 @@ class Neo4jStore(Store):
         self, statement: LiteralString, routing: RoutingControl = RoutingControl.READ, **params: Any
     ) -> list[neo4j.Record]:
         # Reads go to any cluster member (neo4j:// routing); only schema changes need the leader.
-        self.in_flight += 1
-        try:
+        with self._answering():
             query = Query(statement, timeout=self.timeout, metadata=neo4j_log.TX_METADATA)
             result = await self._driver.execute_query(query, params, database_=self._database, routing_=routing)
+        return list(result.records)
+
+    @contextlib.contextmanager
+    def _answering(self) -> Iterator[None]:
+        """Count a transaction in flight, and say what its failure means (credentials, a timeout, Neo4j away)."""
+        self.in_flight += 1
+        try:
+            yield
         except AuthError as exc:
             raise StoreUnavailableError(
                 f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
@@ -228,7 +235,6 @@ class Neo4jStore(Store):
             raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
         finally:
             self.in_flight -= 1
-        return list(result.records)
 
     def _timeout_error(self) -> StoreTimeoutError:
         return StoreTimeoutError(
@@ -255,7 +261,7 @@ class Neo4jStore(Store):
     async def _pages(self, statement: LiteralString, make: Callable[[list[list[Any]]], list[T]]) -> list[T]:
         """What a paged statement (``neo4j_read.PAGE``) returns in ``rows``, each page ``make``d as it arrives."""
 
-        @unit_of_work(timeout=self.timeout)
+        @unit_of_work(timeout=self.timeout, metadata=neo4j_log.TX_METADATA)
         async def work(tx: AsyncManagedTransaction) -> list[T]:
             found: list[T] = []  # anew if the driver runs it again after a transient failure
             result = await tx.run(statement, page=PAGE)
@@ -263,22 +269,9 @@ class Neo4jStore(Store):
                 found += make(record["rows"])
             return found
 
-        self.in_flight += 1
-        try:
+        with self._answering():
             async with self._bulk, self._session() as session:
                 return await session.execute_read(work)
-        except AuthError as exc:
-            raise StoreUnavailableError(
-                f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
-            ) from None
-        except ClientError as exc:
-            if _timed_out(exc):
-                raise self._timeout_error() from None
-            raise
-        except _UNAVAILABLE as exc:
-            raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
-        finally:
-            self.in_flight -= 1
 
     async def _nodes_of_kind(self, label: str) -> list[Node]:
         # Whole kinds are kept (the read cache's index): equal values and ids become one object each
