@@ -6,6 +6,10 @@ on both stores; here each rule is met at its edges, with the facts given directl
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from kimnet.graph.model.changes import Change, CreateNode, DeleteNode, Link, Unlink, UpdateNode
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.rules.scope import Facts, kind_of, links_of, partner_refusals, region_refusals
@@ -192,3 +196,24 @@ def test_a_relationship_is_in_the_region_when_one_of_its_ends_is() -> None:
     assert _region(_link("LOCATED_IN", "org:vhs", "mun:duelmen"), Unlink("LOCATED_IN", "org:vhs", "mun:duelmen")) == [
         "LOCATED_IN org:vhs -> mun:duelmen has no end in your region reg:sued"
     ]
+
+
+def test_without_stored_facts_only_what_the_write_itself_brings_counts() -> None:
+    # Nothing stored yet about these keys: the facts are empty, not missing.
+    nothing = Facts()
+    assert partner_refusals([_offer("svc:neu"), _link("PROVIDES", "org:caritas", "svc:neu")], CARITAS, nothing) == []
+    assert partner_refusals([UpdateNode("svc:beratung", 1, {})], CARITAS, nothing) == [
+        "svc:beratung is not an offer of your organisations (org:caritas)"
+    ]
+    assert region_refusals([UpdateNode("svc:beratung", 1, {})], SOUTH, nothing) == ["svc:beratung is not in your region reg:sued"]
+    placed_only = Facts(places={"svc:beratung": frozenset({"mun:olfen"})})
+    assert region_refusals([UpdateNode("svc:beratung", 1, {})], SOUTH, placed_only) == [
+        "svc:beratung is not in your region reg:sued"
+    ]
+    region_only = Facts(in_region=frozenset({"mun:olfen"}))
+    assert region_refusals([_offer("svc:neu"), _link("AVAILABLE_IN", "svc:neu", "mun:olfen")], SOUTH, region_only) == []
+
+
+def test_facts_cannot_be_changed_by_the_rules_that_read_them() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        FACTS.in_region = frozenset({"reg:sued"})  # type: ignore[misc]
