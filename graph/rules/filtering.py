@@ -143,17 +143,19 @@ def anchor(predicate: Predicate) -> Anchor | None:
     >>> anchor(Related("locatedIn", "none", FieldTest("id", "eq", "mun:olfen"))) is None
     True
     """
-    match predicate:
-        case FieldTest("id", "eq", value) if isinstance(value, str):
+    # if/isinstance, not a match statement: mutmut 2 cannot parse one (scripts/mutation).
+    if isinstance(predicate, FieldTest) and predicate.field == "id":
+        value = predicate.value
+        if predicate.op == "eq" and isinstance(value, str):
             return Anchor((), (value,))
-        case FieldTest("id", "in", value) if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        if predicate.op == "in" and isinstance(value, tuple) and all(isinstance(v, str) for v in value):
             return Anchor((), tuple(value))
-        case Related(field, "some", part):
-            inner = anchor(part)
-            return Anchor((field, *inner.fields), inner.ids, inner.whole) if inner is not None else None
-        case AllOf(parts):
-            found = [a for a in (anchor(p) for p in parts) if a is not None]
-            # The one that names the fewest ids narrows the most; the other parts remain to check.
-            best = min(found, key=lambda a: (len(a.ids), -len(a.fields))) if found else None
-            return Anchor(best.fields, best.ids, whole=False) if best is not None else None
+    if isinstance(predicate, Related) and predicate.quantifier == "some":
+        inner = anchor(predicate.part)
+        return Anchor((predicate.field, *inner.fields), inner.ids, inner.whole) if inner is not None else None
+    if isinstance(predicate, AllOf):
+        found = [a for a in (anchor(p) for p in predicate.parts) if a is not None]
+        # The one that names the fewest ids narrows the most; the other parts remain to check.
+        best = min(found, key=lambda a: (len(a.ids), -len(a.fields))) if found else None
+        return Anchor(best.fields, best.ids, whole=False) if best is not None else None
     return None

@@ -83,19 +83,19 @@ def departure_losses(graph: nx.Graph[str]) -> dict[str, int]:
     of the children ``c`` with ``low(c) >= disc(v)`` (all children, for the
     root) and the rest.
     """
+    # disc: the order in which the search met each node (how many it had met before); low: the
+    # earliest of those that the node's subtree reaches back to.
     disc: dict[str, int] = {}
     low: dict[str, int] = {}
     size: dict[str, int] = {}
     pieces: dict[str, list[int]] = {}
     losses: dict[str, int] = {}
-    clock = 0
     for root in graph:
         if root in disc:
             continue
         checkpoint()
         component = [root]
-        disc[root] = low[root] = clock
-        clock += 1
+        disc[root] = low[root] = len(disc)
         size[root], pieces[root] = 1, []
         stack: list[tuple[str, str | None, object]] = [(root, None, iter(graph[root]))]
         while stack:
@@ -103,8 +103,7 @@ def departure_losses(graph: nx.Graph[str]) -> dict[str, int]:
             descended = False
             for other in neighbours:  # type: ignore[attr-defined]
                 if other not in disc:
-                    disc[other] = low[other] = clock
-                    clock += 1
+                    disc[other] = low[other] = len(disc)
                     size[other], pieces[other] = 1, []
                     component.append(other)
                     stack.append((other, node, iter(graph[other])))
