@@ -16,7 +16,7 @@ NEED = Path(__file__).resolve().parents[2] / "scripts" / "need"
 
 def _run(tmp_path: Path, have: set[str], *tools: str) -> tuple[int, list[str], str]:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     calls = tmp_path / "apt-calls"
     for name in have - {"chromium-l10n"}:
         (bin_dir / name).write_text("#!/bin/sh\necho v20.0.0\n")
@@ -88,3 +88,15 @@ def test_java_and_maven_each_come_alone(tmp_path: Path, tool: str) -> None:
     assert len(asked) == 1
     assert ("maven" in asked[0]) == (tool == "mvn")
     assert os.path.basename(str(NEED)) == "need"
+
+
+def test_a_nodejs_from_another_repository_without_npm_is_not_given_debians_npm(tmp_path: Path) -> None:
+    """apt may take nodejs from NodeSource's repository: that one conflicts with Debian's npm ("held broken packages")."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dpkg-query").write_text("#!/bin/sh\necho 'nodejs-legacy, npm nodejs-dev, npm'\n")
+    (bin_dir / "dpkg-query").chmod(0o755)
+    status, asked, err = _run(tmp_path, {"java", "mvn", "chromium"}, "node")
+    assert status == 2
+    assert [a.split()[-1:] for a in asked] == [["nodejs"]]
+    assert "refuses Debian's" in err
