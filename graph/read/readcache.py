@@ -371,6 +371,16 @@ class ReadCache:
                 return found  # its reads all began after this request arrived
             generation = await self._store.generation()
 
+    async def _known_path(self, current: Reads, generation: str) -> list[Written] | None:
+        """The writes from ``current`` to ``generation``: told by this process, else from the store's log; None if not all known."""
+        path = self._path(current, generation)
+        if path is None:
+            # Logged in each write's transaction: whatever made ``generation`` is in the log now.
+            for written in await self._store.writes_since(current.generation):
+                self._wrote(written)
+            path = self._path(current, generation)
+        return path
+
     def _begin(self, current: Reads | None) -> _Build:
         self._builds += 1
         task = asyncio.ensure_future(self._refresh(self._builds, current))
@@ -412,12 +422,7 @@ class ReadCache:
                 # request may have asked before a write that a request waiting for this build saw
                 # acknowledged (the same reason _read asks again).
                 generation = await self._store.generation()
-                path = self._path(current, generation)
-                if path is None:
-                    # Logged in each write's transaction: whatever made ``generation`` is in the log now.
-                    for written in await self._store.writes_since(current.generation):
-                        self._wrote(written)
-                    path = self._path(current, generation)
+                path = await self._known_path(current, generation)
                 if path is not None:
                     done = [step for written in path for step in written.steps]
                     # Handed over, not captured: the worker thread lets go of its call only after the
@@ -449,11 +454,7 @@ class ReadCache:
         trigger's entities read now), so applied in order over a read that saw some of
         them already, they leave each entity as the last of them did.
         """
-        path = self._path(found, after)
-        if path is None:
-            for written in await self._store.writes_since(found.generation):
-                self._wrote(written)
-            path = self._path(found, after)
+        path = await self._known_path(found, after)
         if path is None:
             return found
         done = [step for written in path for step in written.steps]
