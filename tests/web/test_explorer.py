@@ -72,15 +72,19 @@ async def test_search_covers_every_kind_with_counts_and_more(page: Page, explore
     more = organisations.locator("button.more")
     assert await more.inner_text() == f"mehr ({total - 8} weitere)"
     while await more.count():
-        await more.click()
+        # Each click adds the next page in one step (its items, then the button for the rest or none):
+        # once the list is longer than before, the button seen next is the new one.
+        before = await organisations.locator("li").count()
+        await more.dblclick()  # a second click while the page loads must not add it twice
         await page.wait_for_function(
-            "n => document.querySelectorAll(\"#search-results .group[data-kind='Organisation'] li\").length > n", arg=8
+            "n => document.querySelectorAll(\"#search-results .group[data-kind='Organisation'] li\").length > n",
+            arg=before,
         )
-        if await organisations.locator("li").count() == total:
-            break
     await page.wait_for_function(
         "n => document.querySelectorAll(\"#search-results .group[data-kind='Organisation'] li\").length === n", arg=total
     )
+    keys = await organisations.locator("li button").evaluate_all("buttons => buttons.map(b => b.dataset.key)")
+    assert len(set(keys)) == total
     names = await organisations.locator("li").all_inner_texts()
     assert "Kommunales Integrationszentrum Kreis Coesfeld" in names
     assert any(name.startswith("Jobcenter") for name in names)

@@ -228,11 +228,17 @@ export function createNetworkView(section, { guarded }) {
             {
               type: "button",
               class: "small more",
-              onClick: () =>
-                guarded(async () => {
+              // Disabled while its page loads: a second click would have added the same page twice.
+              onClick: (event) => {
+                const button = event.currentTarget;
+                button.disabled = true;
+                return guarded(async () => {
                   const next = await graphql(more(field, where), { ...variables, after: connection.pageInfo.endCursor });
                   addPage(next[field]);
-                }),
+                }).finally(() => {
+                  button.disabled = false;
+                });
+              },
             },
             `mehr (${number(left)} weitere)`,
           ),
