@@ -24,14 +24,25 @@ whose message and path graphql-core reports. Paging, ordering, ``asOf`` and
 ``where`` are the same functions on both paths (``schema.list_arguments``,
 ``schema.tree_filters``); tests compare both paths on every kind and field, and
 on the plain answers.
+
+When its answer is made, the context lets go of everything it holds
+(``_released``): graphql-core's executor refers to itself (its helpers are its
+own bound methods, its caches of collected fields hang off it), so each request
+left some 350 objects in reference cycles, freed only by a pass of the cyclic
+collector. The service keeps what the read cache holds out of those passes
+(``gc.freeze``, ``graph.stores.collector.Freezer``), which freezes the requests
+in flight too: their cycles were never freed until the freeze was renewed, a
+full pass over the index that stalled every request (3 s once a minute at 10
+writes a second, bench/mixed). Without cycles, a request's objects go when it ends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLObjectType, GraphQLOutputType
+from graphql import ExecutionResult, GraphQLObjectType, GraphQLOutputType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from kimnet.graph.model.errors import KimnetError
@@ -56,6 +67,30 @@ WRITTEN_IN_WORKER = 50
 
 class CompiledReads(StrawberryGraphQLCoreExecutionContext):
     """The schema's execution context: root answers through a plan; see the module docstring."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            return self._released_after(result)
+        return self._released(result)
+
+    async def _released_after(self, result: Awaitable[Any]) -> Any:
+        try:
+            answer = await result
+        except BaseException:
+            self.__dict__.clear()  # nothing goes on after a failure either
+            raise
+        return self._released(answer)
+
+    def _released(self, result: Any) -> Any:
+        """``result``, after letting go of what this context holds, unless work on the answer goes on.
+
+        An answer with ``@defer`` goes on after its first part (its later parts are
+        made by this context), and so does work tracked in the background.
+        """
+        if isinstance(result, ExecutionResult) and not self.background_futures and not self.pending_incremental_futures:
+            self.__dict__.clear()
+        return result
 
     def complete_object_value(
         self,

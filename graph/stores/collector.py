@@ -91,36 +91,53 @@ def give_back() -> None:
 RENEW_AFTER = 256
 RENEW_EVERY = 60.0
 
+#: How much the frozen objects must have grown since the last renewal before the next (a quarter,
+#: as CPython's own rule for a full pass).
+RENEW_GROWTH = 0.25
+
 
 class Freezer:
-    """What a generation keeps, kept out of the collector's passes (``gc.freeze``); renewed now and then.
+    """What a generation keeps, kept out of the collector's passes (``gc.freeze``); renewed when it has grown.
 
     The read cache calls it when it keeps something until the next write (a read of
     the graph, a followed write, a day's catalogue): millions of objects that every
     full pass would otherwise walk (0.1 s and more each). ``gc.freeze`` freezes all
-    that is alive, the objects of requests in flight too, and those in cycles are
-    never freed once their requests end: measured embedded, 122,000 of them after
-    300 followed writes. So after ``renew_after`` keeps, and at most once every
-    ``every`` seconds, it unfreezes, collects once (what the requests left is freed)
-    and freezes again: one full pass (about half a second at state scale) bounds
-    what is lost to some hundred keeps' worth of requests.
+    that is alive, the objects of requests in flight too. A request leaves nothing
+    in cycles (``schema.compiled``), so what is frozen of it goes when it ends; a
+    failed one may (its error's traceback), and what else is in cycles when frozen
+    is never freed. So once the frozen objects have grown by ``growth`` since the
+    last renewal, after ``renew_after`` keeps and at most once every ``every``
+    seconds, it unfreezes, collects once and freezes again: one full pass (half a
+    second at state scale, every request waits) bounds what can be lost.
+
+    Renewed on a count of keeps alone, the freeze was renewed once a minute at 10
+    writes a second, and each renewal stalled every request (3 s, with the cycles
+    that every request then left: 700,000 objects a minute).
     """
 
-    def __init__(self, renew_after: int | None = None, every: float | None = None) -> None:
+    def __init__(self, renew_after: int | None = None, every: float | None = None, growth: float | None = None) -> None:
         self.renew_after = RENEW_AFTER if renew_after is None else renew_after
         self.every = RENEW_EVERY if every is None else every
+        self.growth = RENEW_GROWTH if growth is None else growth
         self.renewals = 0
         self._keeps = 0
         self._renewed = time.monotonic()
+        self._base: int | None = None  # the objects frozen at the first keep or the last renewal
         self._lock = threading.Lock()  # keeps come from the event loop and from worker threads
 
     def __call__(self) -> None:
         with self._lock:
             self._keeps += 1
-            due = self._keeps >= self.renew_after and time.monotonic() - self._renewed >= self.every
-            if due:
-                self._keeps, self._renewed = 0, time.monotonic()
+            gc.freeze()
+            if self._base is None:
+                self._base = gc.get_freeze_count()
+            if self._keeps < self.renew_after or time.monotonic() - self._renewed < self.every:
+                return
+            # Counted only now: counting walks every frozen object (5 ms at state scale).
+            self._keeps, self._renewed = 0, time.monotonic()
+            if gc.get_freeze_count() >= self._base * (1 + self.growth):
                 self.renewals += 1
                 gc.unfreeze()
                 gc.collect()
-            gc.freeze()
+                gc.freeze()
+                self._base = gc.get_freeze_count()
