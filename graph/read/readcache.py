@@ -181,8 +181,10 @@ class Reads:
     def _carry_offers(self, found: Reads, touched: frozenset[str]) -> None:
         """Carry into ``found`` what a write to the ``touched`` offers alone leaves of these reads."""
         found._references = self._references  # needs, legal domains, programmes: not offers
-        gaps = dict(self._gaps.items())
-        for day, catalogue in self._catalogues.items():
+        # Settled: what requests are making now is carried over, not made again for the next generation.
+        catalogues = self._catalogues.settled()
+        gaps = dict(self._gaps.settled())
+        for day, catalogue in catalogues:
             after = carry.catalogue_after(catalogue, found.index, touched, day)
             found._catalogues.put(day, after)
             if day is not None and day in gaps and carry.same_gaps(catalogue, after, touched, day):

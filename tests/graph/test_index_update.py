@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
 from collections.abc import AsyncIterator, Sequence
 
 import networkx as nx
@@ -221,6 +222,39 @@ async def test_writes_to_offers_alone_update_a_days_catalogue_and_keep_what_they
     assert later.gaps(day) == coverage_gaps(
         gather.catalogue(later.index, later.geography, gather.reference(later.index, day), day), day
     )
+
+
+async def test_a_catalogue_being_made_when_a_write_is_followed_is_carried_not_made_again(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 10 writes a second the next generation came before a state's catalogue (a third of a
+    # second) was done, made it anew, and so on: gap reports took half a second for seconds.
+    cache = ReadCache(seeded)
+    day = dt.date(2021, 7, 1)
+    before = await cache.reads()
+    made: list[dt.date | None] = []
+    started, finish = threading.Event(), threading.Event()
+    gather_catalogue = gather.catalogue
+
+    def slow(*args: object) -> object:
+        made.append(args[-1])  # type: ignore[arg-type]
+        started.set()
+        finish.wait(10)
+        return gather_catalogue(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gather, "catalogue", slow)
+    making = asyncio.ensure_future(asyncio.to_thread(before.catalogue, day))  # a request in a worker thread
+    await asyncio.to_thread(started.wait, 10)
+    await seeded.write(WRITES[5])  # to one offer alone
+    following = asyncio.ensure_future(cache.reads())
+    await asyncio.sleep(0.2)
+    assert not following.done()  # it waits for the catalogue in the making
+    finish.set()
+    await making
+    after = await following
+    assert day in dict(after._catalogues.items())
+    assert after.catalogue(day).offers["svc:ds-coaching-cv"].node.props["description"] == "mit Bewerbungstraining"
+    assert made == [day]  # made once, for the generation before the write
 
 
 async def test_a_write_to_an_offer_keeps_the_offers_of_counties_it_is_not_available_in(seeded: Store) -> None:
