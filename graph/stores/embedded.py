@@ -1,7 +1,9 @@
-"""The embedded store: the graph in memory as a networkx MultiDiGraph, durable on disk.
+"""The embedded store: the graph in memory as plain maps, durable on disk.
 
 This is kimnet's default, so that ``kimnet serve`` needs nothing but Python.
-Reads are dictionary lookups. A write is dispatched and planned as on every
+Reads are dictionary lookups: nodes by id and by kind, relationships by type
+and, per node, by their other ends (``graph.stores.adjacency``, which says why
+they are no networkx graph). A write is dispatched and planned as on every
 store (``graph.stores.dispatch``, ``graph.model.changes``), applied in memory
 with an undo list, then written to the journal and fsynced; only then is it
 acknowledged. If the journal write fails, the undo list puts memory back as it
@@ -24,8 +26,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from kimnet.graph.model.audit import Actor, AuditEntry, AuditQuery, select
 from kimnet.graph.model.changes import Change
 from kimnet.graph.model.codec import decode_edge, decode_node, encode_edge, encode_node
@@ -37,12 +37,13 @@ from kimnet.graph.model.ordering import node_key
 from kimnet.graph.model.proposals import EVENT, Proposal, ProposalQuery, decode_proposal, select_proposals
 from kimnet.graph.model.sidewrite import SideWrite, audit_entry
 from kimnet.graph.stores import collector
+from kimnet.graph.stores.adjacency import Adjacency
 from kimnet.graph.stores.auditlog import AuditLog
 from kimnet.graph.stores.dispatch import apply_changes
 from kimnet.graph.stores.journal import JOURNAL, SNAPSHOT, Journal
 from kimnet.graph.stores.store import Direction, Neighbours, Progress, Store, WriteResult
 
-__all__ = ["EmbeddedStore", "build_graph"]
+__all__ = ["EmbeddedStore"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ _PROPOSAL_EVENTS = frozenset(EVENT.values())
 
 
 class EmbeddedStore(Store):
-    """A graph in a networkx MultiDiGraph, with a snapshot and journal in ``folder``."""
+    """A graph in maps in memory, with a snapshot and journal in ``folder``."""
 
     name = "embedded"
 
@@ -65,7 +66,9 @@ class EmbeddedStore(Store):
         self.folder = folder
         self._journal = journal
         self._lock_fd = lock_fd
-        self._graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        # The graph: nodes by id, in the order they came (a snapshot keeps it), and their relationships.
+        self._nodes: dict[str, Node] = {}
+        self._adjacency = Adjacency()
         # Indexes kept with every change, so that the primitives that read a whole kind
         # or relationship type do not scan a state-sized graph: kind -> id -> node, type -> key -> edge.
         self._kinds: dict[str, dict[str, Node]] = {}
@@ -110,7 +113,7 @@ class EmbeddedStore(Store):
                 snapshot, transactions = journal.read()
                 if snapshot is not None:
                     store._fill(snapshot)
-                del snapshot  # its maps are copied into the graph and the indexes: free them before the replay
+                del snapshot  # its maps are copied into the store's: free them before the replay
                 for ops in transactions:
                     for op in ops:
                         store._apply(op)
@@ -157,8 +160,8 @@ class EmbeddedStore(Store):
     # -- reads -----------------------------------------------------------------
 
     async def _get_nodes(self, ids: list[str]) -> dict[str, Node]:
-        nodes = self._graph.nodes
-        return {i: nodes[i]["node"] for i in ids if i in nodes}
+        nodes = self._nodes
+        return {i: nodes[i] for i in ids if i in nodes}
 
     async def _nodes_of_kind(self, label: str) -> list[Node]:
         if label not in self._sorted:
@@ -184,20 +187,15 @@ class EmbeddedStore(Store):
             found.pop(edge.key, None)
 
     async def _neighbours(self, ids: list[str], rel_type: str, direction: Direction) -> Neighbours:
-        # networkx's own adjacency dicts (the layout build_graph fills), not its read-only views:
-        # a view costs a wrapper call per step, and a request takes thousands of steps.
-        graph = self._graph
-        nodes: dict[str, dict[str, Any]] = graph._node  # type: ignore[attr-defined]
-        succ: dict[str, dict[str, dict[str, dict[str, Any]]]] = graph._succ  # type: ignore[attr-defined]
-        pred: dict[str, dict[str, dict[str, dict[str, Any]]]] = graph._pred  # type: ignore[attr-defined]
+        nodes, adjacency = self._nodes, self._adjacency
         result: Neighbours = {}
         for node_id in ids:
             found: list[tuple[Edge, Node]] = []
             if node_id in nodes:
                 if direction in ("out", "both"):
-                    found += [(keys[rel_type]["edge"], nodes[v]["node"]) for v, keys in succ[node_id].items() if rel_type in keys]
+                    found += adjacency.follow(node_id, rel_type, "out", nodes)
                 if direction in ("in", "both"):
-                    found += [(keys[rel_type]["edge"], nodes[u]["node"]) for u, keys in pred[node_id].items() if rel_type in keys]
+                    found += adjacency.follow(node_id, rel_type, "in", nodes)
             result[node_id] = found
         return result
 
@@ -205,21 +203,19 @@ class EmbeddedStore(Store):
         return str(self._generation_number)
 
     async def _is_empty(self) -> bool:
-        return self._graph.number_of_nodes() == 0
+        return not self._nodes
 
     async def _snapshot(self) -> GraphData:
-        data = GraphData()
-        for node_id, attrs in self._graph.nodes(data=True):
-            data.nodes[node_id] = attrs["node"]
-        for _, _, attrs in self._graph.edges(data=True):
-            edge = attrs["edge"]
-            data.edges[edge.key] = edge
+        # In the order networkx gave them, as snapshots written before: nodes as they came,
+        # then each node's relationships out in theirs.
+        data = GraphData(dict(self._nodes))
+        for node_id in self._nodes:
+            for edge in self._adjacency.edges_from(node_id):
+                data.edges[edge.key] = edge
         return data
 
     def edge(self, key: EdgeKey) -> Edge | None:
-        type_, source, target = key
-        attrs = self._graph.get_edge_data(source, target, key=type_)
-        return attrs["edge"] if attrs else None
+        return self._adjacency.get(key)
 
     # -- writes ----------------------------------------------------------------
 
@@ -303,27 +299,31 @@ class EmbeddedStore(Store):
 
     def _apply(self, op: _Op) -> _Op:
         """Apply one op to memory; return the op that undoes it."""
-        graph = self._graph
         kind = op["op"]
         if kind == "put_node":
             node = decode_node(op["node"])
-            before = graph.nodes[node.id]["node"] if node.id in graph.nodes else None
-            graph.add_node(node.id, node=node)
+            before = self._nodes.get(node.id)
+            self._nodes[node.id] = node  # an update keeps the node's place
             self._index_node(node, True)
             return {"op": "put_node", "node": encode_node(before)} if before else {"op": "del_node", "node": op["node"]}
         if kind == "del_node":
-            gone = graph.nodes[op["node"]["id"]]["node"]
-            graph.remove_node(gone.id)
+            gone = self._nodes.pop(op["node"]["id"])
+            # A write deletes a node's relationships before it (``_MemoryOps.delete_node``), so none
+            # is left here; any that were would go with it, as they did from the networkx graph.
+            for edge in [*self._adjacency.edges_from(gone.id), *self._adjacency.edges_into(gone.id)]:
+                if self._adjacency.get(edge.key) is not None:  # a loop is found both ways
+                    self._adjacency.remove(edge.key)
+                    self._index_edge(edge, False)
             self._index_node(gone, False)
             return {"op": "put_node", "node": op["node"]}
         if kind == "put_edge":
             edge = decode_edge(op["edge"])
-            graph.add_edge(edge.source, edge.target, key=edge.type, edge=edge)
+            self._adjacency.add(edge)
             self._index_edge(edge, True)
             return {"op": "del_edge", "edge": op["edge"]}
         if kind == "del_edge":
             edge = decode_edge(op["edge"])
-            graph.remove_edge(edge.source, edge.target, key=edge.type)
+            self._adjacency.remove(edge.key)
             self._index_edge(edge, False)
             return {"op": "put_edge", "edge": op["edge"]}
         raise StoreError(f"unknown journal op {kind!r}")
@@ -361,14 +361,17 @@ class EmbeddedStore(Store):
             self._compaction = None
 
     def _fill(self, data: GraphData) -> None:
-        """Replace the graph with ``data`` and rebuild the indexes."""
-        self._graph = build_graph(data)
+        """Replace the graph with ``data`` and rebuild the indexes: what applying a put op per node and edge would leave."""
+        adjacency = Adjacency()
+        for edge in data.edges.values():
+            adjacency.add(edge)
         kinds: defaultdict[str, dict[str, Node]] = defaultdict(dict)
         for node_id, node in data.nodes.items():
             kinds[node.kind][node_id] = node
         types: defaultdict[str, dict[EdgeKey, Edge]] = defaultdict(dict)
         for key, edge in data.edges.items():
             types[key[0]][key] = edge  # the map's key is the edge's key: not made again
+        self._nodes, self._adjacency = dict(data.nodes), adjacency
         self._kinds, self._types, self._sorted = dict(kinds), dict(types), {}
 
 
@@ -389,8 +392,7 @@ class _MemoryOps:
 
     async def node(self, node_id: str, *, lock: bool) -> Node | None:
         # The write lock holds every node: one write at a time.
-        nodes = self._store._graph.nodes
-        return nodes[node_id]["node"] if node_id in nodes else None
+        return self._store._nodes.get(node_id)
 
     async def edge(self, key: EdgeKey) -> Edge | None:
         return self._store.edge(key)
@@ -405,9 +407,8 @@ class _MemoryOps:
         self._do({"op": "put_node", "node": encode_node(node)})
 
     async def delete_node(self, node: Node) -> list[Edge]:
-        graph = self._store._graph
-        ends = [*graph.out_edges(node.id, data="edge"), *graph.in_edges(node.id, data="edge")]
-        incident: list[Edge] = [edge for _, _, edge in ends]
+        adjacency = self._store._adjacency
+        incident = [*adjacency.edges_from(node.id), *adjacency.edges_into(node.id)]  # in this order in the audit trail
         for edge in incident:
             self._do({"op": "del_edge", "edge": encode_edge(edge)})
         self._do({"op": "del_node", "node": encode_node(node)})
@@ -418,32 +419,3 @@ class _MemoryOps:
 
     async def delete_edge(self, edge: Edge) -> None:
         self._do({"op": "del_edge", "edge": encode_edge(edge)})
-
-
-def build_graph(data: GraphData) -> nx.MultiDiGraph[str]:
-    """Return the graph that ``add_node(id, node=n)`` and ``add_edge(s, t, key=type, edge=e)`` over ``data`` build.
-
-    ``add_edge`` checks its arguments and clears caches on every call; filling networkx's
-    adjacency maps directly, in one pass, takes a third of the time. The layout is the one
-    networkx documents for subclasses (``Graph``, "Subclasses (Advanced)"; ``MultiDiGraph``):
-    ``_node[n]`` is n's attribute dict, ``_succ[u][v]`` and ``_pred[v][u]`` are one shared
-    dict from edge key to the edge's attribute dict. A new graph has no cache and has handed
-    out no views yet, so there is nothing to clear. tests/graph/test_embedded_build.py checks
-    that the result equals the graph ``add_edge`` builds.
-    """
-    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    node_attrs: dict[str, dict[str, Any]] = graph._node  # type: ignore[attr-defined]
-    succ: dict[str, dict[str, dict[str, dict[str, Any]]]] = graph._succ  # type: ignore[attr-defined]
-    pred: dict[str, dict[str, dict[str, dict[str, Any]]]] = graph._pred  # type: ignore[attr-defined]
-    for node_id, node in data.nodes.items():
-        node_attrs[node_id], succ[node_id], pred[node_id] = {"node": node}, {}, {}
-    for edge in data.edges.values():
-        source, target = edge.source, edge.target
-        if source not in succ or target not in succ:  # an end not in data: add_edge adds it without attributes
-            for end in (source, target):
-                node_attrs.setdefault(end, {}), succ.setdefault(end, {}), pred.setdefault(end, {})
-        keys = succ[source].get(target)
-        if keys is None:
-            keys = succ[source][target] = pred[target][source] = {}
-        keys[edge.type] = {"edge": edge}
-    return graph
