@@ -56,17 +56,19 @@ def tree_days(shape: Shape, day: dt.date | None) -> dict[str, dt.date | None]:
     """The ``$day<n>`` parameters of ``tree_statement(shape)`` for roots read for ``day``: each follow's
     own ``asOf``, or its parent's day; numbered in the order the statement numbers them."""
     days: dict[str, dt.date | None] = {}
-
-    def walk(at: Shape, on: dt.date | None) -> None:
-        for follow in at.follows:
-            below = follow.as_of or on
-            days[f"day{len(days)}"] = below
-            for label, inner in follow.below:
-                if inner.follows and label in MODEL.nodes:
-                    walk(inner, below)
-
-    walk(shape, day)
+    _walk_days(shape, day, days)
     return days
+
+
+# A function of the module, not a closure within tree_days: a closure that calls itself is a
+# reference cycle (its cell holds it), left for the cyclic collector at every read of trees.
+def _walk_days(at: Shape, on: dt.date | None, days: dict[str, dt.date | None]) -> None:
+    for follow in at.follows:
+        below = follow.as_of or on
+        days[f"day{len(days)}"] = below
+        for label, inner in follow.below:
+            if inner.follows and label in MODEL.nodes:
+                _walk_days(inner, below, days)
 
 
 def _links(var: str, shape: Shape, depth: int, numbers: Iterator[int]) -> str:
