@@ -7,7 +7,7 @@ data. Most of those fields need nothing but a property of a node already read.
 
 ``CompiledReads`` completes a root field (``node``, ``organisations``, ...) that
 returns an entity or a page of entities by turning the selection below into a
-plan once per request (``schema.plans``), reading everything the plan needs with
+plan once per request (``schema.plans``; a plain answer's, once per document: ``schema.written.Writers``), reading everything the plan needs with
 one ``Store.read_trees`` call (one Cypher statement on Neo4j, with only the
 properties asked for) and writing the answer dicts itself (``schema.written``).
 Relationship fields are taken with their paging, ``orderBy``, ``asOf`` and
@@ -51,7 +51,7 @@ from kimnet.graph.read.workers import run_in_worker
 from kimnet.graph.stores.trees import Reached
 from kimnet.schema.entities import Connection, entity, is_unread
 from kimnet.schema.plans import PagePlan, Planner, UnsupportedError, merge_shapes
-from kimnet.schema.written import write_entity, write_page, write_value
+from kimnet.schema.written import Writers, write_entity, write_page
 
 if TYPE_CHECKING:
     from graphql import GraphQLResolveInfo
@@ -67,6 +67,9 @@ WRITTEN_IN_WORKER = 50
 
 class CompiledReads(StrawberryGraphQLCoreExecutionContext):
     """The schema's execution context: root answers through a plan; see the module docstring."""
+
+    #: The writers of plain root answers, kept per selection across requests (``schema.written.Writers``).
+    writers = Writers()
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         result = super().execute_operation(serially)
@@ -144,8 +147,8 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
         every other request (and ``/healthz``) would wait that long.
         """
         try:
-            plan = Planner(self).value_plan(return_type, field_details_list)
-            return await run_in_worker(lambda: write_value(plan, result))
+            write = self.writers.writer(self, return_type, field_details_list)
+            return await run_in_worker(lambda: write(result))
         except UnsupportedError:
             pass  # nothing was read or changed: the fallback starts afresh
         done = super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
@@ -154,7 +157,7 @@ class CompiledReads(StrawberryGraphQLCoreExecutionContext):
     def _write_plain(self, graphql_type: GraphQLOutputType, field_details_list: Any, result: Any) -> Any:
         """A root answer of plain objects (a referral, coverage, gaps) written whole; None: not one."""
         try:
-            return write_value(Planner(self).value_plan(graphql_type, field_details_list), result)
+            return self.writers.writer(self, graphql_type, field_details_list)(result)
         except UnsupportedError:
             return None  # nothing was read or changed: the fallback starts afresh
 

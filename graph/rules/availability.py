@@ -24,49 +24,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from kimnet.graph.model.kinds import Value
-from kimnet.graph.rules.catalogue import LEVELS, Catalogue, Level, Offer
+# The target group is read once with each offer (``catalogue.Offer``); asked for here, where it is used.
+from kimnet.graph.rules.catalogue import LEVELS, Catalogue, Level, Offer, TargetGroup, int_prop
 
 __all__ = ["TargetGroup", "closest_area", "closest_level", "for_target_group", "int_prop", "offers_by_area", "reachable"]
-
-
-def int_prop(props: Mapping[str, Value], name: str) -> int | None:
-    """Return the integer property ``name``, or None when it is missing or not an integer."""
-    value = props.get(name)
-    # bool is an int subclass; a stray True must not read as the number 1.
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _strings_prop(props: Mapping[str, Value], name: str) -> tuple[str, ...]:
-    value = props.get(name)
-    return value if isinstance(value, tuple) else ()
-
-
-@dataclass(frozen=True, slots=True)
-class TargetGroup:
-    """Who an offer admits: ages (None is open) and residence statuses (empty admits all)."""
-
-    min_age: int | None = None
-    max_age: int | None = None
-    residence_statuses: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, offer: Offer) -> TargetGroup:
-        """Read the target group from the offer's ``minAge``, ``maxAge`` and ``residenceStatuses``."""
-        props = offer.node.props
-        return cls(int_prop(props, "minAge"), int_prop(props, "maxAge"), _strings_prop(props, "residenceStatuses"))
-
-    def overlaps(self, other: TargetGroup) -> bool:
-        """Tell whether some person could belong to both target groups."""
-        low = max((a for a in (self.min_age, other.min_age) if a is not None), default=None)
-        high = min((a for a in (self.max_age, other.max_age) if a is not None), default=None)
-        if low is not None and high is not None and low > high:
-            return False
-        if not self.residence_statuses or not other.residence_statuses:
-            return True
-        return bool(set(self.residence_statuses) & set(other.residence_statuses))
 
 
 def closest_area(offer: Offer, areas: Mapping[str, Level]) -> str | None:

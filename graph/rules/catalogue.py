@@ -20,18 +20,15 @@ round trips. Offers are kept whatever their dates: the logic decides validity
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 from kimnet.graph.model.errors import NotFoundError
-from kimnet.graph.model.kinds import Node
+from kimnet.graph.model.kinds import Node, Value
 from kimnet.graph.model.validity import valid_on
 
-if TYPE_CHECKING:
-    from kimnet.graph.rules.availability import TargetGroup
-
-__all__ = ["LEVELS", "Catalogue", "Geography", "Level", "Offer", "known_ids"]
+__all__ = ["LEVELS", "Catalogue", "Geography", "Level", "Offer", "TargetGroup", "int_prop", "known_ids"]
 
 #: How close an offer is to a municipality: available in it, in a region it belongs to, or county-wide.
 Level: TypeAlias = Literal["municipality", "region", "county"]
@@ -40,9 +37,55 @@ Level: TypeAlias = Literal["municipality", "region", "county"]
 LEVELS: tuple[Level, ...] = ("municipality", "region", "county")
 
 
+def int_prop(props: Mapping[str, Value], name: str) -> int | None:
+    """Return the integer property ``name``, or None when it is missing or not an integer."""
+    value = props.get(name)
+    # bool is an int subclass; a stray True must not read as the number 1.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _strings_prop(props: Mapping[str, Value], name: str) -> tuple[str, ...]:
+    value = props.get(name)
+    return value if isinstance(value, tuple) else ()
+
+
+@dataclass(frozen=True, slots=True)
+class TargetGroup:
+    """Who an offer admits: ages (None is open) and residence statuses (empty admits all)."""
+
+    min_age: int | None = None
+    max_age: int | None = None
+    residence_statuses: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, offer: Offer) -> TargetGroup:
+        """The offer's target group (``Offer.target_group``)."""
+        return offer.target_group
+
+    @classmethod
+    def of_props(cls, props: Mapping[str, Value]) -> TargetGroup:
+        """Read the target group from an offer's ``minAge``, ``maxAge`` and ``residenceStatuses``."""
+        return cls(int_prop(props, "minAge"), int_prop(props, "maxAge"), _strings_prop(props, "residenceStatuses"))
+
+    def overlaps(self, other: TargetGroup) -> bool:
+        """Tell whether some person could belong to both target groups."""
+        low = max((a for a in (self.min_age, other.min_age) if a is not None), default=None)
+        high = min((a for a in (self.max_age, other.max_age) if a is not None), default=None)
+        if low is not None and high is not None and low > high:
+            return False
+        if not self.residence_statuses or not other.residence_statuses:
+            return True
+        return bool(set(self.residence_statuses) & set(other.residence_statuses))
+
+
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """A service with the ids it links to (links valid on the catalogue's date)."""
+    """A service with the ids it links to (links valid on the catalogue's date).
+
+    What its node says of whom it admits and how it counts is read once, when it
+    is made (the index keeps an offer per generation of the store), not on every
+    question: a referral judges a county's few hundred offers for every case.
+    """
 
     node: Node
     providers: tuple[str, ...] = ()
@@ -52,25 +95,25 @@ class Offer:
     programmes: tuple[str, ...] = ()
     #: The areas whose AVAILABLE_IN link is a plausible fill-in (``illustrative``), not a sourced fact.
     illustrative_areas: frozenset[str] = frozenset()
+    #: Whether the offer itself (its ages, statuses, dates) is a plausible fill-in.
+    illustrative: bool = field(init=False, repr=False, compare=False)
+    statutory: bool = field(init=False, repr=False, compare=False)
+    #: The needs this offer itself serves: none for coordination (case management
+    #: routes a case to offers for its needs; it does not cover them).
+    needs_served: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: Whom it admits (``minAge``, ``maxAge``, ``residenceStatuses``).
+    target_group: TargetGroup = field(init=False, repr=False, compare=False)
 
-    @property
-    def illustrative(self) -> bool:
-        """Whether the offer itself (its ages, statuses, dates) is a plausible fill-in."""
-        return bool(self.node.props.get("illustrative", False))
+    def __post_init__(self) -> None:
+        props = self.node.props
+        object.__setattr__(self, "illustrative", bool(props.get("illustrative", False)))
+        object.__setattr__(self, "statutory", bool(props.get("statutory", False)))
+        object.__setattr__(self, "needs_served", () if props.get("coordination") else self.needs)
+        object.__setattr__(self, "target_group", TargetGroup.of_props(props))
 
     @property
     def id(self) -> str:
         return self.node.id
-
-    @property
-    def statutory(self) -> bool:
-        return bool(self.node.props.get("statutory", False))
-
-    @property
-    def needs_served(self) -> tuple[str, ...]:
-        """The needs this offer itself serves: none for coordination (case management
-        routes a case to offers for its needs; it does not cover them)."""
-        return () if self.node.props.get("coordination") else self.needs
 
     def valid_on(self, day: dt.date) -> bool:
         return valid_on(self.node.props, day)

@@ -27,7 +27,7 @@ from kimnet.schema.kinds import list_field_of, targets_of
 from kimnet.schema.limits import Limits
 from kimnet.schema.plans import Planner, UnsupportedError, ValuePlan, _enum_serializer
 from kimnet.schema.root import schema
-from kimnet.schema.written import write_value
+from kimnet.schema.written import Writers, write_value
 
 from .conftest import ADMIN, make_runner
 
@@ -164,6 +164,7 @@ async def _both(store: Store, query: str, variables: dict[str, Any], monkeypatch
         patch.setattr(Planner, "entity_plan", _no_plan)
         patch.setattr(Planner, "page_plan", _no_plan)
         patch.setattr(Planner, "value_plan", _no_plan)
+        patch.setattr(CompiledReads, "writers", Writers())  # none kept from the compiled run
         plain = await schema.execute(
             query, variable_values=variables, context_value=Context(store, principal=ADMIN, policy=ROOMY)
         )
@@ -226,6 +227,61 @@ async def test_plain_root_answers_are_written_as_graphql_core_writes_them(
     assert compiled == plain
     assert not plain[1], plain[1]
     assert written > 0  # written by the plan, not field by field
+
+
+#: A referral whose selection changes with its variables: @include and @skip on fields and a fragment, and aliases.
+KEPT = """query($day: Date, $more: Boolean!, $less: Boolean!, $names: Boolean!) { referral(case: {municipality: "mun:olfen", age: 22,
+     needs: ["need:ausbildung", "need:sprache"], asOf: $day}) {
+   needs { need { key name @include(if: $more) } offers { offer { key } reasons { code message @skip(if: $less) } } }
+   excluded @include(if: $more) { offer { key } reasons { kind } }
+   ...Conference @skip(if: $less) } }
+   fragment Conference on ReferralResult { conference { members { organisation { key name @include(if: $names) } } } }"""
+
+#: The same referral in another document: other field nodes, an alias, and a fixed selection.
+KEPT_OTHER = """query($day: Date) { referral(case: {municipality: "mun:olfen", age: 22,
+     needs: ["need:ausbildung", "need:sprache"], asOf: $day}) {
+   perNeed: needs { need { key } offers { offer { name } } } } }"""
+
+
+async def test_a_kept_writer_answers_as_graphql_core_does_whatever_the_variables_and_the_document(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = Writers()
+    monkeypatch.setattr(CompiledReads, "writers", kept)
+    used: list[int] = []  # the writer of each request, by id
+    writer = kept.writer
+
+    def recording(*args: Any) -> Any:
+        found = writer(*args)
+        used.append(id(found))
+        return found
+
+    monkeypatch.setattr(kept, "writer", recording)
+    asked = [
+        (KEPT, {"more": True, "less": False, "names": True}),
+        (KEPT, {"more": False, "less": True, "names": True}),
+        (KEPT, {"more": True, "less": False, "names": False}),  # a variable only the fragment reads
+        (KEPT_OTHER, {}),
+        (KEPT, {"more": True, "less": False, "names": True}),  # kept from the first
+        (KEPT, {"more": False, "less": True, "names": True}),  # kept from the second
+        (KEPT_OTHER, {}),
+    ]
+    answers = []
+    for query, variables in asked:
+        compiled, plain, fell_back = await _both(seeded, query, {"day": "2021-07-01", **variables}, monkeypatch)
+        assert compiled == plain, variables
+        assert not plain[1]
+        assert fell_back == 0
+        answers.append(compiled[0])
+    assert answers[0] != answers[1]  # the variables do change the selection
+    assert answers[0] != answers[2]
+    assert "perNeed" in answers[3]["referral"]
+    # One writer per document and set of variables, used again for the same ones.
+    assert len(set(used)) == 4
+    assert used[4] == used[0]
+    assert used[5] == used[1]
+    assert used[6] == used[3]
+    assert len(kept) == 2
 
 
 def test_an_entity_made_from_its_node_on_demand_has_every_field_of_an_entity(seed_data: GraphData) -> None:
