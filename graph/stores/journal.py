@@ -49,7 +49,7 @@ import orjson
 from kimnet.graph.model.codec import decode_edge, decode_node, decode_value, encode_value
 from kimnet.graph.model.errors import StoreCorruptedError
 from kimnet.graph.model.graphdata import GraphData
-from kimnet.graph.model.kinds import Edge, Node, Value
+from kimnet.graph.model.kinds import Edge, Node, Value, share_equal
 
 __all__ = ["Journal"]
 
@@ -120,12 +120,15 @@ def _encode_columns(data: GraphData) -> dict[str, object]:
     return {"nodes": nodes, "edges": edges}
 
 
-def _untag(props: list[dict[str, Any]], tagged: list[str]) -> list[dict[str, Any]]:
-    """Decode, in place, the dates and string lists of the properties named in ``tagged``."""
+def _untag(props: list[dict[str, Any]], tagged: list[str], same: dict[Value, Value]) -> list[dict[str, Any]]:
+    """Decode, in place, the dates and string lists of the properties named in ``tagged``; equal values are made
+    one object (``share_equal``, with the table ``same`` of the whole snapshot)."""
     for name in tagged:
         for p in props:
             if name in p:
                 p[name] = decode_value(p[name])
+    for p in props:
+        share_equal(p, same)
     return props
 
 
@@ -137,15 +140,16 @@ def _decode_columns(raw: dict[str, Any]) -> GraphData:
     """
     data = GraphData()
     nodes, edges = data.nodes, data.edges
+    same: dict[Value, Value] = {}
     for kind, group in raw["nodes"].items():
-        props = _untag(group["props"], group["tagged"])
+        props = _untag(group["props"], group["tagged"], same)
         for node_id, version, p in zip(group["id"], group["v"], props, strict=True):
             nodes[node_id] = Node(kind, node_id, p, version)
     # A relationship's ends are its nodes' own id strings, and the many without properties share
     # one empty map: decoded, each was a string and a dict of its own (some 60 MB at state scale).
     ids = {node_id: node_id for node_id in nodes}
     for type_, group in raw["edges"].items():
-        props = _untag(group["props"], group["tagged"])
+        props = _untag(group["props"], group["tagged"], same)
         for source, target, p in zip(group["s"], group["t"], props, strict=True):
             s, t = ids.get(source, source), ids.get(target, target)
             edges[type_, s, t] = Edge(type_, s, t, p or _NO_PROPS)

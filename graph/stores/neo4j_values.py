@@ -7,7 +7,6 @@ node's ``props``.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import neo4j
 
 from kimnet.graph.model.domain import MODEL
-from kimnet.graph.model.kinds import Node, Value
+from kimnet.graph.model.kinds import Node, Value, share_equal
 
 __all__ = ["from_neo4j", "node_of", "node_params", "to_neo4j"]
 
@@ -26,11 +25,6 @@ _PLAIN = (str, int, float, bool)
 #: The properties of every relationship and node stored without any: one map, never changed (a state has tens of
 #: thousands, and a new empty dict each is 64 bytes).
 NO_PROPS: Mapping[str, Value] = {}
-
-#: Values worth sharing between the nodes or relationships of one read: the same text, list or day recurs thousands
-#: of times (every synthetic offer's ``source``, a handful of languages), and the driver makes each anew. Exact
-#: types, and lists of texts only: equal is not the same where types differ (``(1,) == (True,) == (1.0,)``).
-_SHARED = (str, dt.date)
 
 
 def to_neo4j(props: Mapping[str, Value]) -> dict[str, Any]:
@@ -63,10 +57,7 @@ def from_neo4j(raw: Mapping[str, Any], same: dict[Any, Any] | None = None) -> Ma
         elif key not in _INTERNAL:
             props[intern(key)] = value
     if same is not None:
-        for key, value in props.items():
-            kind = type(value)
-            if kind in _SHARED or (kind is tuple and all(type(item) is str for item in value)):  # type: ignore[union-attr]
-                props[key] = same.setdefault(value, value)
+        share_equal(props, same)
     return props
 
 
