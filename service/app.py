@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.read.workers import SWITCH_INTERVAL
-from kimnet.graph.stores.collector import Freezer
+from kimnet.graph.stores.collector import Freezer, limit_arenas
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
@@ -107,8 +107,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             # caught of requests in flight is freed when the Freezer renews it.
             app.state.read_cache = ReadCache(opened, keep=Freezer())
             caches[:] = [app.state.read_cache]
-            # Heavy questions run in worker threads: let the event loop have the GIL back sooner.
+            # Heavy questions run in worker threads: let the event loop have the GIL back sooner, and keep
+            # what their answers free in two of glibc's heaps, not one per thread (collector.limit_arenas).
             sys.setswitchinterval(SWITCH_INTERVAL)
+            limit_arenas()
             app.state.readiness = state["readiness"] = readiness
             await readiness.start()
             yield
