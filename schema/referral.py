@@ -369,14 +369,12 @@ class ReferQuery:
             raise ArgumentError("case.municipality and case.needs take keys (mun:…, need:…) or global ids") from None
         cached = await info.context.read_cache.reads()
         try:
-            catalogue = cached.county_catalogue(municipality, day, for_needs=needs)
+            world = cached.referral_world(municipality, day, needs)
         except NotFoundError:
             raise ArgumentError("case.municipality is not a municipality; the query `municipalities` lists them") from None
+        catalogue, network = world.catalogue, world.network
         if any(n not in catalogue.needs for n in needs):
             raise ArgumentError("case.needs holds an unknown need; the query `needs` lists them")
-        posts = cached.case_managers(municipality, day)
-        employers = [p.employer for p in posts if p.employer is not None]
-        organisations, network = cached.county_network(catalogue, municipality, day, employers)
         found = refer(
             Case(
                 municipality,
@@ -387,8 +385,8 @@ class ReferQuery:
                 languages=tuple(case.languages),
             ),
             catalogue,
-            posts,
+            world.posts,
             network,
             functools.partial(cached.paths, network),
         )
-        return _result(found, catalogue, organisations, day, info.context.language)
+        return _result(found, catalogue, world.organisations, day, info.context.language)

@@ -66,6 +66,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar, cast
 
 import networkx as nx
@@ -85,7 +86,7 @@ from kimnet.graph.rules.referral import CaseManagerPost, Paths
 from kimnet.graph.stores import collector
 from kimnet.graph.stores.store import Store, Written
 
-__all__ = ["ReadCache", "Reads"]
+__all__ = ["ReadCache", "Reads", "ReferralWorld"]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,10 @@ NETWORKS = 64
 #: Shortest paths through a county network one generation keeps, per network and organisation (``Reads.paths``).
 PATHS = 128
 
+#: Referral worlds one generation keeps, per municipality, day and set of needs (``Reads.referral_world``): each
+#: a county's few hundred offers and organisations by id, sharing the index's nodes (some 20 KB).
+WORLDS = 128
+
 #: Writes of this process a cache remembers to follow (``ReadCache``); further behind, it reads the store.
 FOLLOWED = 256
 
@@ -126,6 +131,19 @@ _GEOGRAPHY_KINDS = frozenset({"Municipality", "Region"})
 _GEOGRAPHY_TYPES = frozenset({"PART_OF"})
 
 V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralWorld:
+    """What a referral in a municipality on a day for a set of needs looks at, whoever the person is."""
+
+    #: The county's statutory offers and those for the needs, with the links that hold on the day.
+    catalogue: Catalogue
+    #: The case-manager posts covering the municipality on the day.
+    posts: tuple[CaseManagerPost, ...]
+    #: The organisations that may sit in the case conference, by id, and their cooperation graph.
+    organisations: dict[str, Node]
+    network: nx.Graph[str]
 
 
 class Reads:
@@ -153,6 +171,8 @@ class Reads:
         self._measures: Recent[dt.date, Measures] = Recent(DAYS_MEASURED, keep)
         self._gaps: Recent[dt.date, tuple[Gap, ...]] = Recent(DAYS_MEASURED, keep)
         self._answers: Recent[Hashable, object] = Recent(ANSWERS, keep)
+        # Never carried over: made anew after any write, as a referral made it before it was kept.
+        self._worlds: Recent[tuple[str, dt.date, frozenset[str]], ReferralWorld] = Recent(WORLDS, keep)
 
     def following(self, generation: str, done: list[Step]) -> Reads:
         """The reads of ``generation``, made by ``done`` (the steps of the writes since this one's) from these.
@@ -222,6 +242,27 @@ class Reads:
         county = self._county(municipality)
         offers = self._county_offers.get((county.key, day), lambda: gather.county_offers(self.index, county, day))
         return gather.county_catalogue(self.index, self.geography, self._reference(day), offers.select(for_needs), day)
+
+    def referral_world(self, municipality: str, day: dt.date, needs: Collection[str]) -> ReferralWorld:
+        """What a referral in ``municipality`` on ``day`` for ``needs`` looks at, made once per generation.
+
+        The catalogue for the needs, the posts and the conference's organisations
+        with their network depend on the place, the day and the needs, not on the
+        person (age, status, languages): made for every referral, they were a
+        sixth of a referral's CPU, and a coordinator's cases in one town ask for
+        the same needs again and again.
+
+        Raises:
+            NotFoundError: no municipality has the id.
+        """
+        return self._worlds.get((municipality, day, frozenset(needs)), lambda: self._referral_world(municipality, day, needs))
+
+    def _referral_world(self, municipality: str, day: dt.date, needs: Collection[str]) -> ReferralWorld:
+        catalogue = self.county_catalogue(municipality, day, for_needs=needs)
+        posts = tuple(self.case_managers(municipality, day))
+        employers = [p.employer for p in posts if p.employer is not None]
+        organisations, network = self.county_network(catalogue, municipality, day, employers)
+        return ReferralWorld(catalogue, posts, organisations, network)
 
     def case_managers(self, municipality: str, day: dt.date) -> list[CaseManagerPost]:
         """The posts covering ``municipality`` on ``day`` (``gather.case_managers``)."""

@@ -99,6 +99,20 @@ async def test_cached_answers_change_right_after_a_write(seeded: Store) -> None:
     assert await cache.reads() is not cached
 
 
+async def test_a_referral_world_is_made_once_per_place_day_and_needs_and_not_per_person(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    run = make_runner(seeded, cache=cache)
+    young, older = REFERRAL, REFERRAL.replace("age: 22", "age: 40")
+    assert _offers(await run(young)) != _offers(await run(older))  # the person still decides
+    reads = await cache.reads()
+    day = dt.date(2021, 7, 1)
+    world = reads.referral_world("mun:olfen", day, ["need:ausbildung"])
+    assert reads.referral_world("mun:olfen", day, ("need:ausbildung",)) is world
+    both = reads.referral_world("mun:olfen", day, ["need:ausbildung", "need:sprache"])
+    assert reads.referral_world("mun:olfen", day, ["need:sprache", "need:ausbildung"]) is both is not world
+    assert reads.referral_world("mun:duelmen", day, ["need:ausbildung"]) is not world
+
+
 async def test_cached_answers_change_right_after_an_import(seeded: Store, seed_data: GraphData) -> None:
     run = make_runner(seeded)
     await seeded.write(MODULE_5)

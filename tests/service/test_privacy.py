@@ -103,7 +103,7 @@ async def test_a_referral_case_leaves_no_trace(
         def broken(reads: Reads, municipality: str, *args: object, **kwargs: object) -> object:
             raise KeyError(f"{municipality} {LANGUAGE} {AGE}")
 
-        monkeypatch.setattr(Reads, "county_catalogue", broken)
+        monkeypatch.setattr(Reads, "referral_world", broken)
         response = await client.post(
             "/graphql", json={"query": QUERY, "variables": {"case": CASE}}, headers=bearer(Role.CASEWORKER)
         )
