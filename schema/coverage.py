@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from kimnet.graph.model.errors import ArgumentError, NotFoundError
-from kimnet.graph.read.readcache import Reads
+from kimnet.graph.read.reads import Reads
 from kimnet.graph.rules import coverage as rules
 from kimnet.graph.rules.applicability import Applicability, NeedReason
 from kimnet.graph.rules.availability import TargetGroup, closest_area, for_target_group

@@ -1,6 +1,6 @@
 """What a write leaves of one generation's derived data: the parts the next generation may share or update.
 
-``Reads.following`` (``graph.read.readcache``) makes a generation's reads from the
+``Reads.following`` (``graph.read.reads``) makes a generation's reads from the
 last one's. A write that changes offers alone (services and their links, the
 coordinators' daily work) leaves the reference data and the geography as they
 were; it changes a day's catalogue in the offers it touched only; it leaves a

@@ -2,7 +2,7 @@
 
 Each function takes a ``GraphIndex`` (``graph.read.index``: the whole graph of one
 store generation, in memory) and returns what ``catalogue``, ``referral``,
-``coverage`` and ``network`` work on; none reads a store. ``graph.read.readcache``
+``coverage`` and ``network`` work on; none reads a store. ``graph.read.reads``
 calls them and keeps what is worth keeping. Offers are kept whatever their
 dates, for the logic to judge; relationships are kept when they hold on the
 day asked for.

@@ -1,4 +1,4 @@
-"""A mapping that keeps the entries used last, made once per key and shared between threads (``graph.read.readcache``)."""
+"""A mapping that keeps the entries used last, made once per key and shared between threads (``graph.read.reads``)."""
 
 from __future__ import annotations
 

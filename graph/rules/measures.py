@@ -1,6 +1,6 @@
 """Network measures that cost more than one request should pay: made once per graph, then shared.
 
-``graph.read.readcache`` keeps one ``Measures`` per store generation and day; every
+``graph.read.reads`` keeps one ``Measures`` per store generation and day; every
 request of that generation asking ``brokers`` or ``impactOfLeaving`` for that
 day reads it. Each measure is computed on first use, by one thread (the others
 that want it meanwhile wait for it), and never changes afterwards.

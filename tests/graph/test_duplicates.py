@@ -14,7 +14,7 @@ from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Node
 from kimnet.graph.read.index import GraphIndex
-from kimnet.graph.read.readcache import Reads
+from kimnet.graph.read.reads import Reads
 from kimnet.graph.rules import duplicates as module
 from kimnet.graph.rules.availability import TargetGroup, offers_by_area
 from kimnet.graph.rules.catalogue import Catalogue, Geography

@@ -19,10 +19,11 @@ from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.model.proposals import Proposal, rehearse
 from kimnet.graph.model.sidewrite import SideWrite
-from kimnet.graph.read import gather, readcache
+from kimnet.graph.read import gather, readcache, reads
 from kimnet.graph.read.index import GraphIndex, read_index
 from kimnet.graph.read.index_update import updated
 from kimnet.graph.read.readcache import ReadCache
+from kimnet.graph.read.reads import Reads
 from kimnet.graph.rules.coverage import coverage_gaps
 from kimnet.graph.rules.network import shortest_paths
 from kimnet.graph.rules.referral import Paths
@@ -475,7 +476,7 @@ async def test_a_write_in_cypher_that_no_trigger_logs_is_seen_within_the_bound(
         await _trigger(neo4j_store, runs=True)
 
 
-async def _seen(cache: ReadCache, name: str) -> readcache.Reads:
+async def _seen(cache: ReadCache, name: str) -> Reads:
     """The reads once they show the offer's new name (a read of the graph in the background: a few seconds at most)."""
     for _ in range(200):
         found = await cache.reads()
@@ -575,7 +576,7 @@ async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monke
     def broken(*args: object) -> GraphIndex:
         raise RuntimeError("a bug in following")
 
-    monkeypatch.setattr(readcache, "updated", broken)
+    monkeypatch.setattr(reads, "updated", broken)
     await seeded.write(WRITES[0])
     kept, followed = cache.kept, cache.followed
     assert "svc:b5-kreis" in (await cache.reads()).index.offers

@@ -22,7 +22,7 @@ import pytest
 
 from kimnet.graph.model.audit import AuditQuery
 from kimnet.graph.model.graphdata import checksum
-from kimnet.graph.read.readcache import Reads
+from kimnet.graph.read.reads import Reads
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import Role
