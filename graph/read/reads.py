@@ -59,7 +59,6 @@ PATHS = 128
 #: a county's few hundred offers and organisations by id, sharing the index's nodes (some 20 KB).
 WORLDS = 128
 
-
 #: What the whole network (``Reads.measures``, ``Reads.county_network``) is made of.
 _NETWORK_KINDS = frozenset({"Organisation", "WorkingGroup"})
 _NETWORK_TYPES = frozenset({"COOPERATES_WITH", "MEMBER_OF"})
