@@ -3,40 +3,47 @@
 A referral or a coverage report reads thousands of offers with their links;
 reading them from the store for every request cost most of its time (tens of
 round trips, or tens of thousands of decoded records). Instead, ``ReadCache.reads``
-asks the store for its generation (``Store.generation``: one small round trip)
-and returns the ``Reads`` of that generation: the whole graph as a
-``GraphIndex``, read once, with the plain data that ``graph.read.gather`` selects
-from it (kept where selecting costs more than a little: the catalogue per day,
-the organisation network per day and set of organisations).
+returns the ``Reads`` of the store's generation (``Store.generation``): the whole
+graph as a ``GraphIndex``, read once, with the plain data that ``graph.read.gather``
+selects from it (kept where selecting costs more than a little: the catalogue per
+day, the organisation network per day and set of organisations).
 
-Invalidation. Every write through kimnet, from any process, and every
-``replace_all`` changes the generation in the same transaction (embedded: in
-memory, before any reader runs again). A request whose generation is not the
-cached one waits for a ``Reads`` that began after it arrived, so it never sees
-data older than a write acknowledged before it asked. A build whose reads
-straddle a write (the generation differs after them) is served to the requests
-waiting for it (its reads are as fresh as theirs) but never kept.
+What a request sees. Every write through kimnet, from any process, and every
+``replace_all`` changes the generation in the same transaction.
+
+- A write of this process is followed before it returns: the store awaits its
+  listeners (``Store.listeners``), and the cache applies the write's steps to
+  its index then (``graph.read.index_update``: milliseconds, no read of the
+  store). A request that arrives after the write was acknowledged finds it in
+  the reads; one that arrives while it is being followed, before anyone was
+  told of it, is answered from the reads before it and does not wait.
+- A write of another process (uvicorn workers, replicas on the same Neo4j) is
+  seen within ``POLL`` seconds and the time to follow it. A check of the
+  generation (one small round trip) serves the requests of the next ``POLL``
+  seconds; on Neo4j it was a third of a referral's cost when every request made
+  its own. A request that makes the check and finds a generation this process
+  did not write waits for reads that began after it arrived: its writes are
+  taken from the store's log (``Store.writes_since``) and followed, or, if they
+  are not all there, the graph is read again. Requests in the meantime are
+  answered from the reads they find: no write stalls every reader.
+
+A build whose reads straddle a write (the generation differs after them) is
+brought up to date by the writes since, or served to the requests waiting for
+it (its reads are as fresh as theirs) but never kept.
 
 Ownership. Whoever opens a store makes its ``ReadCache`` and hands it to every
 request (the service: one per store, in its lifespan, with ``keep=gc.freeze`` so
 that what is kept for a generation stays out of the cyclic collector's passes).
 Nothing here is process-wide.
 
-Bounds. One generation at a time: a new build drops the cache's hold on the
-old one (requests still running keep it alive until they finish); within a
-generation the per-day and per-network entries are a few, least recently used
-first out. Concurrent requests that find the cache stale share one build.
-
-Following writes. A write through kimnet in this process tells the cache what
-it did and between which generations (``Store.listeners``). A request that
-finds a newer generation than the cached one, reachable through writes so told,
-gets a ``Reads`` made from the cached one with those writes applied
-(``graph.read.index_update``: milliseconds, no read of the store) instead of a
-rebuild; the per-day data of the old one is carried over where the writes
-cannot have changed it (the network and its measures, when no organisation,
-working group, cooperation or membership changed), and made anew otherwise. A
-generation reached otherwise (another process's write, an import) is read
-from the store as before.
+Bounds. One kept generation at a time, and one build in flight: while it runs,
+the reads it replaces stay in use, so two generations are alive for its time (a
+followed write shares all but what it changed; a read of the graph is a second
+copy for seconds). Within a generation the per-day and per-network entries are
+a few, least recently used first out. Concurrent requests share one build. The
+per-day data of the old generation is carried over where the writes cannot have
+changed it (the network and its measures, when no organisation, working group,
+cooperation or membership changed), and made anew otherwise.
 
 Writes made without kimnet (Cypher run in Neo4j Browser, an ETL job) are logged
 by the database's trigger where APOC allows one (``graph.stores.neo4j_log``): they
@@ -49,7 +56,7 @@ further than the count since the last read of the graph, the graph is read
 again, in the background: requests are answered from the current reads until
 the new ones are made. So such a write is seen within ``OUTSIDE_CHECK`` seconds
 of the next request and a read of the graph; a writer that renews the generation
-token in its own transaction is seen at once (README, "Writes made without kimnet"). In a Neo4j cluster, a
+token in its own transaction is seen within ``POLL`` (README, "Writes made without kimnet"). In a Neo4j cluster, a
 reader that reaches a lagging member may see an older generation, exactly as
 it sees older data.
 
@@ -61,6 +68,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
 import time
 import weakref
 from collections import OrderedDict
@@ -81,6 +89,13 @@ FOLLOWED = 256
 
 #: Seconds between two checks for writes made without kimnet (``Store.commit_mark``): how long they may go unseen.
 OUTSIDE_CHECK = 2.0
+
+#: Seconds a check of the store's generation serves the requests after it: how long, besides the milliseconds
+#: of following them, the writes of other processes may go unseen (see the module's docstring).
+POLL = 0.1
+
+#: Times a write of this process waits for a build that follows it, when builds keep being thrown away.
+_FOLLOW_TRIES = 3
 
 
 class _Build:
@@ -114,21 +129,47 @@ class ReadCache:
         # The commit mark of the last kept read of the graph, and when marks were last compared.
         self._base: tuple[int, int] | None = None
         self._checked = time.monotonic()
+        self._polled = -math.inf  # when the last check of the generation began (see POLL)
+        #: The generations made by writes of this process that are being followed before they return.
+        self._following: set[str] = set()
         self._outside = False  # a write made without kimnet has been noticed: the next build reads the graph
         #: Writes of this process by the generation they found: how to get from one generation to the next.
         self._writes: OrderedDict[str, Written] = OrderedDict()
         cache = weakref.ref(self)
 
-        def wrote(written: Written) -> None:
+        async def wrote(written: Written) -> None:
             found = cache()
             if found is not None:
-                found._wrote(written)
+                await found._wrote(written)
 
         # Through a weak reference, and gone with the cache: a store outlives the caches made for it (tests make many).
         store.listeners.append(wrote)
         weakref.finalize(self, store.listeners.remove, wrote)
 
-    def _wrote(self, written: Written) -> None:
+    async def _wrote(self, written: Written) -> None:
+        """Follow a write of this process before it returns (awaited by the store: see the module's docstring)."""
+        if written.steps is None:
+            self._polled = -math.inf  # the whole graph was replaced: the next request checks, and waits for a read of it
+            return
+        self._remember(written)
+        mark = self._builds  # a build begun after this point follows the write
+        self._following.add(written.after)
+        try:
+            for _ in range(_FOLLOW_TRIES):
+                if self._current is None or self._current_number > mark:
+                    return  # followed; or nothing to follow yet: the next request reads the graph
+                build = self._build or self._begin(self._current)
+                await asyncio.shield(build.task)
+            self._polled = -math.inf  # builds kept being thrown away: the next request checks and waits
+        except Exception:
+            # The write is committed; the store logs the fault. The next request checks and
+            # finds a generation it cannot take as this process's: it waits for new reads.
+            self._polled = -math.inf
+            raise
+        finally:
+            self._following.discard(written.after)
+
+    def _remember(self, written: Written) -> None:
         self._writes[written.before] = written
         while len(self._writes) > FOLLOWED:
             self._writes.popitem(last=False)
@@ -148,27 +189,39 @@ class ReadCache:
         return path
 
     async def reads(self) -> Reads:
-        """Return reads at least as new as every write acknowledged before this call.
+        """Return reads with every write of this process that returned before this call, and those of others
+        acknowledged ``POLL`` seconds before it (and followed since: milliseconds).
 
-        One round trip when the cache is current; otherwise waits for a build
-        (the whole graph: one round trip per node kind and relationship type).
+        No round trip within ``POLL`` of the last check; otherwise one, and if it
+        finds a generation written elsewhere, a wait for a build (a followed write,
+        or the whole graph: one round trip per node kind and relationship type).
 
         Raises:
             StoreError: the store failed while reading; the next call tries again.
         """
+        current = self._current
+        if current is not None and time.monotonic() - self._polled < POLL:
+            return current
+        return await self._checked_reads()
+
+    async def _checked_reads(self) -> Reads:
+        """Reads at least as new as every write acknowledged before this call (``reads`` without ``POLL``)."""
         arrived = self._builds
-        if time.monotonic() - self._checked >= OUTSIDE_CHECK:
+        self._polled = time.monotonic()  # requests meanwhile take this check as theirs
+        if self._polled - self._checked >= OUTSIDE_CHECK:
             await self._check_outside()
         generation = await self._store.generation()
         while True:
             current = self._current
-            # Current, or begun after this request arrived (a write landed between the two).
-            if current is not None and (current.generation == generation or self._current_number > arrived):
+            if current is not None and (
+                current.generation == generation
+                # Begun after this request arrived (a write landed between the two); or a write of
+                # this process that is being followed before anyone is told of it.
+                or self._current_number > arrived
+                or generation in self._following
+            ):
                 return current
-            build = self._build
-            if build is None:
-                self._current = None  # one generation at a time: let the old one go
-                build = self._begin(current)
+            build = self._build or self._begin(current)
             # Shielded: a request that gives up must not cancel the build others wait for.
             found = await asyncio.shield(build.task)
             if build.number > arrived:
@@ -181,7 +234,7 @@ class ReadCache:
         if path is None:
             # Logged in each write's transaction: whatever made ``generation`` is in the log now.
             for written in await self._store.writes_since(current.generation):
-                self._wrote(written)
+                self._remember(written)
             path = self._path(current, generation)
         return path
 
@@ -228,7 +281,7 @@ class ReadCache:
                 generation = await self._store.generation()
                 path = await self._known_path(current, generation)
                 if path is not None:
-                    done = [step for written in path for step in written.steps]
+                    done = [step for written in path for step in written.steps or ()]  # a replace is never remembered
                     # Handed over, not captured: the worker thread lets go of its call only after the
                     # answer is out, and the old generation must not outlive the swap by that race.
                     handed = [current]
@@ -261,7 +314,7 @@ class ReadCache:
         path = await self._known_path(found, after)
         if path is None:
             return found
-        done = [step for written in path for step in written.steps]
+        done = [step for written in path for step in written.steps or ()]  # a replace is never remembered
         try:
             return await run_in_worker(lambda: found.following(after, done))
         except Exception:

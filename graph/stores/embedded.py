@@ -257,8 +257,8 @@ class EmbeddedStore(Store):
                 self._audit_entries.append(entry)
                 self._absorb(entry)
             if applied:
-                # Before any reader runs (no await since the change): a cache follows the write.
-                self._written(str(before), str(self._generation_number), changes, results)
+                # A cache follows the write before it returns (in the lock: writes are followed in order).
+                await self._written(str(before), str(self._generation_number), changes, results)
             if self._journal.lines >= self.compact_after and self._compaction is None:
                 # The write is durable already; folding the journal is housekeeping that
                 # must neither delay nor fail it, so it runs on its own.

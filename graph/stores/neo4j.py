@@ -394,7 +394,7 @@ class Neo4jStore(Store):
                 try:
                     results = cast(WriteResult, await self._run_write(work))
                     if transition:
-                        self._written(transition[0], transition[1], changes, results)
+                        await self._written(transition[0], transition[1], changes, results)
                     return results
                 except IncompleteCommit:
                     # The commit may or may not have landed. Running it again is safe: a write

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -51,11 +51,14 @@ Progress: TypeAlias = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """A committed write that made a new generation: the generation it found, the one it made, and what it did."""
+    """A committed write that made a new generation: the generation it found, the one it made, and what it did.
+
+    ``steps`` is None for a ``replace_all``: the whole graph changed, and there is nothing to follow.
+    """
 
     before: str
     after: str
-    steps: Sequence[Step]
+    steps: Sequence[Step] | None
 
 
 class Store(ABC):
@@ -66,9 +69,10 @@ class Store(ABC):
 
     def __init__(self) -> None:
         self.round_trips = 0
-        #: Told of every write of this process that made a new generation, once it is committed
-        #: (``graph.read.readcache`` applies it to its index instead of reading the store again).
-        self.listeners: list[Callable[[Written], None]] = []
+        #: Told of every write of this process that made a new generation, once it is committed, and
+        #: awaited before the write returns (``graph.read.readcache`` applies it to its index then,
+        #: instead of reading the store again, so that no request waits for it afterwards).
+        self.listeners: list[Callable[[Written], Awaitable[None]]] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -216,18 +220,18 @@ class Store(ABC):
         self.round_trips += 1
         return await self._write(changes, actor, side)
 
-    def _written(self, before: str, after: str, changes: Sequence[Change], results: WriteResult) -> None:
-        """Tell the listeners of a committed write that took the generation from ``before`` to ``after``.
+    async def _written(self, before: str, after: str, changes: Sequence[Change], results: WriteResult) -> None:
+        """Tell the listeners of a committed write that took the generation from ``before`` to ``after``, and await them.
 
-        Subclasses call it after the commit and before any reader can see ``after``
-        where they can (embedded), or as soon as the commit returns (Neo4j; a
-        reader that sees ``after`` first only finds no way from its generation and
-        reads the store, as without listeners).
+        Subclasses call it after the commit, before the write returns: whoever
+        made the write learns of it only after the listeners are done.
         """
-        done = Written(before, after, steps(changes, results))
-        for listener in self.listeners:
+        await self._tell(Written(before, after, steps(changes, results)))
+
+    async def _tell(self, done: Written) -> None:
+        for listener in list(self.listeners):
             try:
-                listener(done)
+                await listener(done)
             except Exception:
                 # The write is committed: a listener's fault must not report it as failed. A cache
                 # that missed it finds no way to the new generation and reads the store.
@@ -262,6 +266,7 @@ class Store(ABC):
         """
         self.round_trips += 1
         await self._replace_all(data, progress or _silent)
+        await self._tell(Written("", "", None))
 
     # -- primitives for subclasses -------------------------------------------
 

@@ -246,13 +246,14 @@ async def test_a_catalogue_being_made_when_a_write_is_followed_is_carried_not_ma
     monkeypatch.setattr(gather, "catalogue", slow)
     making = asyncio.ensure_future(asyncio.to_thread(before.catalogue, day))  # a request in a worker thread
     await asyncio.to_thread(started.wait, 10)
-    await seeded.write(WRITES[5])  # to one offer alone
-    following = asyncio.ensure_future(cache.reads())
+    writing = asyncio.ensure_future(seeded.write(WRITES[5]))  # to one offer alone
     await asyncio.sleep(0.2)
-    assert not following.done()  # it waits for the catalogue in the making
+    assert not writing.done()  # followed before it returns, which waits for the catalogue in the making
+    assert await cache.reads() is before  # meanwhile, requests are answered from the reads before it
     finish.set()
     await making
-    after = await following
+    await writing
+    after = await cache.reads()
     assert day in dict(after._catalogues.items())
     assert after.catalogue(day).offers["svc:ds-coaching-cv"].node.props["description"] == "mit Bewerbungstraining"
     assert made == [day]  # made once, for the generation before the write
@@ -313,6 +314,13 @@ async def test_the_organisations_of_a_county_network_follow_writes(seeded: Store
     assert await organisations() == before | {"org:aaa-neu"}
     await seeded.write([Unlink("LOCATED_IN", "org:aaa-neu", "mun:olfen")])
     assert await organisations() == before
+
+
+@pytest.fixture(autouse=True)
+def every_request_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request checks the generation: these tests are about how writes are followed, not how soon
+    another process's are noticed (``readcache.POLL``: test_readcache)."""
+    monkeypatch.setattr(readcache, "POLL", 0.0)
 
 
 @pytest.fixture
@@ -577,8 +585,8 @@ async def test_a_fault_in_following_reads_the_graph_instead(seeded: Store, monke
         raise RuntimeError("a bug in following")
 
     monkeypatch.setattr(reads, "updated", broken)
-    await seeded.write(WRITES[0])
     kept, followed = cache.kept, cache.followed
+    await seeded.write(WRITES[0])  # followed before it returns: the graph is read then
     assert "svc:b5-kreis" in (await cache.reads()).index.offers
     assert (cache.kept, cache.followed) == (kept + 1, followed)
 

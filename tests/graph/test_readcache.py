@@ -7,17 +7,19 @@ import datetime as dt
 import gc
 import subprocess
 import sys
+import threading
 import weakref
 
 import pytest
 
-from kimnet.graph.model.changes import CreateNode, Link
+from kimnet.graph.model.changes import CreateNode, Link, Step
 from kimnet.graph.model.errors import StoreUnavailableError
 from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.read import readcache
 from kimnet.graph.read.index import GraphIndex, read_index
 from kimnet.graph.read.readcache import ReadCache
+from kimnet.graph.read.reads import Reads
 from kimnet.graph.stores.neo4j import Neo4jStore
 from kimnet.graph.stores.store import Store, Written
 from tests.conftest import NEO4J_PASSWORD, NEO4J_URI
@@ -121,10 +123,16 @@ async def test_cached_answers_change_right_after_an_import(seeded: Store, seed_d
     assert _module_5_gaps(await run(GAPS)) == 11
 
 
-async def test_while_the_store_is_unchanged_a_request_costs_one_round_trip(seeded: Store) -> None:
+async def test_while_the_store_is_unchanged_requests_within_a_poll_cost_no_round_trip(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = make_runner(seeded)
     await run(REFERRAL)
     seeded.round_trips = 0
+    await run(REFERRAL)
+    await run(GAPS)
+    assert seeded.round_trips == 0  # the check of the first request serves them
+    monkeypatch.setattr(readcache, "POLL", 0.0)
     await run(REFERRAL)
     await run(GAPS)
     assert seeded.round_trips == 2  # the generation, once per request
@@ -197,6 +205,7 @@ async def test_a_request_never_takes_a_build_that_began_before_it(seeded: Store,
 async def test_a_request_that_asked_before_a_write_takes_the_reads_built_after_it(
     seeded: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(readcache, "POLL", 0.0)  # every request checks the generation
     cache = ReadCache(seeded)
     await cache.reads()
     real = seeded.generation
@@ -217,6 +226,34 @@ async def test_a_request_that_asked_before_a_write_takes_the_reads_built_after_i
     answer.set()
     assert await late is fresh  # not a third build
     assert cache.kept + cache.followed == 2
+
+
+async def test_no_request_waits_for_a_write_of_this_process_and_each_after_it_sees_it(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readcache, "POLL", 0.0)  # every request checks the generation
+    cache = ReadCache(seeded)
+    before = await cache.reads()
+    following, release = threading.Event(), threading.Event()  # set by one thread, seen by another
+    real = Reads.following
+
+    def held(reads: Reads, generation: str, done: list[Step]) -> Reads:
+        following.set()
+        release.wait(10)  # in a worker thread: the event loop goes on meanwhile
+        return real(reads, generation, done)
+
+    monkeypatch.setattr(Reads, "following", held)
+    write = asyncio.ensure_future(seeded.write(MODULE_5[:1]))
+    while not following.is_set():
+        await asyncio.sleep(0.001)
+    assert not write.done()  # the write returns once it is followed
+    during = await asyncio.wait_for(cache.reads(), 5)  # answered at once, from the reads it found
+    assert during is before and "svc:b5-kreis" not in during.index.offers
+    release.set()
+    await write
+    after = await cache.reads()
+    assert "svc:b5-kreis" in after.index.offers
+    assert (cache.kept, cache.followed) == (1, 1)
 
 
 async def test_a_failed_build_fails_its_requests_and_the_next_request_builds_again(
@@ -261,13 +298,14 @@ async def test_a_write_through_another_neo4j_store_is_seen(neo4j_store: Neo4jSto
         await other.write(MODULE_5)
     finally:
         await other.close()
+    await asyncio.sleep(readcache.POLL)  # a write of another process is seen within POLL
     assert _module_5_gaps(await run(GAPS)) == 0
 
 
 #: Writes MODULE_5's offer from another process, through kimnet's store (argv: URI, password).
 WRITER = """
 import asyncio, sys
-from kimnet.graph.model.changes import CreateNode, Link
+from kimnet.graph.model.changes import CreateNode, Link, Step
 from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.stores.neo4j import Neo4jStore
 
@@ -294,4 +332,5 @@ async def test_a_write_from_another_process_is_seen(neo4j_store: Neo4jStore | No
         subprocess.run, [sys.executable, "-c", WRITER, NEO4J_URI, NEO4J_PASSWORD], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+    await asyncio.sleep(readcache.POLL)  # a write of another process is seen within POLL
     assert _module_5_gaps(await run(GAPS)) == 0
