@@ -244,11 +244,11 @@ async def test_no_request_waits_for_a_write_of_this_process_and_each_after_it_se
 
     monkeypatch.setattr(Reads, "following", held)
     write = asyncio.ensure_future(seeded.write(MODULE_5[:1]))
-    while not following.is_set():
-        await asyncio.sleep(0.001)
+    assert await asyncio.to_thread(following.wait, 10)
     assert not write.done()  # the write returns once it is followed
     during = await asyncio.wait_for(cache.reads(), 5)  # answered at once, from the reads it found
-    assert during is before and "svc:b5-kreis" not in during.index.offers
+    assert during is before
+    assert "svc:b5-kreis" not in during.index.offers
     release.set()
     await write
     after = await cache.reads()
