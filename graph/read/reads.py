@@ -108,7 +108,7 @@ class Reads:
         self._measures: Recent[dt.date, Measures] = Recent(DAYS_MEASURED, keep)
         self._gaps: Recent[dt.date, tuple[Gap, ...]] = Recent(DAYS_MEASURED, keep)
         self._answers: Recent[Hashable, object] = Recent(ANSWERS, keep)
-        # Never carried over: made anew after any write, as a referral made it before it was kept.
+        # Carried over by a write to offers not available in their county (``_carry_offers``).
         self._worlds: Recent[tuple[str, dt.date, frozenset[str]], ReferralWorld] = Recent(WORLDS, keep)
 
     def following(self, generation: str, done: list[Step]) -> Reads:
@@ -148,10 +148,17 @@ class Reads:
                 found._gaps.put(day, gaps[day])
         areas = carry.areas_of(touched, self.index, found.index)
         # A copy first (one step under the GIL): requests in worker threads add counties meanwhile.
-        counties = {county.key: county.areas for county in list(self._counties.values())}
+        by_municipality = dict(self._counties)
+        counties = {county.key: county.areas for county in by_municipality.values()}
         for (key, day), offers in self._county_offers.items():
             if key in counties and counties[key].isdisjoint(areas):
                 found._county_offers.put((key, day), offers)
+        # A world is its county's offers with their organisations and network, and the posts: the same
+        # where no touched offer is available in the county, before or after (one write, most counties).
+        for place, world in self._worlds.items():
+            county = by_municipality.get(place[0])
+            if county is not None and county.areas.isdisjoint(areas):
+                found._worlds.put(place, world)
 
     def _reference(self, day: dt.date | None) -> gather.Reference:
         return self._references.get(day, lambda: gather.reference(self.index, day))

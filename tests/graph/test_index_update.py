@@ -277,6 +277,21 @@ async def test_a_write_to_an_offer_keeps_the_offers_of_counties_it_is_not_availa
     assert dict((await cache.reads())._county_offers.items()) == made  # available nowhere: the county's offers stay
 
 
+async def test_a_write_to_an_offer_keeps_the_referral_worlds_of_counties_it_is_not_available_in(seeded: Store) -> None:
+    cache = ReadCache(seeded)
+    day, needs = dt.date(2021, 7, 1), ("need:sprache",)
+    world = (await cache.reads()).referral_world("mun:olfen", day, needs)
+    await seeded.write([CreateNode(Node("Service", "svc:nirgends", {"name": "Nirgends verfügbar"}))])
+    assert (await cache.reads()).referral_world("mun:olfen", day, needs) is world  # available nowhere: carried
+    await seeded.write([UpdateNode("svc:sprachcafe-olfen", 1, {"name": "Sprachcafé (neu)"})])
+    after = (await cache.reads()).referral_world("mun:olfen", day, needs)
+    assert after is not world  # available in Olfen's county: made anew, with the new name
+    assert after.catalogue.offers["svc:sprachcafe-olfen"].node.props["name"] == "Sprachcafé (neu)"
+    assert world.catalogue.offers["svc:sprachcafe-olfen"].node.props["name"] != "Sprachcafé (neu)"
+    await seeded.write([Link(Edge("COOPERATES_WITH", "org:caritas-coesfeld", "org:geba"))])
+    assert (await cache.reads()).referral_world("mun:olfen", day, needs) is not after  # not a write to offers alone
+
+
 async def test_the_paths_through_a_county_network_are_kept_with_it_and_made_anew_with_it(seeded: Store) -> None:
     cache = ReadCache(seeded)
     day, anchor = dt.date(2021, 7, 1), "org:ki-coesfeld"
@@ -318,9 +333,9 @@ async def test_the_organisations_of_a_county_network_follow_writes(seeded: Store
 
 @pytest.fixture(autouse=True)
 def every_request_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every request checks the generation: these tests are about how writes are followed, not how soon
-    another process's are noticed (``readcache.POLL``: test_readcache)."""
-    monkeypatch.setattr(readcache, "POLL", 0.0)
+    """Every request waits for a check of the generation: these tests are about how writes are followed,
+    not how soon another process's are noticed (``readcache.POLL``, ``readcache.STALE``: test_readcache)."""
+    monkeypatch.setattr(readcache, "STALE", 0.0)
 
 
 @pytest.fixture
