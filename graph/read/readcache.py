@@ -18,14 +18,18 @@ What a request sees. Every write through kimnet, from any process, and every
   the reads; one that arrives while it is being followed, before anyone was
   told of it, is answered from the reads before it and does not wait.
 - A write of another process (uvicorn workers, replicas on the same Neo4j) is
-  seen within ``POLL`` seconds and the time to follow it. A check of the
-  generation (one small round trip) serves the requests of the next ``POLL``
-  seconds; on Neo4j it was a third of a referral's cost when every request made
-  its own. A request that makes the check and finds a generation this process
-  did not write waits for reads that began after it arrived: its writes are
-  taken from the store's log (``Store.writes_since``) and followed, or, if they
-  are not all there, the graph is read again. Requests in the meantime are
-  answered from the reads they find: no write stalls every reader.
+  seen within ``STALE`` seconds at most, and within ``POLL`` and the time to
+  follow it while requests keep coming. A request that finds the last check of
+  the generation (one small round trip) older than ``POLL`` starts one in the
+  background and is answered from the reads it finds; if that check finds a
+  generation this process did not write, the writes are taken from the
+  store's log (``Store.writes_since``) and followed in the background, or, if
+  they are not all there, the graph is read again. Only a request that finds
+  the last check older than ``STALE`` (after a quiet spell) waits for a check,
+  and for the reads it calls for. On Neo4j, a round trip per request was a
+  third of a referral's cost, and a request that waited for one waited behind
+  every other request of its process twice: no request waits for a write, a
+  check or a follow while others keep the process busy.
 
 A build whose reads straddle a write (the generation differs after them) is
 brought up to date by the writes since, or served to the requests waiting for
@@ -56,7 +60,7 @@ further than the count since the last read of the graph, the graph is read
 again, in the background: requests are answered from the current reads until
 the new ones are made. So such a write is seen within ``OUTSIDE_CHECK`` seconds
 of the next request and a read of the graph; a writer that renews the generation
-token in its own transaction is seen within ``POLL`` (README, "Writes made without kimnet"). In a Neo4j cluster, a
+token in its own transaction is seen as kimnet's writes are (README, "Writes made without kimnet"). In a Neo4j cluster, a
 reader that reaches a lagging member may see an older generation, exactly as
 it sees older data.
 
@@ -74,6 +78,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
+from kimnet.graph.model.errors import StoreError
 from kimnet.graph.read.index import read_index
 from kimnet.graph.read.reads import Reads
 from kimnet.graph.read.workers import run_in_worker
@@ -90,9 +95,13 @@ FOLLOWED = 256
 #: Seconds between two checks for writes made without kimnet (``Store.commit_mark``): how long they may go unseen.
 OUTSIDE_CHECK = 2.0
 
-#: Seconds a check of the store's generation serves the requests after it: how long, besides the milliseconds
-#: of following them, the writes of other processes may go unseen (see the module's docstring).
+#: Seconds after a check of the store's generation before a request starts the next one, in the background:
+#: while requests keep coming, how long the writes of other processes go unseen, besides following them.
 POLL = 0.1
+
+#: Seconds after the last check of the generation that answered before a request waits for a check: the
+#: longest the writes of other processes go unseen (after a quiet spell, or while the store does not answer).
+STALE = 1.0
 
 #: Times a write of this process waits for a build that follows it, when builds keep being thrown away.
 _FOLLOW_TRIES = 3
@@ -130,6 +139,8 @@ class ReadCache:
         self._base: tuple[int, int] | None = None
         self._checked = time.monotonic()
         self._polled = -math.inf  # when the last check of the generation began (see POLL)
+        self._verified = -math.inf  # when the last check that the store answered began (see STALE)
+        self._polling = False  # a check runs in the background
         #: The generations made by writes of this process that are being followed before they return.
         self._following: set[str] = set()
         self._outside = False  # a write made without kimnet has been noticed: the next build reads the graph
@@ -149,7 +160,7 @@ class ReadCache:
     async def _wrote(self, written: Written) -> None:
         """Follow a write of this process before it returns (awaited by the store: see the module's docstring)."""
         if written.steps is None:
-            self._polled = -math.inf  # the whole graph was replaced: the next request checks, and waits for a read of it
+            self._verified = -math.inf  # the whole graph was replaced: the next request checks, and waits for a read of it
             return
         self._remember(written)
         mark = self._builds  # a build begun after this point follows the write
@@ -160,11 +171,11 @@ class ReadCache:
                     return  # followed; or nothing to follow yet: the next request reads the graph
                 build = self._build or self._begin(self._current)
                 await asyncio.shield(build.task)
-            self._polled = -math.inf  # builds kept being thrown away: the next request checks and waits
+            self._verified = -math.inf  # builds kept being thrown away: the next request checks and waits
         except Exception:
             # The write is committed; the store logs the fault. The next request checks and
             # finds a generation it cannot take as this process's: it waits for new reads.
-            self._polled = -math.inf
+            self._verified = -math.inf
             raise
         finally:
             self._following.discard(written.after)
@@ -190,27 +201,55 @@ class ReadCache:
 
     async def reads(self) -> Reads:
         """Return reads with every write of this process that returned before this call, and those of others
-        acknowledged ``POLL`` seconds before it (and followed since: milliseconds).
+        acknowledged ``STALE`` seconds before it (under load: ``POLL`` seconds, and followed since).
 
-        No round trip within ``POLL`` of the last check; otherwise one, and if it
-        finds a generation written elsewhere, a wait for a build (a followed write,
-        or the whole graph: one round trip per node kind and relationship type).
+        No round trip, unless the last check of the generation is older than
+        ``STALE``: then one, and if it finds a generation written elsewhere, a wait
+        for a build (a followed write, or the whole graph: one round trip per node
+        kind and relationship type).
 
         Raises:
             StoreError: the store failed while reading; the next call tries again.
         """
         current = self._current
-        if current is not None and time.monotonic() - self._polled < POLL:
-            return current
-        return await self._checked_reads()
+        now = time.monotonic()
+        if current is None or now - self._verified >= STALE:
+            return await self._checked_reads()
+        if now - self._polled >= POLL and not self._polling:
+            self._polling = True
+            self._polled = now
+            task = asyncio.ensure_future(self._poll(now))
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return current
+
+    async def _poll(self, began: float) -> None:
+        """Check the generation in the background; begin a build if another process wrote (see the module's docstring)."""
+        try:
+            if began - self._checked >= OUTSIDE_CHECK:
+                await self._check_outside()
+            generation = await self._store.generation()
+        except StoreError as exc:
+            log.warning("could not check the store's generation (%s); the next request asks again", exc)
+            return
+        except Exception:
+            log.exception("could not check the store's generation; the next request asks again")
+            return
+        finally:
+            self._polling = False
+        self._verified = max(self._verified, began)
+        current = self._current
+        written_elsewhere = current is not None and current.generation != generation and generation not in self._following
+        if written_elsewhere and self._build is None:
+            self._begin(current)
 
     async def _checked_reads(self) -> Reads:
-        """Reads at least as new as every write acknowledged before this call (``reads`` without ``POLL``)."""
+        """Reads at least as new as every write acknowledged before this call (``reads`` without ``STALE``)."""
         arrived = self._builds
-        self._polled = time.monotonic()  # requests meanwhile take this check as theirs
-        if self._polled - self._checked >= OUTSIDE_CHECK:
+        began = self._polled = time.monotonic()  # requests meanwhile take this check as theirs
+        if began - self._checked >= OUTSIDE_CHECK:
             await self._check_outside()
         generation = await self._store.generation()
+        self._verified = max(self._verified, began)
         while True:
             current = self._current
             if current is not None and (

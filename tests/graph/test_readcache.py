@@ -132,10 +132,30 @@ async def test_while_the_store_is_unchanged_requests_within_a_poll_cost_no_round
     await run(REFERRAL)
     await run(GAPS)
     assert seeded.round_trips == 0  # the check of the first request serves them
-    monkeypatch.setattr(readcache, "POLL", 0.0)
+    monkeypatch.setattr(readcache, "STALE", 0.0)
     await run(REFERRAL)
     await run(GAPS)
     assert seeded.round_trips == 2  # the generation, once per request
+
+
+async def test_a_write_of_another_process_is_followed_in_the_background_while_requests_are_answered(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readcache, "POLL", 0.0)  # every request starts a check, in the background
+    cache = ReadCache(seeded)
+    before = await cache.reads()
+    told = list(seeded.listeners)
+    seeded.listeners.clear()  # the cache is not told: a write of another process
+    await seeded.write(MODULE_5[:1])
+    seeded.listeners.extend(told)
+    assert await asyncio.wait_for(cache.reads(), 5) is before  # answered at once; the check runs meanwhile
+    for _ in range(500):
+        found = await cache.reads()
+        if found is not before:
+            break
+        await asyncio.sleep(0.01)
+    assert "svc:b5-kreis" in found.index.offers
+    assert cache.kept + cache.followed == 2
 
 
 async def test_concurrent_first_requests_share_one_build(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,7 +225,7 @@ async def test_a_request_never_takes_a_build_that_began_before_it(seeded: Store,
 async def test_a_request_that_asked_before_a_write_takes_the_reads_built_after_it(
     seeded: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readcache, "POLL", 0.0)  # every request checks the generation
+    monkeypatch.setattr(readcache, "STALE", 0.0)  # every request waits for a check of the generation
     cache = ReadCache(seeded)
     await cache.reads()
     real = seeded.generation
@@ -231,7 +251,7 @@ async def test_a_request_that_asked_before_a_write_takes_the_reads_built_after_i
 async def test_no_request_waits_for_a_write_of_this_process_and_each_after_it_sees_it(
     seeded: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readcache, "POLL", 0.0)  # every request checks the generation
+    monkeypatch.setattr(readcache, "STALE", 0.0)  # every request waits for a check of the generation
     cache = ReadCache(seeded)
     before = await cache.reads()
     following, release = threading.Event(), threading.Event()  # set by one thread, seen by another
@@ -298,7 +318,7 @@ async def test_a_write_through_another_neo4j_store_is_seen(neo4j_store: Neo4jSto
         await other.write(MODULE_5)
     finally:
         await other.close()
-    await asyncio.sleep(readcache.POLL)  # a write of another process is seen within POLL
+    await asyncio.sleep(readcache.STALE)  # a write of another process is seen within STALE
     assert _module_5_gaps(await run(GAPS)) == 0
 
 
@@ -332,5 +352,5 @@ async def test_a_write_from_another_process_is_seen(neo4j_store: Neo4jStore | No
         subprocess.run, [sys.executable, "-c", WRITER, NEO4J_URI, NEO4J_PASSWORD], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    await asyncio.sleep(readcache.POLL)  # a write of another process is seen within POLL
+    await asyncio.sleep(readcache.STALE)  # a write of another process is seen within STALE
     assert _module_5_gaps(await run(GAPS)) == 0
