@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from neo4j import RoutingControl
 
 from kimnet.graph.io.seedfile import load_seed_dir
 from kimnet.graph.model.graphdata import GraphData
@@ -80,7 +81,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path, neo4j_store: Neo
         await neo4j.replace_all(GraphData())
         # An import leaves what Neo4j keeps beside the graph (like the audit trail); a test's
         # empty store starts without the proposals and freshness of earlier tests and runs too.
-        await neo4j._driver.execute_query("MATCH (n) WHERE n:ChangeProposal OR n:Freshness DETACH DELETE n")
+        await neo4j._query("MATCH (n) WHERE n:ChangeProposal OR n:Freshness DETACH DELETE n", routing=RoutingControl.WRITE)
         neo4j.round_trips = 0
         yield neo4j
     else:

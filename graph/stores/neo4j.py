@@ -52,6 +52,7 @@ from kimnet.graph.model.kinds import Edge, Node
 from kimnet.graph.model.proposals import Proposal, ProposalQuery
 from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.stores import neo4j_log, neo4j_outside, neo4j_side
+from kimnet.graph.stores.ioloop import IoLoop
 from kimnet.graph.stores.neo4j_audit import AUDIT_TRAIL, trail_params
 from kimnet.graph.stores.neo4j_import import DELETE_LEFTOVERS, import_batches, stage, swap, transactions
 from kimnet.graph.stores.neo4j_log import FIRST_GENERATION, GENERATION, GENERATION_ID
@@ -122,6 +123,8 @@ class Neo4jStore(Store):
     def __init__(self, driver: AsyncDriver, database: str | None = None, timeout: float | None = None) -> None:
         super().__init__()
         self._driver = driver
+        # Every use of the driver runs on this loop (``graph.stores.ioloop``: why), made here and used there only.
+        self._io = IoLoop("kimnet-neo4j-io")
         self._database = database
         #: Seconds after which Neo4j ends a request's transaction; None: the server's setting.
         self.timeout = timeout
@@ -170,24 +173,23 @@ class Neo4jStore(Store):
             StoreUnavailableError: Neo4j cannot be reached or refuses the credentials.
         """
         store = cls.open(uri, user, password, database, tx_timeout)
-        driver = store._driver
         try:
             # Fails at once when Neo4j is down; queries would retry for half a minute first.
-            await driver.verify_connectivity()
+            await store._io.run(store._driver.verify_connectivity)
         except AuthError as exc:
-            await driver.close()
+            await store.close()
             raise StoreUnavailableError(
                 f"Neo4j refused the credentials: {exc.message}; check KIMNET_NEO4J_USER and KIMNET_NEO4J_PASSWORD"
             ) from None
         except (ServiceUnavailable, SessionExpired, OSError, ValueError) as exc:
-            await driver.close()
+            await store.close()
             raise StoreUnavailableError(
                 f"Neo4j at {_safe(uri)} is unavailable ({exc}); start it, e.g. scripts/neo4j start"
             ) from None
         try:
             await store.ensure_schema()
         except BaseException:
-            await driver.close()
+            await store.close()
             raise
         return store
 
@@ -203,8 +205,10 @@ class Neo4jStore(Store):
         query = Query(cypher, timeout=self.timeout, metadata=neo4j_log.TX_METADATA)
         # Without the bookmarks of the graph's queries: a system bookmark among them would make the commit
         # check's bookmark name two databases, which ``neo4j_log.transaction_id`` rightly refuses to read.
-        result = await self._driver.execute_query(
-            query, params, database_="system", routing_=RoutingControl.WRITE, bookmark_manager_=None
+        result = await self._io.run(
+            lambda: self._driver.execute_query(
+                query, params, database_="system", routing_=RoutingControl.WRITE, bookmark_manager_=None
+            )
         )
         return list(result.records)
 
@@ -214,7 +218,9 @@ class Neo4jStore(Store):
         # Reads go to any cluster member (neo4j:// routing); only schema changes need the leader.
         with self._answering():
             query = Query(statement, timeout=self.timeout, metadata=neo4j_log.TX_METADATA)
-            result = await self._driver.execute_query(query, params, database_=self._database, routing_=routing)
+            result = await self._io.run(
+                lambda: self._driver.execute_query(query, params, database_=self._database, routing_=routing)
+            )
         return list(result.records)
 
     @contextlib.contextmanager
@@ -246,7 +252,10 @@ class Neo4jStore(Store):
         await self._query(PING)
 
     async def close(self) -> None:
-        await self._driver.close()
+        try:
+            await self._io.run(self._driver.close)
+        finally:
+            self._io.close()
 
     # -- reads ---------------------------------------------------------------------
 
@@ -269,9 +278,12 @@ class Neo4jStore(Store):
                 found += make(record["rows"])
             return found
 
-        with self._answering():
+        async def read() -> list[T]:
             async with self._bulk, self._session() as session:
                 return await session.execute_read(work)
+
+        with self._answering():
+            return await self._io.run(read)
 
     async def _nodes_of_kind(self, label: str) -> list[Node]:
         # Whole kinds are kept (the read cache's index): equal values and ids become one object each
@@ -317,13 +329,16 @@ class Neo4jStore(Store):
 
     async def commit_mark(self) -> tuple[int, int] | None:
         self.round_trips += 1
-        try:
+
+        async def mark() -> tuple[neo4j.Record | None, neo4j.Bookmarks]:
             async with self._session() as session:
                 result = await session.run(
                     Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout, metadata=neo4j_log.TX_METADATA), id=GENERATION_ID
                 )
-                record = await result.single()
-                bookmarks = await session.last_bookmarks()
+                return await result.single(), await session.last_bookmarks()
+
+        try:
+            record, bookmarks = await self._io.run(mark)
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
             return None  # tells nothing; the next check asks again
         ids = [i for i in map(neo4j_log.transaction_id, bookmarks.raw_values) if i is not None]
@@ -365,9 +380,13 @@ class Neo4jStore(Store):
     async def _run_write(self, work: Any, *args: Any) -> Any:
         # Marked as kimnet's, with the work's own timeout: the trigger for writes from outside passes it by.
         marked = unit_of_work(metadata=neo4j_log.TX_METADATA, timeout=getattr(work, "timeout", None))(work)
-        try:
+
+        async def write() -> Any:
             async with self._session() as session:
                 return await session.execute_write(marked, *args)
+
+        try:
+            return await self._io.run(write)
         except AuthError as exc:
             raise StoreUnavailableError(f"Neo4j refused the credentials: {exc.message}") from None
         except ConstraintError:
@@ -423,9 +442,13 @@ class Neo4jStore(Store):
 
     async def _run_auto(self, statement: LiteralString) -> None:
         """Run a statement in an auto-commit transaction (needed for CALL ... IN TRANSACTIONS)."""
-        try:
+
+        async def run() -> None:
             async with self._session() as session:
                 await (await session.run(Query(statement, metadata=neo4j_log.TX_METADATA))).consume()
+
+        try:
+            await self._io.run(run)
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
         except Neo4jError as exc:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
 import pytest
+from neo4j import RoutingControl
 
 from kimnet.graph.model.audit import Actor, AuditEntry, AuditQuery, encode_entry, select
 from kimnet.graph.model.proposals import Proposal, ProposalQuery, listing, select_proposals
@@ -60,17 +62,17 @@ def _audit_queries(entries: list[AuditEntry]) -> list[AuditQuery]:
 
 async def test_the_audit_trail_statement_selects_what_select_selects(neo4j_store: Neo4jStore | None) -> None:
     assert neo4j_store is not None
-    driver = neo4j_store._driver
-    await driver.execute_query("MATCH (a:AuditEntry) DETACH DELETE a")
+    write = functools.partial(neo4j_store._query, routing=RoutingControl.WRITE)
+    await write("MATCH (a:AuditEntry) DETACH DELETE a")
     entries = _entries()
     for entry in entries:
-        await driver.execute_query("CREATE (a:AuditEntry) SET a = $props", props=encode_entry(entry))
+        await write("CREATE (a:AuditEntry) SET a = $props", props=encode_entry(entry))
     sizes = []
     for query in _audit_queries(entries):
         expected = [e.id for e in select(entries, query)]
         assert [e.id for e in await neo4j_store.audit_trail(query)] == expected, query
         sizes.append(len(expected))
-    await driver.execute_query("MATCH (a:AuditEntry) DETACH DELETE a")
+    await write("MATCH (a:AuditEntry) DETACH DELETE a")
     # The boundaries count: since and until keep the entries at their very time.
     assert (sizes[0], sizes[4], sizes[5], sizes[-1]) == (12, 8, 8, 0)
     assert 0 < sizes[7] < 12
@@ -98,7 +100,7 @@ def _proposals() -> list[Proposal]:
 
 async def test_the_proposals_statement_selects_what_select_proposals_selects(neo4j_store: Neo4jStore | None) -> None:
     assert neo4j_store is not None
-    await neo4j_store._driver.execute_query("MATCH (p:ChangeProposal) DETACH DELETE p")
+    await neo4j_store._query("MATCH (p:ChangeProposal) DETACH DELETE p", routing=RoutingControl.WRITE)
     proposals = _proposals()
     for proposal in proposals:
         await neo4j_store.write([], Actor("tester", "admin", "propose"), SideWrite(dataclasses.replace(proposal)))
@@ -119,6 +121,6 @@ async def test_the_proposals_statement_selects_what_select_proposals_selects(neo
         expected = [p.id for p in select_proposals(proposals, query)]
         assert [p.id for p in await neo4j_store.proposals(query)] == expected, query
         sizes.append(len(expected))
-    await neo4j_store._driver.execute_query("MATCH (p:ChangeProposal) DETACH DELETE p")
+    await neo4j_store._query("MATCH (p:ChangeProposal) DETACH DELETE p", routing=RoutingControl.WRITE)
     assert (sizes[0], sizes[-1]) == (6, 0)
     assert 0 < sizes[5] < 6
