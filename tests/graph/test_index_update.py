@@ -172,6 +172,15 @@ def test_a_node_removed_and_put_again_has_only_the_relationships_put_after_it(ag
     assert_same(followed, GraphIndex.of(_graph(nodes, [*kept, new])))
 
 
+def test_a_node_put_again_keeps_its_place_and_one_removed_again_is_gone() -> None:
+    nodes = [Node("Service", i, {"name": i}) for i in ("svc:a", "svc:b", "svc:c")]
+    index = GraphIndex.of(_graph(nodes, []))
+    again = updated(index, [Step("remove", nodes[0]), Step("put", nodes[0])])
+    assert list(again.kinds["Service"]) == list(again.offers) == ["svc:a", "svc:b", "svc:c"]
+    gone = updated(index, [Step("remove", nodes[0]), Step("put", nodes[0]), Step("remove", nodes[0])])
+    assert_same(gone, GraphIndex.of(_graph(nodes[1:], [])))
+
+
 async def test_the_old_index_is_left_as_it_was(seeded: Store) -> None:
     cache = ReadCache(seeded)
     before = await cache.reads()
