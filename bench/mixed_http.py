@@ -22,6 +22,10 @@ workers, embedded in one process: that store belongs to one) and runs phases of
   Cypher, until every worker's does. Embedded has one process: there it is seen
   by that process, through another connection.
 
+Before each store's phases it waits, up to a minute, until the cores were 90 %
+idle over a second: Neo4j works on for a while after an import and after its
+phases, and the next store's figures would measure that.
+
 It prints p50 and p99 of referral, gap report and write, the freshness, the
 resident memory of each kimnet process at the end, the load average, and the
 targets of issue 13 beside them.
@@ -53,6 +57,7 @@ from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET, choose_variants
 READERS = 8
 GAP_EVERY = 8  # every eighth request of a reader is the gap report
 PROBE_EVERY = 0.02  # seconds between a prober's referrals while a write is unseen
+QUIET = 0.9  # idle share of the cores that a store's phases wait for (``_quiet``)
 STORES = ("kimnet-neo4j", "kimnet-embedded")
 
 PROBE = "query($case: CaseInput!) { referral(case: $case) { needs { offers { offer { key name } } } } }"
@@ -307,6 +312,29 @@ def _served(setup: Setup, store: str, workers: int) -> Iterator[subprocess.Popen
             process.wait()
 
 
+def _quiet(idle: float = QUIET, most: float = 60.0) -> float:
+    """Wait until the cores were at least ``idle`` idle over one second, at most ``most`` seconds; the idle share seen last.
+
+    Neo4j goes on for a while after the import and after the phases on it (checkpoints, its
+    collector): the embedded store's phases measured a machine that was still busy with another
+    store's work (load average 2.5 at their start, against 1.3 on a quiet machine).
+    """
+
+    def ticks() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return values[3] + values[4], sum(values)  # idle and iowait, all
+
+    share, until = 0.0, time.monotonic() + most
+    while time.monotonic() < until:
+        idle_before, all_before = ticks()
+        time.sleep(1.0)
+        idle_after, all_after = ticks()
+        share = (idle_after - idle_before) / max(1, all_after - all_before)
+        if share >= idle:
+            break
+    return share
+
+
 def _token(role: str, subject: str) -> str:
     command = [PYTHON, "-m", "kimnet.service.cli", "token", "create", "--role", role, "--subject", subject]
     return subprocess.run(command, env=_kimnet_env(), capture_output=True, text=True, check=True).stdout.strip()
@@ -374,7 +402,9 @@ def _row(phase: Phase) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def report(args: argparse.Namespace, setup: Setup, phases: list[Phase], rss: dict[str, tuple[float, float]]) -> str:
+def report(
+    args: argparse.Namespace, setup: Setup, phases: list[Phase], rss: dict[str, tuple[float, float]], idle: dict[str, float]
+) -> str:
     lines = [
         f"kimnet mixed benchmark, {time.strftime('%Y-%m-%dT%H:%M')}: synthetic:nrw seed {args.seed} scale {args.scale} "
         f"({setup.figures['nodes']:,.0f} nodes, {setup.figures['edges']:,.0f} relationships), asOf {DAY}; "
@@ -385,6 +415,9 @@ def report(args: argparse.Namespace, setup: Setup, phases: list[Phase], rss: dic
         "| index per worker | load before, after |",
         "|---|---|---|---|---|---|---|---|",
         *(_row(p) for p in phases),
+        "",
+        "idle share of the cores in the second before each store's phases: "
+        + "; ".join(f"{store} {share:.0%}" for store, share in idle.items()),
         "",
         "resident memory at the end (now, peak): "
         + "; ".join(f"{name} {now:.0f} MB, {peak:.0f} MB" for name, (now, peak) in rss.items()),
@@ -429,12 +462,15 @@ def main() -> int:
     setup = Setup(args.bolt_port, {store: args.port_base + i for i, store in enumerate(STORES)})
     phases: list[Phase] = []
     rss: dict[str, tuple[float, float]] = {}
+    idle: dict[str, float] = {}
     with _neo4j(setup, args):
         asyncio.run(_load(setup, args))
         for store in [s for s in STORES if s in args.stores]:
+            idle[store] = _quiet()
+            print(f"bench: the machine was {idle[store]:.0%} idle before {store}", file=sys.stderr)
             with _served(setup, store, args.workers):
                 phases += asyncio.run(_store(setup, store, args, rss))
-    text = report(args, setup, phases, rss)
+    text = report(args, setup, phases, rss, idle)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text + "\n")
