@@ -24,7 +24,8 @@ What a request sees. Every write through kimnet, from any process, and every
   background and is answered from the reads it finds; if that check finds a
   generation this process did not write, the writes are taken from the
   store's log (``Store.writes_since``) and followed in the background, or, if
-  they are not all there, the graph is read again. Only a request that finds
+  they are not all there, the graph is read again (seconds at state scale,
+  during which requests are answered from the reads before). Only a request that finds
   the last check older than ``STALE`` (after a quiet spell) waits for a check,
   and for the reads it calls for. On Neo4j, a round trip per request was a
   third of a referral's cost, and a request that waited for one waited behind

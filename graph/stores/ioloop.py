@@ -56,8 +56,12 @@ class IoLoop:
         future = asyncio.run_coroutine_threadsafe(_within(context, make), self._loop)
         return await asyncio.wrap_future(future)  # a cancelled wait cancels the future, and so the call
 
+    @property
+    def closed(self) -> bool:
+        return self._loop.is_closed()
+
     def close(self) -> None:
-        """Stop the loop and its thread (calls still running there are dropped)."""
+        """Stop the loop and its thread (calls still running there are dropped); again, nothing."""
         if self._loop.is_closed():
             return
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -252,6 +252,8 @@ class Neo4jStore(Store):
         await self._query(PING)
 
     async def close(self) -> None:
+        if self._io.closed:
+            return  # closed before
         try:
             await self._io.run(self._driver.close)
         finally:
