@@ -36,7 +36,7 @@ class IoLoop:
     """An event loop running in a daemon thread; ``run`` awaits a coroutine there from any other loop."""
 
     def __init__(self, name: str) -> None:
-        self._loop = asyncio.new_event_loop()
+        self._loop = _new_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
         self._thread.start()
 
@@ -68,6 +68,16 @@ class IoLoop:
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's where installed (uvicorn[standard] brings it), whatever loop the caller runs: the driver reads a
+    large answer in many chunks, and on asyncio's own loop view a took 35 ms in process against 22 ms on uvloop's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 async def _within(context: contextvars.Context, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
