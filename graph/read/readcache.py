@@ -226,9 +226,7 @@ class ReadCache:
     async def _poll(self, began: float) -> None:
         """Check the generation in the background; begin a build if another process wrote (see the module's docstring)."""
         try:
-            if began - self._checked >= OUTSIDE_CHECK:
-                await self._check_outside()
-            generation = await self._store.generation()
+            generation = await self._check(began)
         except StoreError as exc:
             log.warning("could not check the store's generation (%s); the next request asks again", exc)
             return
@@ -237,7 +235,6 @@ class ReadCache:
             return
         finally:
             self._polling = False
-        self._verified = max(self._verified, began)
         current = self._current
         written_elsewhere = current is not None and current.generation != generation and generation not in self._following
         if written_elsewhere and self._build is None:
@@ -247,10 +244,7 @@ class ReadCache:
         """Reads at least as new as every write acknowledged before this call (``reads`` without ``STALE``)."""
         arrived = self._builds
         began = self._polled = time.monotonic()  # requests meanwhile take this check as theirs
-        if began - self._checked >= OUTSIDE_CHECK:
-            await self._check_outside()
-        generation = await self._store.generation()
-        self._verified = max(self._verified, began)
+        generation = await self._check(began)
         while True:
             current = self._current
             if current is not None and (
@@ -267,6 +261,14 @@ class ReadCache:
             if build.number > arrived:
                 return found  # its reads all began after this request arrived
             generation = await self._store.generation()
+
+    async def _check(self, began: float) -> str:
+        """One check begun at ``began``: for writes made without kimnet when due, then the generation."""
+        if began - self._checked >= OUTSIDE_CHECK:
+            await self._check_outside()
+        generation = await self._store.generation()
+        self._verified = max(self._verified, began)
+        return generation
 
     async def _known_path(self, current: Reads, generation: str) -> list[Written] | None:
         """The writes from ``current`` to ``generation``: told by this process, else from the store's log; None if not all known."""

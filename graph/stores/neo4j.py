@@ -25,7 +25,7 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from sys import intern
 from typing import Any, LiteralString, TypeVar, cast
 
@@ -280,12 +280,12 @@ class Neo4jStore(Store):
                 found += make(record["rows"])
             return found
 
-        async def read() -> list[T]:
-            async with self._bulk, self._session() as session:
+        async def read(session: AsyncSession) -> list[T]:
+            async with self._bulk:
                 return await session.execute_read(work)
 
         with self._answering():
-            return await self._io.run(read)
+            return await self._in_session(read)
 
     async def _nodes_of_kind(self, label: str) -> list[Node]:
         # Whole kinds are kept (the read cache's index): equal values and ids become one object each
@@ -332,15 +332,14 @@ class Neo4jStore(Store):
     async def commit_mark(self) -> tuple[int, int] | None:
         self.round_trips += 1
 
-        async def mark() -> tuple[neo4j.Record | None, neo4j.Bookmarks]:
-            async with self._session() as session:
-                result = await session.run(
-                    Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout, metadata=neo4j_log.TX_METADATA), id=GENERATION_ID
-                )
-                return await result.single(), await session.last_bookmarks()
+        async def mark(session: AsyncSession) -> tuple[neo4j.Record | None, neo4j.Bookmarks]:
+            result = await session.run(
+                Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout, metadata=neo4j_log.TX_METADATA), id=GENERATION_ID
+            )
+            return await result.single(), await session.last_bookmarks()
 
         try:
-            record, bookmarks = await self._io.run(mark)
+            record, bookmarks = await self._in_session(mark)
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
             return None  # tells nothing; the next check asks again
         ids = [i for i in map(neo4j_log.transaction_id, bookmarks.raw_values) if i is not None]
@@ -379,16 +378,21 @@ class Neo4jStore(Store):
         # a write waits until the member it reaches has that write (read your own writes).
         return self._driver.session(database=self._database, bookmark_manager=self._driver.execute_query_bookmark_manager)
 
+    async def _in_session(self, use: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``use`` a session of the driver, on the driver's own loop (``graph.stores.ioloop``)."""
+
+        async def run() -> T:
+            async with self._session() as session:
+                return await use(session)
+
+        return await self._io.run(run)
+
     async def _run_write(self, work: Any, *args: Any) -> Any:
         # Marked as kimnet's, with the work's own timeout: the trigger for writes from outside passes it by.
         marked = unit_of_work(metadata=neo4j_log.TX_METADATA, timeout=getattr(work, "timeout", None))(work)
 
-        async def write() -> Any:
-            async with self._session() as session:
-                return await session.execute_write(marked, *args)
-
         try:
-            return await self._io.run(write)
+            return await self._in_session(lambda session: session.execute_write(marked, *args))
         except AuthError as exc:
             raise StoreUnavailableError(f"Neo4j refused the credentials: {exc.message}") from None
         except ConstraintError:
@@ -445,12 +449,11 @@ class Neo4jStore(Store):
     async def _run_auto(self, statement: LiteralString) -> None:
         """Run a statement in an auto-commit transaction (needed for CALL ... IN TRANSACTIONS)."""
 
-        async def run() -> None:
-            async with self._session() as session:
-                await (await session.run(Query(statement, metadata=neo4j_log.TX_METADATA))).consume()
+        async def run(session: AsyncSession) -> None:
+            await (await session.run(Query(statement, metadata=neo4j_log.TX_METADATA))).consume()
 
         try:
-            await self._io.run(run)
+            await self._in_session(run)
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j is unavailable ({exc}); retry when it is up") from None
         except Neo4jError as exc:
