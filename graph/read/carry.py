@@ -20,11 +20,12 @@ True
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from kimnet.graph.model.changes import Step
 from kimnet.graph.model.kinds import Node
+from kimnet.graph.read.chunked import Chunked
 from kimnet.graph.read.index import _OFFER_TYPES, GraphIndex
 from kimnet.graph.read.index_update import _offer_end
 from kimnet.graph.rules.catalogue import Catalogue, Offer
@@ -60,14 +61,14 @@ def catalogue_after(before: Catalogue, index: GraphIndex, touched: frozenset[str
     changed; the untouched offers and, if no touched offer changed its
     providers, the organisations are shared with ``before``.
     """
-    offers = dict(before.offers)
-    for offer in touched:
-        if offer in index.offers:
-            offers[offer] = index.offer(offer, day)
-        else:
-            offers.pop(offer, None)
-    if any(offer not in before.offers for offer in touched if offer in offers):
-        offers = {offer: offers[offer] for offer in index.offers}  # a new one went last: in id order, as gathered
+    now = {offer: index.offer(offer, day) for offer in touched if offer in index.offers}
+    offers: Mapping[str, Offer]
+    if isinstance(before.offers, Chunked) and len(now) == len(touched) and all(o in before.offers for o in touched):
+        offers = before.offers.replaced(now)  # changed offers alone: the usual write, the rest shared
+    else:
+        # An offer came or went: a whole catalogue holds every offer of the index, in its order.
+        found = {**dict(before.offers.items()), **now}
+        offers = index.offers.beside(found[offer] for offer in index.offers)
     organisations = before.organisations
     if any(_providers(before.offers.get(o)) != _providers(offers.get(o)) for o in touched):
         providing = {p for offer in offers.values() for p in offer.providers}

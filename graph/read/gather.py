@@ -80,7 +80,7 @@ def geography(index: GraphIndex) -> Geography:
     regions = index.kinds["Region"]
     parts = index.neighbours([*municipalities, *regions], "PART_OF", "out")
     parents = {area: tuple(n.id for _, n in found if n.id in regions) for area, found in parts.items() if found}
-    return Geography(dict(municipalities), dict(regions), parents)
+    return Geography(dict(municipalities.items()), dict(regions.items()), parents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +98,9 @@ def reference(index: GraphIndex, links_on: dt.date | None) -> Reference:
     programmes = index.kinds["Programme"]
     parents = index.neighbours(programmes, "PART_OF", "out")
     return Reference(
-        index.kinds["Need"],
-        index.kinds["LegalDomain"],
-        programmes,
+        dict(index.kinds["Need"].items()),
+        dict(index.kinds["LegalDomain"].items()),
+        dict(programmes.items()),
         {p: _ids(found, links_on) for p, found in parents.items() if found},
     )
 
@@ -118,10 +118,10 @@ def _catalogue(geography: Geography, reference: Reference) -> Catalogue:
 def catalogue(index: GraphIndex, geography: Geography, reference: Reference, links_on: dt.date | None) -> Catalogue:
     """Every offer with the links that hold on ``links_on`` (all, if None), and the providers among the organisations."""
     found = _catalogue(geography, reference)
-    found.offers = dict(index.offers)
-    if links_on is not None:
-        for sid in index.dated:
-            found.offers[sid] = index.offer(sid, links_on)
+    # The index's offers with those of dated links as they are on the day: the rest shared, not copied.
+    found.offers = (
+        index.offers if links_on is None else index.offers.replaced({sid: index.offer(sid, links_on) for sid in index.dated})
+    )
     providing = {p for offer in found.offers.values() for p in offer.providers}
     found.organisations = {i: n for i, n in index.kinds["Organisation"].items() if i in providing}
     return found
@@ -194,10 +194,12 @@ def county_catalogue(
     """
     found = _catalogue(geography, reference)
     by_id = index.by_id
+    chosen: dict[str, Offer] = {}
     for offer in offers:
-        found.offers[offer.id] = index.offer(offer.id, links_on)
+        chosen[offer.id] = index.offer(offer.id, links_on)
         for org in offer.providers:
             found.organisations[org] = by_id[org]
+    found.offers = chosen
     return found
 
 

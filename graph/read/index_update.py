@@ -29,11 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from kimnet.graph.model.changes import Step
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Edge, Node, Value
+from kimnet.graph.read.chunked import Chunked
 from kimnet.graph.read.index import _OFFER_LINKS, _OFFER_TYPES, GraphIndex, _dated, _offer
 from kimnet.graph.rules.catalogue import Offer
 
@@ -165,22 +166,13 @@ def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
     its relationships), so that thousands of steps (a node changed outside
     kimnet and all its neighbours put again) take milliseconds, not minutes.
     """
-    kinds = dict(index.kinds)
-    by_id = dict(index.by_id)
-    copied: set[str] = set()  # the kinds whose maps are already this index's own
     offers = _Offers(index)
     typed: dict[str, _Edges] = {}
-    added: set[str] = set()  # the kinds with an id that was not there: it went to the end of their maps
-    # Removed nodes leave the maps at the end: one put again meanwhile (a resync of a node changed outside
-    # kimnet: ``Store.writes_since``) then keeps its place, and a kind's map is not sorted again (25 ms
-    # for a state's offers, in every worker, for every offer renamed in Cypher).
-    gone: dict[str, str] = {}  # id -> kind
-
-    def own_kind(kind: str) -> dict[str, Node]:
-        if kind not in copied:
-            kinds[kind] = dict(kinds[kind])
-            copied.add(kind)
-        return kinds[kind]
+    # Per kind, each node the steps put (its last state) or removed (None). A node removed and put again
+    # (a resync of a node changed outside kimnet: ``Store.writes_since``) keeps its place in the maps, and a
+    # kind's map is not sorted again (25 ms for a state's offers, in every worker, for every offer renamed in
+    # Cypher); its relationships go with its removal, so it has only those put after it.
+    last: dict[str, dict[str, Node | None]] = {}
 
     def of_type(rel_type: str) -> _Edges:
         found = typed.get(rel_type)
@@ -191,21 +183,13 @@ def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
     for step in done:
         item = step.item
         if isinstance(item, Node):
-            in_kind = own_kind(item.kind)
             if step.op == "put":
-                if item.id not in by_id:
-                    added.add(item.kind)
-                gone.pop(item.id, None)
-                in_kind[item.id] = by_id[item.id] = item
+                last.setdefault(item.kind, {})[item.id] = item
                 if item.kind == "Service":
                     offers.of(item.id)
                     offers.nodes[item.id] = item
                 continue
-            # A removal keeps the order of what remains: nothing to sort again. Its relationships go
-            # with it, so that a node put again (a resync of a node changed outside kimnet:
-            # ``Store.writes_since``) has only the relationships put after it.
-            if item.id in by_id:
-                gone[item.id] = item.kind
+            last.setdefault(item.kind, {})[item.id] = None
             if item.kind == "Service":
                 offers.of(item.id)
                 offers.nodes[item.id] = None
@@ -226,17 +210,33 @@ def updated(index: GraphIndex, done: Sequence[Step]) -> GraphIndex:
         else:
             of_type(item.type).remove((item.source, item.target))
 
-    for node_id, kind in gone.items():
-        kinds[kind].pop(node_id, None)  # its kind's map is this index's own: it was removed through own_kind
-        by_id.pop(node_id, None)
-    for kind in added:
-        kinds[kind] = _in_id_order(kinds[kind])  # as built (by_id is for lookups: its order is no matter)
+    kinds = dict(index.kinds)
+    for kind, nodes in last.items():
+        kinds[kind] = _changed(index.kinds[kind], nodes, in_id_order=True)
+    by_id = _changed(index.by_id, {i: n for nodes in last.values() for i, n in nodes.items()}, in_id_order=False)
     all_offers, dated, available = _apply_offers(index, offers, kinds["Service"], by_id)
     changed = {rel_type for rel_type, found in typed.items() if found.changed}
     edges = {**index.edges, **{rel_type: list(typed[rel_type].items.values()) for rel_type in changed}}
     # A list first: another thread may be filling the old index's adjacency as we read it.
     adjacency = {key: found for key, found in list(index._adjacency.items()) if key[0] not in changed}
     return GraphIndex(kinds, by_id, all_offers, dated, available, edges, adjacency)
+
+
+def _changed(before: Chunked[str, V], last: Mapping[str, V | None], in_id_order: bool) -> Chunked[str, V]:
+    """``before`` with the values of ``last`` (None: removed); sharing what it can when no key comes or goes.
+
+    New keys go in id order when ``in_id_order`` (as ``GraphIndex.build`` orders a kind), else last.
+    """
+    kept = {key: value for key, value in last.items() if value is not None}
+    if all(key in before for key in last) and len(kept) == len(last):
+        return before.replaced(kept)  # changed values alone: the usual write
+    found = dict(before.items())
+    found.update(kept)
+    added = any(key not in before for key in kept)
+    for key, value in last.items():
+        if value is None:
+            found.pop(key, None)
+    return Chunked(_in_id_order(found) if added and in_id_order else found)
 
 
 def _in_id_order(found: dict[str, V]) -> dict[str, V]:
@@ -267,12 +267,12 @@ def _positions_at(kind: str) -> list[int]:
 
 
 def _apply_offers(
-    index: GraphIndex, offers: _Offers, services: Mapping[str, Node], by_id: Mapping[str, Node]
-) -> tuple[dict[str, Offer], dict[str, tuple[tuple[tuple[str, Mapping[str, Value]], ...], ...]], dict[str, tuple[str, ...]]]:
+    index: GraphIndex, offers: _Offers, services: Chunked[str, Node], by_id: Mapping[str, Node]
+) -> tuple[Chunked[str, Offer], dict[str, tuple[tuple[tuple[str, Mapping[str, Value]], ...], ...]], dict[str, tuple[str, ...]]]:
     """The offers, dated links and areas' offers of ``index`` with the touched offers made anew."""
     if not offers.links:
         return index.offers, index.dated, index.available
-    all_offers = dict(index.offers)
+    made: dict[str, Offer | None] = {}  # None: no longer an offer
     dated = dict(index.dated)
     # Per area, the touched offers leave it and those available there now come last, in the order
     # touched: an area's list is made anew once, not once per offer (a county has thousands).
@@ -284,14 +284,14 @@ def _apply_offers(
         for area in before.areas if before else ():
             leaving.setdefault(area, set()).add(offer_id)
         if node is None or offer_id not in services:
-            all_offers.pop(offer_id, None)
+            made[offer_id] = None
             dated.pop(offer_id, None)
             continue
         # As GraphIndex.build: a link whose other end is not among the nodes is not kept.
         links = [{other: props for other, props in found.items() if other in by_id} for found in links]
         ends = [tuple(sorted(found)) for found in links]
         illustrative = frozenset(area for area, props in links[3].items() if props.get("illustrative"))
-        all_offers[offer_id] = _offer(node, ends, illustrative)
+        made[offer_id] = _offer(node, ends, illustrative)
         if any(props and _dated(props) for found in links for props in found.values()):
             dated[offer_id] = tuple(tuple(sorted(found.items())) for found in links)
         else:
@@ -303,8 +303,9 @@ def _apply_offers(
         gone = leaving.get(area, set()).union(coming.get(area, ()))
         available[area] = (*(o for o in available.get(area, ()) if o not in gone), *coming.get(area, ()))
     available = {area: found for area, found in available.items() if found}
-    if any(offer_id not in index.offers and offer_id in all_offers for offer_id in offers.links):
-        # A new offer went to the end (removed ones leave the order as it was): in id order, as the
-        # services are, which hold the same ids (every service is an offer).
-        all_offers = {sid: all_offers[sid] for sid in services}
-    return all_offers, dated, available
+    if all(offer_id in index.offers and offer is not None for offer_id, offer in made.items()):
+        return index.offers.replaced(cast(dict[str, Offer], made)), dated, available
+    # An offer came or went: the services did too, and they hold the same ids in the same order.
+    all_offers = dict(index.offers.items())
+    all_offers.update((offer_id, offer) for offer_id, offer in made.items() if offer is not None)
+    return services.beside(all_offers[sid] for sid in services), dated, available

@@ -158,7 +158,8 @@ class Catalogue:
     """Everything the referral and coverage logic reads, gathered once per request."""
 
     geography: Geography
-    offers: dict[str, Offer] = field(default_factory=dict)
+    #: Whole catalogues share the read index's maps (``graph.read.chunked``): read, never changed.
+    offers: Mapping[str, Offer] = field(default_factory=dict)
     organisations: dict[str, Node] = field(default_factory=dict)
     needs: dict[str, Node] = field(default_factory=dict)
     legal_domains: dict[str, Node] = field(default_factory=dict)

@@ -334,7 +334,7 @@ def coverage_changes(
     """
     after_catalogue = later or catalogue
     areas = _areas_by_municipality(catalogue, municipalities)
-    offers = sorted({**catalogue.offers, **after_catalogue.offers}.values(), key=lambda o: o.id)
+    offers = sorted({**dict(catalogue.offers.items()), **dict(after_catalogue.offers.items())}.values(), key=lambda o: o.id)
     ended = tuple(o for o in offers if o.valid_on(start) and not o.valid_on(end))
     started = tuple(o for o in offers if o.valid_on(end) and not o.valid_on(start))
     if programme is not None:
