@@ -19,25 +19,33 @@ def _plain() -> dict[str, int]:
 def test_reads_as_the_dict_it_was_made_of() -> None:
     plain = _plain()
     found = Chunked(plain)
-    assert found == plain and plain == found
+    assert found == plain
+    assert plain == found
     assert list(found) == list(plain)
     assert list(found.values()) == list(plain.values())
     assert list(found.items()) == list(plain.items())
     assert len(found) == len(found.values()) == len(found.items()) == MANY
-    assert found["svc:01000"] == 1000 and found.get("svc:01000") == 1000
-    assert found.get("svc:x") is None and found.get("svc:x", -1) == -1
-    assert "svc:00000" in found and "svc:x" not in found
-    assert ("svc:00002", 2) in found.items() and 2 in found.values()
+    assert found["svc:01000"] == 1000
+    assert found.get("svc:01000") == 1000
+    assert found.get("svc:x") is None
+    assert found.get("svc:x", -1) == -1
+    assert "svc:00000" in found
+    assert "svc:x" not in found
+    assert ("svc:00002", 2) in found.items()
+    assert 2 in found.values()
     with pytest.raises(KeyError):
         found["svc:x"]
-    assert Chunked() == {} and list(Chunked()) == []
+    assert Chunked() == {}
+    assert list(Chunked()) == []
 
 
 def test_replaced_changes_values_and_leaves_the_map_it_came_from() -> None:
     first = Chunked(_plain())
     second = first.replaced({"svc:00001": -1, f"svc:{MANY - 1:05d}": -2})
-    assert second["svc:00001"] == -1 and second[f"svc:{MANY - 1:05d}"] == -2
-    assert first["svc:00001"] == 1 and first[f"svc:{MANY - 1:05d}"] == MANY - 1
+    assert second["svc:00001"] == -1
+    assert second[f"svc:{MANY - 1:05d}"] == -2
+    assert first["svc:00001"] == 1
+    assert first[f"svc:{MANY - 1:05d}"] == MANY - 1
     assert list(second) == list(first)  # the same keys in the same order
     expected = _plain() | {"svc:00001": -1, f"svc:{MANY - 1:05d}": -2}
     assert list(second.items()) == list(expected.items())
@@ -72,7 +80,8 @@ def test_beside_shares_the_keys_and_takes_one_value_per_key() -> None:
 def test_pickles_as_its_items() -> None:
     found = Chunked(_plain()).replaced({"svc:00003": 33})
     again = pickle.loads(pickle.dumps(found))
-    assert isinstance(again, Chunked) and list(again.items()) == list(found.items())
+    assert isinstance(again, Chunked)
+    assert list(again.items()) == list(found.items())
 
 
 def test_places_are_right_when_threads_grow_them_at_once() -> None:
