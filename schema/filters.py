@@ -20,9 +20,8 @@ import strawberry
 
 from kimnet.graph.model.domain import MODEL
 from kimnet.graph.model.kinds import Node, PropType
-from kimnet.graph.model.validity import valid_on
 from kimnet.graph.rules.filtering import AllOf, AnyOf, FieldTest, Not, Predicate, Related, anchor
-from kimnet.graph.stores.store import Direction
+from kimnet.graph.stores.store import Direction, Hop
 from kimnet.graph.stores.trees import Reached
 from kimnet.schema.ids import to_key
 from kimnet.schema.kinds import direction_of, targets_of
@@ -286,7 +285,7 @@ async def candidates(context: Context, label: str, predicate: Predicate, day: dt
 
     When the predicate names ids at the end of a chain of ``some`` conditions
     (``graph.rules.filtering.anchor``), the chain is followed backwards from those ids
-    (the ones valid on ``day``), one round trip per step, instead of testing every
+    (the ones valid on ``day``) in one ``Store.follow_chain``, instead of testing every
     entity of the kind. Returns the entities and whether they are exactly the
     matches (the chain is the whole predicate); if not, ``matching`` decides.
     """
@@ -298,27 +297,19 @@ async def candidates(context: Context, label: str, predicate: Predicate, day: dt
         levels.append(
             {t for source in levels[-1] if field_name in MODEL.link_fields(source) for t in targets_of(source, field_name)}
         )
-    # The named entities count only when they exist and are valid on the day, as a forward test would find.
-    named = await context.loaders.nodes.load_many(list(found.ids))
-    valid = sorted(
-        (n for n in named if n is not None and n.kind in levels[-1] and (day is None or valid_on(n.props, day))),
-        key=lambda n: n.id,
-    )
-    if not found.fields:
-        return valid, found.whole
-    ids = [n.id for n in valid]
-    reached: dict[str, Node] = {}
+    # Backwards from the named ids: a step per field, from its last to its first, each from any kind
+    # that has the field to the kinds the step before reached. The named entities count only when
+    # they exist and are valid on the day, as a forward test would find.
+    steps: list[list[Hop]] = []
     for step in range(len(found.fields) - 1, -1, -1):
         field_name = found.fields[step]
-        reached = {}
+        hops: list[Hop] = []
         for source in sorted(levels[step]):
-            if field_name not in MODEL.link_fields(source):
-                continue
-            rel, _ = MODEL.link_fields(source)[field_name]
-            back = await context.store.neighbours(ids, rel.type, _REVERSE[direction_of(source, field_name)], as_of=day)
-            reached |= {n.id: n for pairs in back.values() for _, n in pairs if n.kind == source}
-        ids = sorted(reached)
-    return [reached[i] for i in ids], found.whole
+            if field_name in MODEL.link_fields(source):
+                rel, _ = MODEL.link_fields(source)[field_name]
+                hops.append((rel.type, _REVERSE[direction_of(source, field_name)], source))
+        steps.append(hops)
+    return await context.store.follow_chain(found.ids, levels[-1], steps, day), found.whole
 
 
 def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool], str]:

@@ -25,7 +25,7 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from sys import intern
 from typing import Any, LiteralString, TypeVar, cast
 
@@ -53,7 +53,8 @@ from kimnet.graph.model.proposals import Proposal, ProposalQuery
 from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.stores import neo4j_log, neo4j_outside, neo4j_side
 from kimnet.graph.stores.ioloop import IoLoop
-from kimnet.graph.stores.neo4j_audit import AUDIT_TRAIL, trail_params
+from kimnet.graph.stores.neo4j_audit import AUDIT_SCHEMA, AUDIT_TRAIL, trail_params
+from kimnet.graph.stores.neo4j_chain import chain_statement
 from kimnet.graph.stores.neo4j_import import DELETE_LEFTOVERS, import_batches, stage, swap, transactions
 from kimnet.graph.stores.neo4j_log import FIRST_GENERATION, GENERATION, GENERATION_ID
 from kimnet.graph.stores.neo4j_read import (
@@ -72,7 +73,7 @@ from kimnet.graph.stores.neo4j_trees import tree_days, tree_statement
 from kimnet.graph.stores.neo4j_values import from_neo4j, node_of
 from kimnet.graph.stores.neo4j_write import apply_in
 from kimnet.graph.stores.steplog import decode_steps, resync
-from kimnet.graph.stores.store import Direction, Neighbours, Progress, Store, WriteResult, Written
+from kimnet.graph.stores.store import Chain, Direction, Neighbours, Progress, Store, WriteResult, Written
 from kimnet.graph.stores.trees import Follow, Reached, Shape
 
 __all__ = ["Neo4jStore"]
@@ -81,11 +82,7 @@ SCHEMA: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
     # Staged nodes have no Entity label yet; their relationships find them by id through this index.
     "CREATE INDEX staged_id IF NOT EXISTS FOR (n:Staged) ON (n.id)",
-    # The audit trail lives beside the graph, under its own label (never Entity).
-    "CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.id IS UNIQUE",
-    "CREATE INDEX audit_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.at)",
-    # The store's generation (one node, never Entity): concurrent first writes must MERGE one, not two.
-    "CREATE CONSTRAINT generation_id IF NOT EXISTS FOR (g:Generation) REQUIRE g.id IS UNIQUE",
+    *AUDIT_SCHEMA,
     *neo4j_side.SIDE_SCHEMA,
     *neo4j_log.LOG_SCHEMA,
     "CALL db.awaitIndexes(300)",
@@ -323,6 +320,10 @@ class Neo4jStore(Store):
             root = found[record["id"]] = Reached(node_of(record["id"], record["props"]))
             reached_below(root, shape, record["links"], nested_of, reached)
         return [found[i] for i in ids if i in found]
+
+    async def _follow_chain(self, ids: list[str], kinds: Collection[str], steps: Chain, as_of: dt.date | None) -> list[Node]:
+        self.round_trips += 1  # one for the named nodes and every step (the base store takes one per hop)
+        return [node_of(i, props) for i, props in await self._rows(chain_statement(kinds, steps), ids=ids, day=as_of)]
 
     async def _generation(self) -> str:
         records = await self._query(GENERATION, id=GENERATION_ID)

@@ -14,7 +14,13 @@ from typing import Any, LiteralString
 from kimnet.graph.model.audit import TRAIL, AuditQuery
 from kimnet.graph.stores.neo4j_selection import order_by, selection_params, where
 
-__all__ = ["AUDIT_TRAIL", "trail_params"]
+__all__ = ["AUDIT_SCHEMA", "AUDIT_TRAIL", "trail_params"]
+
+#: The audit trail lives beside the graph, under its own label (never Entity).
+AUDIT_SCHEMA: tuple[LiteralString, ...] = (
+    "CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.id IS UNIQUE",
+    "CREATE INDEX audit_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.at)",
+)
 
 #: The entries an ``AuditQuery`` selects, newest first; its parameters: ``trail_params``.
 AUDIT_TRAIL: LiteralString = (

@@ -92,6 +92,8 @@ FIRST_GENERATION = (
 KEEP = 4096
 
 LOG_SCHEMA: tuple[LiteralString, ...] = (
+    # The store's generation (one node, never Entity): concurrent first writes must MERGE one, not two.
+    "CREATE CONSTRAINT generation_id IF NOT EXISTS FOR (g:Generation) REQUIRE g.id IS UNIQUE",
     "CREATE INDEX generation_step_before IF NOT EXISTS FOR (s:GenerationStep) ON (s.before)",
     "CREATE INDEX generation_step_seq IF NOT EXISTS FOR (s:GenerationStep) ON (s.seq)",
 )

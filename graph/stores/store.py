@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -32,7 +32,7 @@ from kimnet.graph.model.sidewrite import SideWrite
 from kimnet.graph.model.validity import valid_on
 from kimnet.graph.stores.trees import Follow, Reached, Shape
 
-__all__ = ["Direction", "Neighbours", "Progress", "Store", "WriteResult", "Written", "held_neighbours"]
+__all__ = ["Chain", "Direction", "Hop", "Neighbours", "Progress", "Store", "WriteResult", "Written", "held_neighbours"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,12 @@ Direction: TypeAlias = Literal["out", "in", "both"]
 
 #: For each asked id: the relationships found, each with the node at its other end.
 Neighbours: TypeAlias = dict[str, list[tuple[Edge, Node]]]
+
+#: One way a step of ``Store.follow_chain`` may go: relationship type, direction, and the kind of node it reaches.
+Hop: TypeAlias = tuple[str, Direction, str]
+
+#: The steps of ``Store.follow_chain`` in turn, each going along any of its hops.
+Chain: TypeAlias = Sequence[Sequence[Hop]]
 
 #: What each change of a write produced: the stored node or edge, or the removed one.
 WriteResult: TypeAlias = list[Node | Edge]
@@ -146,6 +152,25 @@ class Store(ABC):
             return []
         # An unknown relationship kind is refused where it is used: by neighbours, or the statement builder.
         return await self._read_trees(wanted, shape, day)
+
+    async def follow_chain(self, ids: Iterable[str], kinds: Collection[str], steps: Chain, as_of: dt.date | None) -> list[Node]:
+        """The nodes reached from the nodes ``ids`` of ``kinds`` by ``steps`` in turn, by id; all holding on ``as_of``.
+
+        Each step goes along any of its hops from every node the step before reached,
+        through relationships and to nodes that hold on ``as_of`` (any, if None).
+        Round trips: one (Neo4j), or one for ``ids`` and one per hop (the default).
+
+        Raises:
+            ValueError: an unknown relationship type or node kind.
+        """
+        hops = [hop for step in steps for hop in step]
+        unknown = [t for t, _, _ in hops if t not in MODEL.rels] + [k for _, _, k in hops if k not in MODEL.nodes]
+        if unknown:
+            raise ValueError(f"unknown relationship or node kinds {sorted(set(unknown))}")
+        wanted = list(dict.fromkeys(ids))
+        if not wanted or not kinds or any(not hops for hops in steps):
+            return []
+        return await self._follow_chain(wanted, kinds, steps, as_of)
 
     async def generation(self) -> str:
         """Return a token that changes with every committed write and ``replace_all`` (one small round trip).
@@ -312,6 +337,23 @@ class Store(ABC):
                         if below is not None and below.follows:
                             level.append((child, below, on))
         return made
+
+    async def _follow_chain(self, ids: list[str], kinds: Collection[str], steps: Chain, as_of: dt.date | None) -> list[Node]:
+        """A step at a time, a hop at a time; ``neighbours`` keeps what holds on ``as_of``.
+
+        A store that follows a chain its own way (Neo4j: one statement) overrides this
+        and keeps by the same rule.
+        """
+        named = await self.get_nodes(ids)
+        reached = {n.id: n for n in named.values() if n.kind in kinds and (as_of is None or valid_on(n.props, as_of))}
+        for hops in steps:
+            at = sorted(reached)
+            reached = {}
+            for rel_type, direction, kind in hops:
+                if at:
+                    found = await self.neighbours(at, rel_type, direction, as_of=as_of)
+                    reached |= {n.id: n for pairs in found.values() for _, n in pairs if n.kind == kind}
+        return [reached[i] for i in sorted(reached)]
 
     @abstractmethod
     async def _generation(self) -> str: ...

@@ -15,6 +15,7 @@ from kimnet.graph.model.graphdata import GraphData
 from kimnet.graph.model.kinds import Edge, Node, Value
 from kimnet.graph.model.validity import BOUNDS, valid_on
 from kimnet.graph.stores.neo4j import Neo4jStore
+from kimnet.graph.stores.store import Hop, Store
 from kimnet.graph.stores.trees import Follow, Shape
 
 pytestmark = pytest.mark.neo4j
@@ -80,3 +81,41 @@ async def test_the_tree_statement_keeps_what_valid_on_keeps_on_every_bound_and_b
     for name, props in cases.items():
         kept = {valid_on(props, day) for day in days if day is not None}
         assert kept == ({True} if name == "none" or not any(isinstance(v, dt.date) for v in props.values()) else {True, False})
+
+
+async def test_the_chain_statement_keeps_what_the_default_chain_keeps_on_every_bound_and_boundary_day(
+    neo4j_store: Neo4jStore | None,
+) -> None:
+    # The default (Store._follow_chain: get_nodes, neighbours, valid_on in Python) is the rule; the statement
+    # must reach the same nodes, with the same properties, whichever bound holds the named node or a hop back.
+    assert neo4j_store is not None
+    cases = _cases()
+    data = _graph(cases)
+    for name, props in cases.items():  # a second organisation for each case, reached back from its groups
+        member = f"org:m-{name.lower()}"
+        data.nodes[member] = Node("Organisation", member, {"name": name, **props})
+        for group in (f"wg:node-{name.lower()}", f"wg:edge-{name.lower()}"):
+            edge = Edge("MEMBER_OF", member, group, props)
+            data.edges[edge.key] = edge
+    await neo4j_store.replace_all(data)
+    groups = sorted(i for i, n in data.nodes.items() if n.kind == "WorkingGroup")
+    chains: list[tuple[list[str], set[str], list[list[Hop]]]] = [
+        (["org:root"], {"Organisation"}, [[("MEMBER_OF", "out", "WorkingGroup")]]),
+        (["org:root"], {"Organisation"}, [[("MEMBER_OF", "out", "WorkingGroup")], [("MEMBER_OF", "in", "Organisation")]]),
+        (groups, {"WorkingGroup"}, [[("MEMBER_OF", "in", "Organisation")]]),
+        (groups, {"WorkingGroup", "Organisation"}, []),
+        (groups, {"Organisation"}, [[("MEMBER_OF", "in", "Organisation")]]),  # named nodes of another kind: none
+        (groups, {"WorkingGroup"}, [[("MEMBER_OF", "in", "Organisation"), ("MEMBER_OF", "both", "WorkingGroup")]]),
+    ]
+    days: list[dt.date | None] = [None, *_days(cases)]
+    reached_some = set()
+    for ids, kinds, steps in chains:
+        for day in days:
+            expected = await Store._follow_chain(neo4j_store, ids, kinds, steps, day)
+            found = await neo4j_store.follow_chain(ids, kinds, steps, day)
+            assert found == expected, (ids[:2], steps, day)
+            reached_some.add(len(found))
+    assert len(reached_some) > 2  # the days make a difference: the comparison is not empty on every side
+    neo4j_store.round_trips = 0
+    await neo4j_store.follow_chain(["org:root"], {"Organisation"}, chains[1][2], D)
+    assert neo4j_store.round_trips == 1
