@@ -51,7 +51,7 @@ import neo4j
 
 from bench.load import HttpClient, graphql_body
 from bench.questions import _neo4j, store_names
-from bench.run import CACHE, PASSWORD, PYTHON, ROOT, Setup, _kimnet_env, _load, _wait_for
+from bench.run import CACHE, PASSWORD, PYTHON, ROOT, Setup, _kimnet_env, _load, _neo4j_env, _wait_for
 from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET, choose_variants
 
 READERS = 8
@@ -86,6 +86,8 @@ class Phase:
     #: worker -> generations of its index read from the store, followed, and writes from outside noticed, in the phase
     made: dict[str, dict[str, int]] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
+    #: CPU seconds the benchmark's Neo4j used during the phase (None: its process not found)
+    neo4j_cpu: float | None = None
 
 
 @dataclass(slots=True)
@@ -312,6 +314,23 @@ def _served(setup: Setup, store: str, workers: int) -> Iterator[subprocess.Popen
             process.wait()
 
 
+def _neo4j_pid(setup: Setup) -> int | None:
+    """The benchmark's Neo4j server, from the pid file ``scripts/neo4j`` keeps in its home."""
+    try:
+        return int((Path(_neo4j_env(setup)["KIMNET_NEO4J_HOME"]) / "run" / "neo4j.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User and system CPU seconds a process has used so far (``/proc/<pid>/stat``); None if it is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime, fields 14 and 15
+
+
 def _quiet(idle: float = QUIET, most: float = 60.0) -> float:
     """Wait until the cores were at least ``idle`` idle over one second, at most ``most`` seconds; the idle share seen last.
 
@@ -373,7 +392,10 @@ async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[s
                 continue
             phase = Phase(store, label, rate, via)
             before = {w: await _index_counts(c) for w, c in probers.items()}
+            cpu = _cpu_seconds(_neo4j_pid(setup))
             await _phase(phase, pools, writer, probers, target, driver, args.seconds, version)
+            cpu_after = _cpu_seconds(_neo4j_pid(setup))
+            phase.neo4j_cpu = None if cpu is None or cpu_after is None else cpu_after - cpu
             after = {w: await _index_counts(c) for w, c in probers.items()}
             phase.made = {w: {k: after[w][k] - before[w][k] for k in after[w]} for w in after}
             phases.append(phase)
@@ -418,6 +440,8 @@ def report(
         "",
         "idle share of the cores in the second before each store's phases: "
         + "; ".join(f"{store} {share:.0%}" for store, share in idle.items()),
+        "CPU the benchmark's Neo4j used in each phase (the embedded store's phases do not use it): "
+        + "; ".join(f"{p.store}, {p.label} {'?' if p.neo4j_cpu is None else f'{p.neo4j_cpu:.1f} s'}" for p in phases),
         "",
         "resident memory at the end (now, peak): "
         + "; ".join(f"{name} {now:.0f} MB, {peak:.0f} MB" for name, (now, peak) in rss.items()),
