@@ -312,6 +312,11 @@ async def candidates(context: Context, label: str, predicate: Predicate, day: dt
     return await context.store.follow_chain(found.ids, levels[-1], steps, day), found.whole
 
 
+def _by_id(node: Node) -> tuple[Any, ...]:
+    # The order of every list without ``orderBy``: a view of a town's offers pages some 400 lists.
+    return (node.id,)
+
+
 def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool], str]:
     """Return (values of a node, descending flags, the ordering's name) for ``orderBy``.
 
@@ -319,6 +324,8 @@ def order_values(order_by: Sequence[Any] | None) -> tuple[Any, list[bool], str]:
     checked against the ordering it was made for.
     """
     keys = [(str(o.field.value), o.direction is SortDirection.DESC) for o in order_by or ()]
+    if not keys:
+        return _by_id, [False], ""
 
     def values(node: Node) -> tuple[Any, ...]:
         return (*(node.id if f == "id" else node.props.get(f) for f, _ in keys), node.id)
