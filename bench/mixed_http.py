@@ -24,7 +24,10 @@ workers, embedded in one process: that store belongs to one) and runs phases of
 
 Before each store's phases it waits, up to a minute, until the cores were 90 %
 idle over a second: Neo4j works on for a while after an import and after its
-phases, and the next store's figures would measure that.
+phases, and the next store's figures would measure that. It prints, per phase, the
+CPU kimnet's workers used per request (the same work takes more CPU time on a
+machine that runs it slower: on Neo4j at 1 write/s 4.4 ms in one run, 6.0 in the
+next, five minutes later) and the CPU its Neo4j used.
 
 It prints p50 and p99 of referral, gap report and write, the freshness, the
 resident memory of each kimnet process at the end, the load average, and the
@@ -88,6 +91,8 @@ class Phase:
     load: tuple[float, float] = (0.0, 0.0)
     #: CPU seconds the benchmark's Neo4j used during the phase (None: its process not found)
     neo4j_cpu: float | None = None
+    #: CPU seconds kimnet's workers used during the phase (None: a worker not found)
+    kimnet_cpu: float | None = None
 
 
 @dataclass(slots=True)
@@ -314,6 +319,11 @@ def _served(setup: Setup, store: str, workers: int) -> Iterator[subprocess.Popen
             process.wait()
 
 
+def _per_request(phase: Phase) -> str:
+    answered = sum(len(found) for found in phase.times.values())
+    return "?" if phase.kimnet_cpu is None or not answered else f"{1000 * phase.kimnet_cpu / answered:.2f} ms"
+
+
 def _neo4j_pid(setup: Setup) -> int | None:
     """The benchmark's Neo4j server, from the pid file ``scripts/neo4j`` keeps in its home."""
     try:
@@ -392,10 +402,12 @@ async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[s
                 continue
             phase = Phase(store, label, rate, via)
             before = {w: await _index_counts(c) for w, c in probers.items()}
-            cpu = _cpu_seconds(_neo4j_pid(setup))
+            cpu = [_cpu_seconds(_neo4j_pid(setup)), *(_cpu_seconds(int(w)) for w in pools)]
             await _phase(phase, pools, writer, probers, target, driver, args.seconds, version)
-            cpu_after = _cpu_seconds(_neo4j_pid(setup))
-            phase.neo4j_cpu = None if cpu is None or cpu_after is None else cpu_after - cpu
+            cpu_after = [_cpu_seconds(_neo4j_pid(setup)), *(_cpu_seconds(int(w)) for w in pools)]
+            used = [None if a is None or b is None else b - a for a, b in zip(cpu, cpu_after, strict=True)]
+            phase.neo4j_cpu = used[0]
+            phase.kimnet_cpu = None if None in used[1:] else sum(u for u in used[1:] if u is not None)
             after = {w: await _index_counts(c) for w, c in probers.items()}
             phase.made = {w: {k: after[w][k] - before[w][k] for k in after[w]} for w in after}
             phases.append(phase)
@@ -440,6 +452,9 @@ def report(
         "",
         "idle share of the cores in the second before each store's phases: "
         + "; ".join(f"{store} {share:.0%}" for store, share in idle.items()),
+        "CPU kimnet's workers used per request of the readers and the writer (the probers' too, not counted), in "
+        "each phase (the same work takes more CPU time on a machine that runs it slower): "
+        + "; ".join(f"{p.store}, {p.label} {_per_request(p)}" for p in phases),
         "CPU the benchmark's Neo4j used in each phase (the embedded store's phases do not use it): "
         + "; ".join(f"{p.store}, {p.label} {'?' if p.neo4j_cpu is None else f'{p.neo4j_cpu:.1f} s'}" for p in phases),
         "",
