@@ -2,7 +2,8 @@
 
 The script runs with a PATH of stand-ins only: ``apt-get`` records what it was asked for and, as
 Debian's packages do, puts ``node`` on the PATH for ``nodejs`` and ``npm`` for ``npm``; each
-"installed" tool is an empty executable. Nothing is installed for real.
+"installed" tool is an empty executable. Asked to simulate (``-s``), it answers as apt does: the
+package ``refuses`` names does not resolve. Nothing is installed for real.
 """
 
 import os
@@ -14,7 +15,7 @@ import pytest
 NEED = Path(__file__).resolve().parents[2] / "scripts" / "need"
 
 
-def _run(tmp_path: Path, have: set[str], *tools: str) -> tuple[int, list[str], str]:
+def _run(tmp_path: Path, have: set[str], *tools: str, refuses: str = "") -> tuple[int, list[str], str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     calls = tmp_path / "apt-calls"
@@ -26,7 +27,12 @@ def _run(tmp_path: Path, have: set[str], *tools: str) -> tuple[int, list[str], s
         f'for p in "$@"; do case $p in nodejs) printf "{tool}" > {bin_dir}/node; /bin/chmod +x {bin_dir}/node;; '
         f'npm) printf "{tool}" > {bin_dir}/npm; /bin/chmod +x {bin_dir}/npm;; esac; done\n'
     )
-    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n{installs}')
+    simulate = (
+        f'if [ "$1" = -s ]; then for p in "$@"; do if [ "$p" = "{refuses}" ]; then '
+        f'echo " nodejs : Conflicts: {refuses}"; echo "E: Unable to correct problems, you have held broken packages."; '
+        "exit 100; fi; done; exit 0; fi\n"
+    )
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n{simulate}{installs}')
     (bin_dir / "apt-get").chmod(0o755)
     locales = tmp_path / "locales"
     locales.mkdir()
@@ -100,3 +106,12 @@ def test_a_nodejs_from_another_repository_without_npm_is_not_given_debians_npm(t
     assert status == 2
     assert [a.split()[-1:] for a in asked] == [["nodejs"]]
     assert "refuses Debian's" in err
+
+
+def test_a_package_apt_cannot_resolve_is_refused_with_apts_reason_before_anything_is_installed(tmp_path: Path) -> None:
+    # As on a machine whose nodejs apt took from elsewhere without saying so in its relations.
+    status, asked, err = _run(tmp_path, {"java", "mvn", "chromium"}, "node", refuses="npm")
+    assert status == 2
+    assert [a.split()[-1:] for a in asked] == [["nodejs"]]
+    assert "apt cannot install npm" in err
+    assert "nodejs : Conflicts: npm" in err
