@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.load import HttpClient
+from bench.machine import memory_mb
 from kimnet.schema.access import Role
 from kimnet.service.auth import create_token
 from kimnet.service.config import Secret, Settings
@@ -69,13 +70,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _body(query: str, variables: dict[str, object]) -> bytes:
@@ -142,7 +136,7 @@ async def _client(number: int, port: int, until: float, measure_from: float, res
 
 async def _sample_memory(pid: int, start: float, until: float, results: Results) -> None:
     while time.monotonic() < until:
-        results.memory.append((time.monotonic() - start, _rss_mb(pid)))
+        results.memory.append((time.monotonic() - start, memory_mb(pid)[0]))
         await asyncio.sleep(1.0)
 
 

@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.machine import memory_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 KIMNET = Path(sys.executable).parent / "kimnet"
 PASSWORD = "kimnet-dev-password"
@@ -49,12 +51,6 @@ UPDATE = (
 CYPHER_RENAME = "MATCH (s:Entity {id: $id}) SET s.name = $name"
 
 
-def _status() -> tuple[float, float]:
-    """Resident memory now and at its peak so far (VmRSS, VmHWM), in MB."""
-    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
 class Stages:
     """Prints one line per stage: resident memory now and at peak, and the stage's CPU and wall time."""
 
@@ -64,7 +60,7 @@ class Stages:
         self.rows: list[tuple[str, float, float]] = []
 
     def mark(self, stage: str, note: str = "") -> None:
-        now, peak = _status()
+        now, peak = memory_mb()
         cpu, wall = time.process_time() - self.cpu, time.perf_counter() - self.wall
         self.rows.append((stage, now, peak))
         print(f"{stage:44} RSS {now:6.0f} MB  peak {peak:6.0f} MB  cpu {cpu:6.2f} s  wall {wall:6.2f} s  {note}", flush=True)

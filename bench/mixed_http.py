@@ -53,6 +53,7 @@ from typing import Any
 import neo4j
 
 from bench.load import HttpClient, graphql_body
+from bench.machine import cpu_seconds, memory_mb, quiet
 from bench.questions import _neo4j, store_names
 from bench.run import CACHE, PASSWORD, PYTHON, ROOT, Setup, _kimnet_env, _load, _neo4j_env, _wait_for
 from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET, choose_variants
@@ -60,7 +61,7 @@ from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET, choose_variants
 READERS = 8
 GAP_EVERY = 8  # every eighth request of a reader is the gap report
 PROBE_EVERY = 0.02  # seconds between a prober's referrals while a write is unseen
-QUIET = 0.9  # idle share of the cores that a store's phases wait for (``_quiet``)
+QUIET = 0.9  # idle share of the cores that a store's phases wait for (``bench.machine.quiet``)
 STORES = ("kimnet-neo4j", "kimnet-embedded")
 
 PROBE = "query($case: CaseInput!) { referral(case: $case) { needs { offers { offer { key name } } } } }"
@@ -291,12 +292,6 @@ async def _index_counts(client: Pinned) -> dict[str, int]:
     return found
 
 
-def _rss_mb(pid: str) -> tuple[float, float]:
-    """Resident memory now and at its peak (VmRSS, VmHWM) of a process, in MB."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
 @contextmanager
 def _served(setup: Setup, store: str, workers: int) -> Iterator[subprocess.Popen[bytes]]:
     where = (
@@ -330,38 +325,6 @@ def _neo4j_pid(setup: Setup) -> int | None:
         return int((Path(_neo4j_env(setup)["KIMNET_NEO4J_HOME"]) / "run" / "neo4j.pid").read_text().strip())
     except (OSError, ValueError):
         return None
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    """User and system CPU seconds a process has used so far (``/proc/<pid>/stat``); None if it is not there."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime, fields 14 and 15
-
-
-def _quiet(idle: float = QUIET, most: float = 60.0) -> float:
-    """Wait until the cores were at least ``idle`` idle over one second, at most ``most`` seconds; the idle share seen last.
-
-    Neo4j goes on for a while after the import and after the phases on it (checkpoints, its
-    collector): the embedded store's phases measured a machine that was still busy with another
-    store's work (load average 2.5 at their start, against 1.3 on a quiet machine).
-    """
-
-    def ticks() -> tuple[int, int]:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return values[3] + values[4], sum(values)  # idle and iowait, all
-
-    share, until = 0.0, time.monotonic() + most
-    while time.monotonic() < until:
-        idle_before, all_before = ticks()
-        time.sleep(1.0)
-        idle_after, all_after = ticks()
-        share = (idle_after - idle_before) / max(1, all_after - all_before)
-        if share >= idle:
-            break
-    return share
 
 
 def _token(role: str, subject: str) -> str:
@@ -402,9 +365,9 @@ async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[s
                 continue
             phase = Phase(store, label, rate, via)
             before = {w: await _index_counts(c) for w, c in probers.items()}
-            cpu = [_cpu_seconds(_neo4j_pid(setup)), *(_cpu_seconds(int(w)) for w in pools)]
+            cpu = [cpu_seconds(_neo4j_pid(setup)), *(cpu_seconds(int(w)) for w in pools)]
             await _phase(phase, pools, writer, probers, target, driver, args.seconds, version)
-            cpu_after = [_cpu_seconds(_neo4j_pid(setup)), *(_cpu_seconds(int(w)) for w in pools)]
+            cpu_after = [cpu_seconds(_neo4j_pid(setup)), *(cpu_seconds(int(w)) for w in pools)]
             used = [None if a is None or b is None else b - a for a, b in zip(cpu, cpu_after, strict=True)]
             phase.neo4j_cpu = used[0]
             phase.kimnet_cpu = None if None in used[1:] else sum(u for u in used[1:] if u is not None)
@@ -413,7 +376,7 @@ async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[s
             phases.append(phase)
             print(_row(phase), file=sys.stderr)
         for worker in pools:
-            rss[f"{store} worker {worker}"] = _rss_mb(worker)
+            rss[f"{store} worker {worker}"] = memory_mb(worker)
     finally:
         await driver.close()
         for client in [c for p in (pools, writer_pool, probe_pool) for cs in p.values() for c in cs]:
@@ -505,7 +468,9 @@ def main() -> int:
     with _neo4j(setup, args):
         asyncio.run(_load(setup, args))
         for store in [s for s in STORES if s in args.stores]:
-            idle[store] = _quiet()
+            # Neo4j goes on for a while after the import and after the phases on it (checkpoints, its
+            # collector): the embedded store's phases measured a machine still busy with another store's work.
+            idle[store] = quiet(QUIET)
             print(f"bench: the machine was {idle[store]:.0%} idle before {store}", file=sys.stderr)
             with _served(setup, store, args.workers):
                 phases += asyncio.run(_store(setup, store, args, rss))

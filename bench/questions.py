@@ -40,6 +40,7 @@ from typing import Any
 import neo4j
 
 from bench.load import HttpClient, graphql_body
+from bench.machine import memory_mb
 from bench.run import CACHE, PASSWORD, PYTHON, ROOT, Setup, _kimnet_env, _load, _neo4j_env, _token, _wait_for
 
 DAY = "2021-07-01"
@@ -98,13 +99,6 @@ class Figures:
     sigterm: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
-def _peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def _variants(bolt: str, seed: int, count: int) -> list[dict[str, Any]]:
     """Per request i, the variables every question may take, picked by ``seed`` (the same on both stores)."""
     rng = random.Random(seed)
@@ -159,7 +153,7 @@ async def _questions(
         for name, query in QUESTIONS.items():
             cold = await _ask(client, query, variants[0])
             times = [await _ask(client, query, variants[i % len(variants)]) for i in range(1, len(variants))]
-            row = figures.rows[(name, store)] = Row(cold, times, _peak_mb(pid))
+            row = figures.rows[(name, store)] = Row(cold, times, memory_mb(pid)[1])
             print(
                 f"bench: {store:<16} {name:<20} cold {cold:8.0f} ms  p50 {row.percentile(50):8.1f} ms  "
                 f"p99 {row.percentile(99):8.1f} ms  peak RSS {row.peak_mb:6.0f} MB",
