@@ -129,9 +129,6 @@ class Chunked(Mapping[K, V]):
     def __repr__(self) -> str:
         return f"Chunked({dict(self.items())!r})"
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Chunked, (dict(self.items()),))
-
 
 class _Values(ValuesView[V]):
     _mapping: Chunked[Any, V]

@@ -79,6 +79,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
+from kimnet.graph.model.changes import Step
 from kimnet.graph.model.errors import StoreError
 from kimnet.graph.read.index import read_index
 from kimnet.graph.read.reads import Reads
@@ -323,7 +324,7 @@ class ReadCache:
                 generation = await self._store.generation()
                 path = await self._known_path(current, generation)
                 if path is not None:
-                    done = [step for written in path for step in written.steps or ()]  # a replace is never remembered
+                    done = _steps(path)
                     # Handed over, not captured: the worker thread lets go of its call only after the
                     # answer is out, and the old generation must not outlive the swap by that race.
                     handed = [current]
@@ -356,7 +357,7 @@ class ReadCache:
         path = await self._known_path(found, after)
         if path is None:
             return found
-        done = [step for written in path for step in written.steps or ()]  # a replace is never remembered
+        done = _steps(path)
         try:
             return await run_in_worker(lambda: found.following(after, done))
         except Exception:
@@ -390,3 +391,8 @@ class ReadCache:
             return found
         finally:
             self._build = None
+
+
+def _steps(path: list[Written]) -> list[Step]:
+    """The steps of the writes of ``path`` in order (a ``replace_all`` is never remembered: each has steps)."""
+    return [step for written in path for step in written.steps or ()]

@@ -391,7 +391,6 @@ class Neo4jStore(Store):
     async def _run_write(self, work: Any, *args: Any) -> Any:
         # Marked as kimnet's, with the work's own timeout: the trigger for writes from outside passes it by.
         marked = unit_of_work(metadata=neo4j_log.TX_METADATA, timeout=getattr(work, "timeout", None))(work)
-
         try:
             return await self._in_session(lambda session: session.execute_write(marked, *args))
         except AuthError as exc:
