@@ -6,6 +6,11 @@ error message. The rules are ``graph.rules.referral``'s; this module takes from 
 store's read cache (``graph.read.readcache``) the county's catalogue (the statutory
 offers and those for the case's needs), the covering case-manager posts and the
 county's cooperation network, and turns the answer into GraphQL objects.
+
+What holds for everyone asking in one place (the entities, the reasons of the
+place and the day, the offers excluded there for everyone) is made into GraphQL
+objects once and written once per selection (``_World``, ``written.shared``):
+a referral makes and writes only what its person changes.
 """
 
 from __future__ import annotations
@@ -20,14 +25,17 @@ import strawberry
 
 from kimnet.graph.model.errors import ArgumentError, BadIdError, NotFoundError
 from kimnet.graph.model.kinds import Node
+from kimnet.graph.read.reads import ReferralWorld
+from kimnet.graph.read.recent import Recent
 from kimnet.graph.rules.catalogue import Catalogue
-from kimnet.graph.rules.referral import Case, Referral, refer
+from kimnet.graph.rules.referral import Case, Exclusion, Referral, refer
 from kimnet.graph.rules.referral import Reason as Reason_
 from kimnet.schema.availability import Level, ResidenceStatus, level_of, node_of
 from kimnet.schema.coverage import Responsibility, responsibility
 from kimnet.schema.entities import TYPES, entity_of
 from kimnet.schema.ids import to_key
 from kimnet.schema.wording import Language, reason_message
+from kimnet.schema.written import shared
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -248,19 +256,57 @@ class ReferralResult:
     conference: Conference = strawberry.field(description="A proposal for a case conference")
 
 
+class _World:
+    """What every referral answer in one world shares, in one language (``_in_world``): the entities of its
+    nodes, and the GraphQL objects of the reasons and exclusions that hold there for everyone (``Place``).
+
+    An answer makes them on first use and adds them here; each is written once per
+    writer (``written.shared``), so that a referral makes and writes only what its
+    person changes. What an answer makes of the case's own reasons stays its own.
+    """
+
+    def __init__(self, world: ReferralWorld) -> None:
+        self.place = world.place  # kept: the ids below stay its objects' while this lives
+        placed = [offer for offers in world.place.per_need.values() for offer in offers]
+        self.reasons = {id(r) for o in placed for r in (*o.failed, *(o.available[:1] if o.available else ()))}
+        self.exclusions = {id(o.excluded) for o in placed if o.excluded is not None}
+        self.entities: dict[str, Any] = {}
+        self.worded: dict[tuple[type, int], tuple[Reason_, Any]] = {}
+        self.excluded: dict[int, ExcludedOffer] = {}
+
+
+#: Referral worlds whose answers' objects are kept, per language (``_in_world``). Each holds up to some 300 KB
+#: (a county's exclusions, offers and reasons, written), so fewer than the read cache keeps worlds (``reads.WORLDS``).
+KEPT_WORLDS = 32
+
+_kept_worlds: Recent[tuple[ReferralWorld, Language], _World] = Recent(KEPT_WORLDS)
+
+
+def _in_world(world: ReferralWorld, language: Language) -> _World:
+    """What answers in ``world`` share in ``language``, kept while the world is among the ``KEPT_WORLDS`` asked last.
+
+    A write that leaves the world as it was leaves the same object in the next
+    generation (``Reads.following``): what answers share in it stays kept.
+    """
+    return _kept_worlds.get((world, language), lambda: _World(world))
+
+
 class _Objects:
     """The objects of one answer, one per node and per reason: a referral names its needs, domains and providers
-    hundreds of times, and most exclusions share their reasons (``graph.rules.referral``)."""
+    hundreds of times, and most exclusions share their reasons (``graph.rules.referral``). What holds for everyone
+    in the world is taken from it (``_World``), and added to it when first made.
+    """
 
-    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language) -> None:
+    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language, world: _World) -> None:
         self._catalogue, self._network, self._day, self._language = catalogue, network, day, language
-        self._made: dict[str, Any] = {}
+        self._world = world
+        self._made = world.entities  # of the world's nodes: the same for every answer in it
         self._worded: dict[tuple[type, int], tuple[Reason_, Any]] = {}
 
     def of(self, node: Node) -> Any:
         made = self._made.get(node.id)
         if made is None or made._node is not node:
-            made = self._made[node.id] = entity_of(node, self._day)  # written from its node
+            made = self._made[node.id] = shared(entity_of(node, self._day))  # written from its node, once per writer
         return made
 
     def known(self, ids: Iterable[str]) -> list[Any]:
@@ -274,19 +320,39 @@ class _Objects:
 
     def reasons(self, worded: type[_Worded], reasons: Iterable[Reason_]) -> list[Any]:
         """``reasons`` as ``worded`` objects (``_WordedReason`` or ``_WordedExclusionReason``)."""
-        made = self._worded
+        made, kept, owned = self._worded, self._world.worded, self._world.reasons
         found = []
         for reason in reasons:
-            key = (worded, id(reason))  # the rules' objects live as long as the answer is made
-            pair = made.get(key)
+            # The rules' objects live as long as the answer is made, the world's as long as it is kept: their
+            # ids are not reused meanwhile.
+            key = (worded, id(reason))
+            pair = kept.get(key) or made.get(key)
             if pair is None:
-                pair = made[key] = (reason, worded(reason, self._language))
+                if id(reason) in owned:
+                    pair = kept[key] = (reason, shared(worded(reason, self._language)))
+                else:
+                    pair = made[key] = (reason, worded(reason, self._language))
             found.append(pair[1])
         return found
 
+    def excluded(self, exclusion: Exclusion) -> ExcludedOffer:
+        kept = self._world.excluded
+        found = kept.get(id(exclusion))
+        if found is None:
+            found = ExcludedOffer(
+                offer=self.of(exclusion.offer.node),
+                need=self.of(self._catalogue.needs[exclusion.need]),
+                reasons=self.reasons(_WordedExclusionReason, exclusion.reasons),
+                illustrative=exclusion.illustrative,
+            )
+            if id(exclusion) in self._world.exclusions:
+                kept[id(exclusion)] = shared(found)
+        return found
 
-def _result(found: Referral, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language) -> ReferralResult:
-    made = _Objects(catalogue, network, day, language)
+
+def _result(found: Referral, world: ReferralWorld, day: dt.date, language: Language) -> ReferralResult:
+    catalogue = world.catalogue
+    made = _Objects(catalogue, world.organisations, day, language, _in_world(world, language))
     orgs, known = made.organisations, made.known
     conference = found.conference
     members = [
@@ -319,15 +385,7 @@ def _result(found: Referral, catalogue: Catalogue, network: dict[str, Node], day
             )
             for need, matches in found.per_need.items()
         ],
-        excluded=[
-            ExcludedOffer(
-                offer=made.of(e.offer.node),
-                need=made.of(catalogue.needs[e.need]),
-                reasons=made.reasons(_WordedExclusionReason, e.reasons),
-                illustrative=e.illustrative,
-            )
-            for e in found.excluded
-        ],
+        excluded=[made.excluded(e) for e in found.excluded],
         responsibilities=[responsibility(catalogue, r, day) for r in found.responsibilities],
         caseManagers=[
             CaseManagerAssignment(
@@ -388,5 +446,6 @@ class ReferQuery:
             world.posts,
             network,
             functools.partial(cached.paths, network),
+            world.place,
         )
-        return _result(found, catalogue, world.organisations, day, info.context.language)
+        return _result(found, world, day, info.context.language)

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import FieldNode, GraphQLOutputType, VariableNode, Visitor, visit
 from strawberry.relay import to_base64
@@ -27,7 +27,7 @@ from kimnet.schema.plans import EntityPlan, LinkPlan, PagePlan, Planner, Unsuppo
 if TYPE_CHECKING:
     from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-__all__ = ["Writers", "value_writer", "write_entity", "write_page", "write_value"]
+__all__ = ["Writers", "shared", "value_writer", "write_entity", "write_page", "write_value"]
 
 
 def write_page(
@@ -166,6 +166,29 @@ def value_writer(plan: ValuePlan, nullable: bool = True) -> Callable[[Any], Any]
     return _object_writer(detail, nullable)
 
 
+#: Where an object that answers share keeps the writer that last wrote it and what it wrote (``shared``).
+_WRITTEN = "_kimnet_written"
+
+#: What ``_WRITTEN`` holds in an object not yet written, and stands for "not shared" when absent.
+_UNWRITTEN: tuple[object, object] = (None, None)
+
+T = TypeVar("T")
+
+
+def shared(value: T) -> T:
+    """``value``, an object of answers that many answers share, marked to be written once per writer.
+
+    A referral names the same few hundred exclusions and offers for everyone who
+    asks in one place (``schema.referral`` keeps them with the place): the
+    object keeps what the writer that last wrote it wrote, and that writer gives
+    it again. One writer, not one per writer: clients send the same few
+    documents, and a dict per object cost as much memory as the objects. So
+    neither the object nor anything below it may change once it is shared.
+    """
+    value.__dict__[_WRITTEN] = _UNWRITTEN
+    return value
+
+
 def _null() -> UnsupportedError:
     return UnsupportedError("null where the schema promises a value")  # graphql-core's error to report
 
@@ -186,6 +209,16 @@ def _object_writer(plans: dict[str, EntityPlan | list[tuple[str, str | None, Any
             if nullable:
                 return None
             raise _null()
+        kept = value.__dict__.get(_WRITTEN)
+        if kept is None:
+            return write_once(value)
+        if kept[0] is write:
+            return kept[1]
+        found = write_once(value)
+        value.__dict__[_WRITTEN] = (write, found)
+        return found
+
+    def write_once(value: Any) -> Any:
         node = value.__dict__.get("_node")
         if node is None:
             written = by_class.get(type(value))

@@ -25,11 +25,12 @@ from kimnet.graph.read import carry, gather
 from kimnet.graph.read.index import GraphIndex
 from kimnet.graph.read.index_update import touches, updated
 from kimnet.graph.read.recent import Recent
+from kimnet.graph.rules import referral
 from kimnet.graph.rules.catalogue import Catalogue, Geography
 from kimnet.graph.rules.coverage import Gap, coverage_gaps
 from kimnet.graph.rules.measures import Measures
 from kimnet.graph.rules.network import shortest_paths
-from kimnet.graph.rules.referral import CaseManagerPost, Paths
+from kimnet.graph.rules.referral import CaseManagerPost, Paths, Place
 
 __all__ = ["Reads", "ReferralWorld"]
 
@@ -70,9 +71,12 @@ _GEOGRAPHY_TYPES = frozenset({"PART_OF"})
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ReferralWorld:
-    """What a referral in a municipality on a day for a set of needs looks at, whoever the person is."""
+    """What a referral in a municipality on a day for a set of needs looks at, whoever the person is.
+
+    Equal only to itself (a key of what answers keep of it, ``schema.referral``).
+    """
 
     #: The county's statutory offers and those for the needs, with the links that hold on the day.
     catalogue: Catalogue
@@ -81,6 +85,8 @@ class ReferralWorld:
     #: The organisations that may sit in the case conference, by id, and their cooperation graph.
     organisations: dict[str, Node]
     network: nx.Graph[str]
+    #: The catalogue's offers for the needs judged for the municipality and the day (``referral.place``).
+    place: Place
 
 
 class Reads:
@@ -206,7 +212,7 @@ class Reads:
         posts = tuple(self.case_managers(municipality, day))
         employers = [p.employer for p in posts if p.employer is not None]
         organisations, network = self.county_network(catalogue, municipality, day, employers)
-        return ReferralWorld(catalogue, posts, organisations, network)
+        return ReferralWorld(catalogue, posts, organisations, network, referral.place(catalogue, municipality, day, needs))
 
     def case_managers(self, municipality: str, day: dt.date) -> list[CaseManagerPost]:
         """The posts covering ``municipality`` on ``day`` (``gather.case_managers``)."""

@@ -6,8 +6,15 @@ for, ranked, and which are excluded with every reason; which statutory bodies
 are responsible in the municipality per legal domain (``coverage.responsibilities``);
 which case-manager posts cover it; and the smallest set of organisations that
 covers every need and legal domain at one conference, preferring those that
-already cooperate with the case manager's employer. The case is used for the
-request only.
+already cooperate with the case manager's employer (``conference``). The case
+is used for the request only.
+
+Most of what a referral judges does not depend on the person: whether an offer
+holds on the day and reaches the municipality. ``place`` judges that once for a
+municipality, a day and needs (the read cache keeps it with the referral's
+world), and ``refer`` then judges each offer's target group for the person, once
+per distinct group. An offer that fails on the place or the day alone is one
+``Exclusion`` object for everyone asking there.
 
 >>> import datetime as dt
 >>> import networkx as nx
@@ -34,10 +41,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
-import math
-import operator
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
@@ -46,9 +49,10 @@ import networkx as nx
 
 from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.kinds import Node, Value
-from kimnet.graph.rules import coverage
+from kimnet.graph.rules import conference, coverage
 from kimnet.graph.rules.availability import TargetGroup, closest_area, int_prop
 from kimnet.graph.rules.catalogue import LEVELS, Catalogue, Geography, Level, Offer
+from kimnet.graph.rules.conference import Conference, Paths
 from kimnet.graph.rules.coverage import Responsibility
 from kimnet.graph.rules.network import shortest_paths
 
@@ -60,10 +64,13 @@ __all__ = [
     "ExclusionKind",
     "Match",
     "Paths",
+    "Place",
+    "Placed",
     "Reason",
     "ReasonCode",
     "Referral",
     "Responsibility",
+    "place",
     "refer",
 ]
 
@@ -95,13 +102,6 @@ _KINDS: dict[ReasonCode, ExclusionKind] = {
     "age_above": "age",
     "status_not_eligible": "residence_status",
 }
-
-#: The weighted shortest paths from one organisation: (path weight, path) per organisation reached
-#: (``network.shortest_paths``).
-Paths: TypeAlias = Mapping[str, tuple[float, tuple[str, ...]]]
-
-#: The exact set-cover search gives up for greedy beyond this many combinations.
-EXACT_COVER_LIMIT = 200_000
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -197,17 +197,6 @@ class Exclusion:
         return any(r.illustrative for r in self.reasons)
 
 
-@dataclass(frozen=True, slots=True)
-class Conference:
-    """A proposed case conference: the organisations, what each covers, what nobody covers, and ties."""
-
-    organisations: tuple[str, ...]
-    covers: dict[str, tuple[str, ...]]
-    uncovered: tuple[str, ...]
-    anchor: str | None
-    paths: dict[str, tuple[str, ...]]
-
-
 @dataclass(frozen=True, slots=True, repr=False)
 class Referral:
     """The whole answer for one case; its reasons repeat the case's age and status, so its repr hides them."""
@@ -233,23 +222,89 @@ def _day(props: Mapping[str, Value], name: str) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-class _Judge:
-    """Judges offers for one case (``refer``), making each reason that repeats from offer to offer once.
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An offer for a need, judged for a municipality and a day: what holds of it whoever the person is."""
 
-    A referral judges hundreds of offers of a county, most of them not available
-    in the case's municipality, for the same few reasons; reasons are frozen, so
-    one object serves every offer it is true of.
+    offer: Offer
+    need: str
+    #: The reasons of the day and the place that it fails: not valid on the day, not available in the municipality.
+    failed: tuple[Reason, ...]
+    #: Where it reaches the municipality, and how close (None: it does not).
+    available: tuple[Reason, Level] | None
+    #: Its place in ``Place.groups``: whom it admits, and whether those limits are a fill-in.
+    group: int
+    #: The languages it is given in.
+    languages: tuple[str, ...]
+    #: ``failed`` as an exclusion, for every case whose own reasons exclude nothing more (None: it fails nothing).
+    excluded: Exclusion | None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """The offers of a referral's needs judged for a municipality on a day, per need in id order (``place``).
+
+    The same for every person asking there: a referral then judges only age,
+    residence status and languages, once per target group.
     """
 
-    def __init__(self, case: Case, areas: Mapping[str, Level], geography: Geography) -> None:
-        self.case, self.areas, self.geography = case, areas, geography
-        # Which areas an offer serves may be a fill-in (the region of a coaching post).
-        self._unavailable = {
-            made_up: Reason(
-                "not_available", area=case.municipality, area_name=_name(geography, case.municipality), illustrative=made_up
-            )
-            for made_up in (False, True)
-        }
+    municipality: str
+    day: dt.date
+    per_need: dict[str, tuple[Placed, ...]]
+    #: The distinct (target group, whether its limits are a fill-in) of the offers.
+    groups: tuple[tuple[TargetGroup, bool], ...]
+
+
+def place(catalogue: Catalogue, municipality: str, day: dt.date, needs: Iterable[str]) -> Place:
+    """Judge the non-statutory offers of ``catalogue`` serving each of ``needs`` for ``municipality`` on ``day``.
+
+    Raises NotFoundError when the municipality is not in the catalogue (the message leaves the case out).
+    """
+    geography = catalogue.geography
+    if municipality not in geography.municipalities:
+        raise NotFoundError("the case's municipality is not in the catalogue's geography; pass a Municipality id of the county")
+    areas = geography.areas_of(municipality)
+    # Which areas an offer serves may be a fill-in (the region of a coaching post).
+    unavailable = {
+        made_up: Reason("not_available", area=municipality, area_name=_name(geography, municipality), illustrative=made_up)
+        for made_up in (False, True)
+    }
+    groups: dict[tuple[TargetGroup, bool], int] = {}
+    per_need: dict[str, tuple[Placed, ...]] = {}
+    for need in dict.fromkeys(needs):
+        placed = []
+        offers = (o for o in catalogue.offers.values() if need in o.needs_served and not o.statutory)
+        for offer in sorted(offers, key=lambda o: o.id):
+            props, made_up = offer.node.props, offer.illustrative
+            failed: list[Reason] = []
+            if not offer.valid_on(day):
+                valid_from, valid_to = _day(props, "validFrom"), _day(props, "validTo")
+                failed.append(Reason("not_valid", day=day, valid_from=valid_from, valid_to=valid_to, illustrative=made_up))
+            area = closest_area(offer, areas)
+            available = None
+            if area is None:
+                failed.append(unavailable[bool(offer.illustrative_areas)])
+            else:
+                level, illustrative = areas[area], area in offer.illustrative_areas
+                reason = Reason("available", area=area, area_name=_name(geography, area), level=level, illustrative=illustrative)
+                available = (reason, level)
+            group = groups.setdefault((offer.target_group, made_up), len(groups))
+            offered = props.get("languages")
+            languages = tuple(lang for lang in offered if isinstance(lang, str)) if isinstance(offered, tuple) else ()
+            excluded = Exclusion(offer, need, tuple(failed)) if failed else None
+            placed.append(Placed(offer, need, tuple(failed), available, group, languages, excluded))
+        per_need[need] = tuple(placed)
+    return Place(municipality, day, per_need, tuple(groups))
+
+
+class _Person:
+    """The reasons of one case's age and status per target group, each reason made once.
+
+    Frozen: one object serves every offer (and every group) it is true of.
+    """
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
         self._ages: dict[tuple[ReasonCode, int | None, int | None, bool], Reason] = {}
         self._statuses: dict[tuple[ReasonCode, tuple[str, ...], bool], Reason] = {}
 
@@ -273,64 +328,58 @@ class _Judge:
             )
         return found
 
-    def assess(self, offer: Offer, need: str) -> Match | Exclusion:
-        """Judge ``offer`` for ``need``: the match with its reasons, or the exclusion with every failing reason.
+    def judge(self, group: TargetGroup, made_up: bool) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
+        """The reasons that hold and those that fail for the case in ``group``.
 
         An age or status the case does not give excludes nothing, but the match then
         says that it holds only if they fit the offer's limits.
         """
-        case, areas = self.case, self.areas
-        reasons: list[Reason] = []
+        holds: list[Reason] = []
         failed: list[Reason] = []
-        props, made_up = offer.node.props, offer.illustrative
-        if not offer.valid_on(case.as_of):
-            failed.append(
-                Reason(
-                    "not_valid",
-                    day=case.as_of,
-                    valid_from=_day(props, "validFrom"),
-                    valid_to=_day(props, "validTo"),
-                    illustrative=made_up,
-                )
-            )
-        area = closest_area(offer, areas)
-        if area is None:
-            failed.append(self._unavailable[bool(offer.illustrative_areas)])
-        else:
-            reasons.append(
-                Reason(
-                    "available",
-                    area=area,
-                    area_name=_name(self.geography, area),
-                    level=areas[area],
-                    illustrative=area in offer.illustrative_areas,
-                )
-            )
-        group, age = TargetGroup.of(offer), case.age
+        age = self.case.age
         if group.min_age is not None or group.max_age is not None:
             if age is None:
-                reasons.append(self._age_reason("age_unknown", group, made_up))
+                holds.append(self._age_reason("age_unknown", group, made_up))
             elif group.min_age is not None and age < group.min_age:
                 failed.append(self._age_reason("age_below", group, made_up))
             elif group.max_age is not None and age > group.max_age:
                 failed.append(self._age_reason("age_above", group, made_up))
             else:
-                reasons.append(self._age_reason("age_within", group, made_up))
+                holds.append(self._age_reason("age_within", group, made_up))
         if group.residence_statuses:
-            status = case.residence_status
+            status = self.case.residence_status
             if status is None:
-                reasons.append(self._status_reason("status_unknown", group, made_up))
+                holds.append(self._status_reason("status_unknown", group, made_up))
             elif status in group.residence_statuses:
-                reasons.append(self._status_reason("status_eligible", group, made_up))
+                holds.append(self._status_reason("status_eligible", group, made_up))
             else:
                 failed.append(self._status_reason("status_not_eligible", group, made_up))
-        if failed or area is None:
-            return Exclusion(offer, need, tuple(failed))
-        offered = props.get("languages")
-        common = tuple(lang for lang in case.languages if isinstance(offered, tuple) and lang in offered)
-        if common:
-            reasons.append(Reason("languages", languages=common))
-        return Match(offer, need, areas[area], bool(common), tuple(reasons))
+        return tuple(holds), tuple(failed)
+
+
+def _judged(case: Case, placed: Place, needs: Sequence[str]) -> tuple[dict[str, tuple[Match, ...]], list[Exclusion]]:
+    """The matches per need, ranked, and the exclusions, of the offers ``placed`` for the case's person."""
+    person = _Person(case)
+    verdicts = [person.judge(group, made_up) for group, made_up in placed.groups]
+    per_need: dict[str, tuple[Match, ...]] = {}
+    excluded: list[Exclusion] = []
+    spoken = case.languages
+    for need in needs:
+        matches = []
+        for offer in placed.per_need[need]:
+            holds, fails = verdicts[offer.group]
+            if fails:
+                excluded.append(Exclusion(offer.offer, need, offer.failed + fails))
+            elif offer.excluded is not None:
+                excluded.append(offer.excluded)  # the same for everyone here: shared
+            else:
+                assert offer.available is not None  # it fails nothing: it is available
+                available, level = offer.available
+                common = tuple(lang for lang in spoken if lang in offer.languages)
+                reasons = (available, *holds, Reason("languages", languages=common)) if common else (available, *holds)
+                matches.append(Match(offer.offer, need, level, bool(common), reasons))
+        per_need[need] = tuple(sorted(matches, key=_rank_key))
+    return per_need, excluded
 
 
 def _rank_key(match: Match) -> tuple[int, bool, bool, int, str, str]:
@@ -345,89 +394,13 @@ def _rank_key(match: Match) -> tuple[int, bool, bool, int, str, str]:
     )
 
 
-def _smallest_cover(
-    targets: Sequence[str], covers: Mapping[str, set[str]], prefer: Callable[[tuple[str, ...]], tuple[object, ...]]
-) -> tuple[str, ...]:
-    """Return a smallest set of organisations covering ``targets``, the ``prefer``-least among equals.
-
-    Exact over growing sizes while the combinations stay within EXACT_COVER_LIMIT,
-    greedy (most still-uncovered first, then ``prefer``) beyond.
-    """
-    bit = {target: 1 << i for i, target in enumerate(targets)}
-    mask = {org: sum(bit[t] for t in covered if t in bit) for org, covered in covers.items()}
-    candidates = sorted(org for org, m in mask.items() if m)
-    full, budget = (1 << len(targets)) - 1, EXACT_COVER_LIMIT
-    for size in range(1, len(candidates) + 1):
-        budget -= math.comb(len(candidates), size)
-        if budget < 0:
-            break
-        found = [combo for combo in itertools.combinations(candidates, size) if _union(mask, combo) == full]
-        if found:
-            return min(found, key=prefer)
-    chosen: list[str] = []
-    while (left := full & ~_union(mask, chosen)) != 0:
-        chosen.append(min(candidates, key=lambda org: (-(mask[org] & left).bit_count(), prefer((org,)))))
-    return tuple(sorted(chosen))
-
-
-def _union(mask: Mapping[str, int], orgs: Iterable[str]) -> int:
-    return functools.reduce(operator.or_, (mask[org] for org in orgs), 0)
-
-
-def _conference(
-    per_need: Mapping[str, tuple[Match, ...]],
-    responsibilities: Sequence[Responsibility],
-    anchor: str | None,
-    cooperation: nx.Graph[str],
-    paths_from: Callable[[str], Paths],
-) -> Conference:
-    """Choose the organisations for one case conference (see ``refer``)."""
-    covers: dict[str, set[str]] = defaultdict(set)
-    needs: set[str] = set()
-    domains: set[str] = set()
-    for need, matches in per_need.items():
-        for match in matches:
-            needs.add(need)
-            for org in match.offer.providers:
-                covers[org].update((need, *match.offer.legal_domains))
-        if matches:
-            domains.update(matches[0].offer.legal_domains)
-    # A need that only a statutory body addresses (a family's matter for the youth
-    # office) still needs someone at the table, so responsibilities count as cover too.
-    for responsibility in responsibilities:
-        for offer in responsibility.offers:
-            addressed = [n for n in offer.needs if n in per_need]
-            needs.update(addressed)
-            if addressed:
-                domains.add(responsibility.legal_domain)
-            for org in offer.providers:
-                covers[org].update((*addressed, responsibility.legal_domain))
-    universe = [n for n in per_need if n in needs] + sorted(domains)
-    coverable = {t for ts in covers.values() for t in ts}
-    targets = [t for t in universe if t in coverable]
-    reach = paths_from(anchor) if anchor is not None else {}
-
-    def prefer(orgs: tuple[str, ...]) -> tuple[object, ...]:
-        direct = sum(org == anchor or (anchor is not None and cooperation.has_edge(anchor, org)) for org in orgs)
-        unreachable = sum(org not in reach for org in orgs)
-        return (-direct, unreachable, sum(reach[o][0] for o in orgs if o in reach), orgs)
-
-    chosen = _smallest_cover(targets, covers, prefer) if targets else ()
-    return Conference(
-        organisations=chosen,
-        covers={org: tuple(t for t in targets if t in covers[org]) for org in chosen},
-        uncovered=tuple(t for t in [*per_need, *sorted(domains)] if t not in coverable),
-        anchor=anchor,
-        paths={org: reach[org][1] for org in chosen if org in reach},
-    )
-
-
 def refer(
     case: Case,
     catalogue: Catalogue,
     case_managers: Sequence[CaseManagerPost],
     cooperation: nx.Graph[str],
     paths_from: Callable[[str], Paths] | None = None,
+    placed: Place | None = None,
 ) -> Referral:
     """Answer a referral question for one case.
 
@@ -435,7 +408,9 @@ def refer(
     valid on ``case.as_of`` and the organisation graph (``network.organisation_graph``);
     ``paths_from`` gives ``network.shortest_paths`` of that graph from an
     organisation (a caller that keeps them passes its own; by default they are
-    worked out).
+    worked out), and ``placed`` the catalogue's offers judged for the case's
+    municipality, day and needs (``place``; a caller that keeps it for every
+    case there passes it, by default it is made).
     For each need (in the case's order) the non-statutory offers addressing it
     are eligible when valid on the day, available to the municipality, and
     admitting the age and residence status (an unknown age or status excludes
@@ -447,31 +422,22 @@ def refer(
     need; among the smallest covers it prefers most organisations that are the
     anchor or adjacent to it, then the least unreachable and the shortest total
     weighted path from it, then ids. The anchor is the employer of the first
-    covering post (by id) that has one. Raises NotFoundError when the case's
-    municipality is not in the catalogue (the message leaves the case out).
+    covering post (by id) that has one.
+
+    Raises:
+        NotFoundError: the case's municipality is not in the catalogue (the message leaves the case out).
+        ValueError: ``placed`` was made for another municipality or day, or without one of the case's needs.
     """
-    geography = catalogue.geography
-    if case.municipality not in geography.municipalities:
-        raise NotFoundError("the case's municipality is not in the catalogue's geography; pass a Municipality id of the county")
-    areas = geography.areas_of(case.municipality)
     needs = tuple(dict.fromkeys(case.needs))
-    per_need: dict[str, tuple[Match, ...]] = {}
-    excluded: list[Exclusion] = []
-    judge = _Judge(case, areas, geography)
-    for need in needs:
-        matches = []
-        offers = (o for o in catalogue.offers.values() if need in o.needs_served and not o.statutory)
-        for offer in sorted(offers, key=lambda o: o.id):
-            outcome = judge.assess(offer, need)
-            if isinstance(outcome, Match):
-                matches.append(outcome)
-            else:
-                excluded.append(outcome)
-        per_need[need] = tuple(sorted(matches, key=_rank_key))
+    if placed is None:
+        placed = place(catalogue, case.municipality, case.as_of, needs)
+    elif (placed.municipality, placed.day) != (case.municipality, case.as_of) or any(n not in placed.per_need for n in needs):
+        raise ValueError("refer: the offers were placed for another municipality, day or needs than the case's")
+    per_need, excluded = _judged(case, placed, needs)
     responsibilities = coverage.responsibilities(case.municipality, catalogue, case.as_of)
     posts = tuple(sorted((p for p in case_managers if case.municipality in p.covers), key=lambda p: p.node.id))
     anchor = next((p.employer for p in posts if p.employer is not None), None)
     if paths_from is None:
         paths_from = functools.partial(shortest_paths, cooperation)
-    conference = _conference(per_need, responsibilities, anchor, cooperation, paths_from)
-    return Referral(case, per_need, tuple(excluded), responsibilities, posts, conference)
+    chosen = conference.choose(per_need, responsibilities, anchor, cooperation, paths_from)
+    return Referral(case, per_need, tuple(excluded), responsibilities, posts, chosen)

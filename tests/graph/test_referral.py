@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import networkx as nx
 import pytest
 
 from kimnet.graph.model.errors import NotFoundError
 from kimnet.graph.model.kinds import Node, Value
-from kimnet.graph.rules import referral
+from kimnet.graph.rules import conference as conference_rules
 from kimnet.graph.rules.catalogue import Catalogue, Offer
-from kimnet.graph.rules.referral import Case, CaseManagerPost, Reason, refer
+from kimnet.graph.rules.referral import Case, CaseManagerPost, Exclusion, Reason, place, refer
 from tests.graph.places import geography
 
 DAY = dt.date(2021, 6, 1)
@@ -293,7 +294,7 @@ def test_conference_lists_what_nobody_covers() -> None:
 
 
 def test_conference_falls_back_to_greedy_beyond_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(referral, "EXACT_COVER_LIMIT", 0)
+    monkeypatch.setattr(conference_rules, "EXACT_COVER_LIMIT", 0)
     offers = (
         offer("svc:t", "org:a", needs=(TRAINING,)),
         offer("svc:w", "org:b", needs=(WORK,)),
@@ -387,7 +388,7 @@ def test_the_exact_cover_is_searched_while_its_combinations_stay_within_the_limi
 ) -> None:
     # Three candidates: 3 combinations of one and 3 of two find the smallest cover; one fewer
     # allowed, and the greedy cover (widest first: org:z, then org:x and org:y) is taken.
-    monkeypatch.setattr(referral, "EXACT_COVER_LIMIT", limit)
+    monkeypatch.setattr(conference_rules, "EXACT_COVER_LIMIT", limit)
     trap, the_case = _cover_trap()
     assert refer(the_case, trap, [], nx.Graph()).conference.organisations == organisations
 
@@ -398,3 +399,73 @@ def test_conference_prefers_an_organisation_the_anchor_can_reach() -> None:
     cooperation: nx.Graph[str] = nx.Graph([("org:caritas", "org:m"), ("org:m", "org:z")])
     conference = refer(case(), catalogue(*offers), [post("cm:1", "org:caritas", ("mun:olfen",))], cooperation).conference
     assert conference.organisations == ("org:z",)
+
+
+def _placed_world() -> Catalogue:
+    """Offers that fail on the place or day alone, on the person alone, on both, or on nothing."""
+    return catalogue(
+        offer("svc:here", "org:a", minAge=18, maxAge=27, residenceStatuses=("duldung",), languages=("ar",)),
+        offer("svc:there", "org:b", areas=("mun:duelmen",)),  # not available: the place alone
+        offer("svc:there-young", "org:c", areas=("mun:nottuln",), maxAge=21),  # the place, and a person over 21
+        offer("svc:old", "org:d", validTo=dt.date(2020, 1, 1), minAge=30),  # the day, and a person under 30
+        offer("svc:county", "org:e", areas=("reg:kreis",), needs=(TRAINING, WORK), languages=("fa", "ar")),
+        offer("svc:region", "org:f", areas=("reg:sued",), needs=(WORK,), illustrative=True, maxAge=40),
+    )
+
+
+PERSONS = [
+    {},
+    {"age": 22, "residence_status": "duldung", "languages": ("ar",)},
+    {"age": 17, "residence_status": "gestattung"},
+    {"age": 35, "languages": ("fa",)},
+    {"age": 45, "residence_status": "duldung", "languages": ("fa", "ar")},
+]
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_offers_placed_once_judge_every_person_as_a_referral_of_their_own(person: dict[str, Any]) -> None:
+    world = _placed_world()
+    placed = place(world, "mun:olfen", DAY, (TRAINING, WORK))
+    for needs in ((TRAINING, WORK), (WORK,), (WORK, TRAINING)):
+        the_case = case(needs=needs, **person)
+        alone = refer(the_case, world, [], nx.Graph())
+        assert refer(the_case, world, [], nx.Graph(), placed=placed) == alone
+    assert len(alone.excluded) >= 2
+    assert any(m for m in alone.per_need.values())
+
+
+def test_what_fails_on_the_place_and_day_alone_is_one_exclusion_for_everyone_there() -> None:
+    world = _placed_world()
+    placed = place(world, "mun:olfen", DAY, (TRAINING, WORK))
+
+    def excluded(age: int) -> dict[str, Exclusion]:
+        found = refer(case(age=age, needs=(TRAINING, WORK)), world, [], nx.Graph(), placed=placed).excluded
+        return {e.offer.id: e for e in found}
+
+    young, older, oldest = excluded(17), excluded(35), excluded(39)
+    # Not available in Olfen, whoever asks: the same object for everyone.
+    assert young["svc:there"] is older["svc:there"] is oldest["svc:there"]
+    assert [r.code for r in young["svc:there"].reasons] == ["not_available"]
+    # Ended before the day, and for 30 and older: the young person's own exclusion, with both reasons.
+    assert [r.code for r in young["svc:old"].reasons] == ["not_valid", "age_below"]
+    assert [r.code for r in older["svc:old"].reasons] == ["not_valid"]
+    assert older["svc:old"] is oldest["svc:old"]
+    assert young["svc:old"] is not older["svc:old"]
+    # Not available, and up to 21: the older persons' own exclusions, equal but not shared with the placed one.
+    assert [r.code for r in older["svc:there-young"].reasons] == ["not_available", "age_above"]
+    assert older["svc:there-young"] is not oldest["svc:there-young"]
+    assert [r.code for r in young["svc:there-young"].reasons] == ["not_available"]
+
+
+def test_offers_placed_for_another_place_day_or_needs_are_refused() -> None:
+    world = _placed_world()
+    placed = place(world, "mun:olfen", DAY, (TRAINING,))
+    for other in (
+        Case("mun:nottuln", DAY, needs=(TRAINING,)),
+        Case("mun:olfen", DAY + dt.timedelta(days=1), needs=(TRAINING,)),
+        Case("mun:olfen", DAY, needs=(TRAINING, WORK)),
+    ):
+        with pytest.raises(ValueError, match="placed for another"):
+            refer(other, world, [], nx.Graph(), placed=placed)
+    with pytest.raises(NotFoundError):
+        place(world, "mun:geheim", DAY, (TRAINING,))

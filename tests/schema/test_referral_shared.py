@@ -1,0 +1,91 @@
+"""Referrals in one place share what holds there for everyone (``schema.referral``'s worlds, ``written.shared``).
+
+Each answer must be the one its case gets when asked alone, whatever was asked
+before it in the place, in another language or with another selection: nothing
+of one person may reach another's answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kimnet.graph.stores.store import Store
+from kimnet.schema import referral
+
+from .conftest import make_runner
+
+#: Olfen, for language courses and housing: offers not available there (the same for everyone), and
+#: offers that exclude by age alone, by the day and age, and by the place and age.
+PLACE = {"municipality": "mun:olfen", "needs": ["need:sprache", "need:wohnen"], "asOf": "2021-07-01"}
+
+PERSONS: list[dict[str, Any]] = [
+    {"age": 17},
+    {"age": 30, "residenceStatus": "DULDUNG", "languages": ["ar"]},
+    {},
+    {"age": 70, "residenceStatus": "GESTATTUNG", "languages": ["fa", "uk"]},
+    {"age": 17, "needs": ["need:wohnen", "need:sprache"]},
+    {"age": 30, "needs": ["need:wohnen"]},
+]
+
+EVERYTHING = """query($case: CaseInput!) { referral(case: $case) { asOf
+  needs { need { key name } offers { offer { id key name validTo } organisations { key name } legalDomains { key }
+          level languageMatch conditional illustrative reasons { code message conditional illustrative area areaName
+          level age minAge maxAge residenceStatus residenceStatuses date validFrom validTo languages } } }
+  excluded { offer { key name } need { key } illustrative reasons { kind code message age minAge maxAge date area } }
+  responsibilities { legalDomain { key } level organisations { key } }
+  caseManagers { post { key } employer { key } }
+  conference { anchor { key } members { organisation { key } needs { key } legalDomains { key } cooperationPath { key } }
+               uncoveredNeeds { key } uncoveredLegalDomains { key } } } }"""
+
+LESS = """query($case: CaseInput!) { referral(case: $case) {
+  excluded { offer { name } reasons { message } } needs { offers { offer { key } reasons { code } } } } }"""
+
+
+async def test_each_referral_in_a_place_answers_as_its_case_asked_alone(seeded: Store) -> None:
+    run = make_runner(seeded)  # one read cache for all, as the service's requests share one
+    answers = []
+    for query in (EVERYTHING, LESS):
+        for language in ("en", "de"):
+            for person in PERSONS:
+                case = {**PLACE, **person}
+                answer = await run(query, {"case": case}, language=language)
+                alone = await make_runner(seeded)(query, {"case": case}, language=language)  # its own world
+                assert answer == alone, (query[:40], language, person)
+                answers.append(answer)
+    # The persons and the languages do change the answers.
+    assert len({repr(a) for a in answers}) == len(answers)
+
+
+async def test_what_is_excluded_for_everyone_in_a_place_is_written_once(seeded: Store) -> None:
+    run = make_runner(seeded)
+    young = (await run(EVERYTHING, {"case": {**PLACE, **PERSONS[0]}}))["referral"]["excluded"]
+    older = (await run(EVERYTHING, {"case": {**PLACE, **PERSONS[1]}}))["referral"]["excluded"]
+    kinds = [[r["kind"] for r in e["reasons"]] for e in young]
+    assert ["AREA"] in kinds
+    assert ["AGE"] in kinds
+    by_offer = {(e["offer"]["key"], e["need"]["key"]): e for e in older}
+    shared = 0
+    for exclusion, kind in zip(young, kinds, strict=True):
+        same = by_offer.get((exclusion["offer"]["key"], exclusion["need"]["key"]))
+        if same is None:
+            continue
+        if kind == [r["kind"] for r in same["reasons"]] == ["AREA"]:  # not available in Olfen, for both
+            assert same is exclusion  # one answer object for everyone there
+            shared += 1
+        elif "AGE" in kind:  # the young person's own: made for the answer
+            assert same is not exclusion
+    assert shared >= 5
+
+
+async def test_a_place_keeps_nothing_of_the_persons_asking_there(seeded: Store) -> None:
+    run = make_runner(seeded)
+    for language in ("en", "de"):
+        for person in PERSONS:
+            await run(EVERYTHING, {"case": {**PLACE, **person}}, language=language)
+    worlds = [world for (_, language), world in referral._kept_worlds.items() if language in ("en", "de")]
+    assert worlds
+    for world in worlds:
+        # Kept: exclusions and reasons of the place alone (by the ids of the place's own objects), none of a case.
+        assert set(world.excluded) <= world.exclusions
+        assert {key for _, key in world.worded} <= world.reasons
+    assert any(world.excluded for world in worlds)
