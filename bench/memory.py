@@ -11,7 +11,10 @@ each followed by the read cache, then ``--outside`` writes made without kimnet,
 each noticed and read again in full while referrals go on (on Neo4j a Cypher
 ``SET`` through a driver of its own, noticed by ``ReadCache._check_outside`` as a
 worker notices it; embedded has no writer but kimnet, so the cache is told as
-``_check_outside`` tells it). After each stage it prints the resident memory now
+``_check_outside`` tells it), the first requests again, and last referrals of
+``--worlds`` cases in distinct places, each in German and in English: the most
+referral worlds (``graph.read.reads.WORLDS``) the read cache keeps, with what
+the answers share in each. After each stage it prints the resident memory now
 (VmRSS) and at its peak so far (VmHWM), and the CPU time the stage took.
 
 The embedded store is made in a subprocess (``kimnet load synthetic:nrw
@@ -108,11 +111,13 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
 
     from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET
     from kimnet.graph.read.readcache import ReadCache
+    from kimnet.graph.read.reads import WORLDS
     from kimnet.graph.read.workers import SWITCH_INTERVAL
     from kimnet.graph.stores.collector import Freezer
     from kimnet.schema.access import Principal, Role
     from kimnet.schema.context import Context
     from kimnet.schema.root import schema
+    from kimnet.schema.wording import LANGUAGES, Language
     from kimnet.service.config import Secret, Settings
     from kimnet.service.stores import open_store
 
@@ -140,11 +145,12 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
         for i, n in index.kinds["Municipality"].items()
         if isinstance(p := n.props.get("population"), int) and 10_000 <= p <= 200_000
     )
-    cases = _cases(towns, sorted(index.kinds["Need"]), args.seed, 16)
+    needs = sorted(index.kinds["Need"])
+    cases = _cases(towns, needs, args.seed, 16)
     del reads, index
 
-    async def ask(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        context = Context(store, cache=cache, principal=principal)
+    async def ask(query: str, variables: dict[str, Any], language: Language = "en") -> dict[str, Any]:
+        context = Context(store, cache=cache, principal=principal, language=language)
         result = await schema.execute(query, variable_values=variables, context_value=context)
         assert not result.errors, result.errors
         assert result.data is not None
@@ -215,6 +221,14 @@ async def main_async(args: argparse.Namespace, stages: Stages, folder: Path) -> 
     for number in range(args.requests):
         await request(number)
     stages.mark(f"{args.requests} referrals and gap reports again")
+
+    # The most that referrals make a worker keep: every referral world the read cache keeps, each of a
+    # case in another municipality or for other needs, answered in German and in English.
+    every = _cases(towns, sorted(needs), args.seed + 1, min(args.worlds, len(towns)))
+    for case in every:
+        for language in LANGUAGES:
+            await ask(REFERRAL_KIMNET, {"case": case}, language)
+    stages.mark(f"referrals in {len(every)} places (reads.WORLDS {WORLDS}), de and en")
     # The offer's name as it was (on Neo4j the graph outlives the run: the next run's answers must be the same).
     version = (await ask(version_query, {"id": offer}))["node"]["version"]
     data = await ask(UPDATE, {"id": offer, "version": version, "name": original})
@@ -230,6 +244,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=64, help="referrals and gap reports per stage (default 64)")
     parser.add_argument("--writes", type=int, default=20, help="renames through kimnet (default 20)")
+    parser.add_argument(
+        "--worlds", type=int, default=160, help="cases in distinct places at the end, each asked in de and en (default 160)"
+    )
     parser.add_argument("--outside", type=int, default=2, help="writes from outside, each read again (default 2)")
     parser.add_argument("--neo4j-uri", help="the Neo4j to read (with --store neo4j), e.g. bolt://127.0.0.1:7687")
     parser.add_argument("--neo4j-password", default=PASSWORD)
