@@ -26,6 +26,7 @@ from kimnet.schema.entities import TYPES, entity, entity_of
 from kimnet.schema.ids import to_key
 from kimnet.schema.offload import offload
 from kimnet.schema.wording import Language, need_reason_message
+from kimnet.schema.written import shared
 
 if TYPE_CHECKING:
     from kimnet.schema.context import Context
@@ -355,7 +356,11 @@ class CoverQuery:
             if programme is not None:
                 gaps = rules.programme_gaps(catalogue, to_key(programme), day, _keys(municipalities))
             elif target is None and needs is None and municipalities is None:
-                gaps = cached.gaps(day)  # the whole state's, shared by the requests of this generation
+                # The whole state's, shared by the requests of this generation: each gap written once per selection.
+                return cached.shared(
+                    ("coverageGaps", day, language),
+                    lambda: [shared(gap_of(catalogue, g, day, language)) for g in cached.gaps(day)],
+                )
             else:
                 gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
             return [gap_of(catalogue, g, day, language) for g in gaps]

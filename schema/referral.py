@@ -30,6 +30,7 @@ from kimnet.graph.read.recent import Recent
 from kimnet.graph.rules.catalogue import Catalogue
 from kimnet.graph.rules.referral import Case, Exclusion, Referral, refer
 from kimnet.graph.rules.referral import Reason as Reason_
+from kimnet.graph.rules.referral import Responsibility as Responsibility_
 from kimnet.schema.availability import Level, ResidenceStatus, level_of, node_of
 from kimnet.schema.coverage import Responsibility, responsibility
 from kimnet.schema.entities import TYPES, entity_of
@@ -273,6 +274,8 @@ class _World:
         self.entities: dict[str, Any] = {}
         self.worded: dict[tuple[type, int], tuple[Reason_, Any]] = {}
         self.excluded: dict[int, ExcludedOffer] = {}
+        catalogue, day = world.catalogue, world.place.day
+        self.responsibilities = [shared(responsibility(catalogue, r, day)) for r in world.place.responsibilities]
 
 
 #: Referral worlds whose answers' objects are kept, per language (``_in_world``). Each holds up to some 300 KB
@@ -335,6 +338,13 @@ class _Objects:
             found.append(pair[1])
         return found
 
+    def responsibilities(self, found: Sequence[Responsibility_]) -> list[Responsibility]:
+        """The answer's responsibilities: the world's when the rules gave its place's (as ``refer`` does)."""
+        world = self._world
+        if found is world.place.responsibilities:
+            return world.responsibilities
+        return [responsibility(self._catalogue, r, self._day) for r in found]
+
     def excluded(self, exclusion: Exclusion) -> ExcludedOffer:
         kept = self._world.excluded
         found = kept.get(id(exclusion))
@@ -386,7 +396,7 @@ def _result(found: Referral, world: ReferralWorld, day: dt.date, language: Langu
             for need, matches in found.per_need.items()
         ],
         excluded=[made.excluded(e) for e in found.excluded],
-        responsibilities=[responsibility(catalogue, r, day) for r in found.responsibilities],
+        responsibilities=made.responsibilities(found.responsibilities),
         caseManagers=[
             CaseManagerAssignment(
                 post=made.of(p.node),

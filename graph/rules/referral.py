@@ -253,10 +253,13 @@ class Place:
     per_need: dict[str, tuple[Placed, ...]]
     #: The distinct (target group, whether its limits are a fill-in) of the offers.
     groups: tuple[tuple[TargetGroup, bool], ...]
+    #: Who is responsible there per legal domain (``coverage.responsibilities``).
+    responsibilities: tuple[Responsibility, ...]
 
 
 def place(catalogue: Catalogue, municipality: str, day: dt.date, needs: Iterable[str]) -> Place:
-    """Judge the non-statutory offers of ``catalogue`` serving each of ``needs`` for ``municipality`` on ``day``.
+    """Judge the non-statutory offers of ``catalogue`` serving each of ``needs`` for ``municipality`` on ``day``,
+    and tell who is responsible there.
 
     Raises NotFoundError when the municipality is not in the catalogue (the message leaves the case out).
     """
@@ -294,7 +297,8 @@ def place(catalogue: Catalogue, municipality: str, day: dt.date, needs: Iterable
             excluded = Exclusion(offer, need, tuple(failed)) if failed else None
             placed.append(Placed(offer, need, tuple(failed), available, group, languages, excluded))
         per_need[need] = tuple(placed)
-    return Place(municipality, day, per_need, tuple(groups))
+    responsible = coverage.responsibilities(municipality, catalogue, day)
+    return Place(municipality, day, per_need, tuple(groups), responsible)
 
 
 class _Person:
@@ -434,7 +438,7 @@ def refer(
     elif (placed.municipality, placed.day) != (case.municipality, case.as_of) or any(n not in placed.per_need for n in needs):
         raise ValueError("refer: the offers were placed for another municipality, day or needs than the case's")
     per_need, excluded = _judged(case, placed, needs)
-    responsibilities = coverage.responsibilities(case.municipality, catalogue, case.as_of)
+    responsibilities = placed.responsibilities
     posts = tuple(sorted((p for p in case_managers if case.municipality in p.covers), key=lambda p: p.node.id))
     anchor = next((p.employer for p in posts if p.employer is not None), None)
     if paths_from is None:

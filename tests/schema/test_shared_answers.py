@@ -1,14 +1,16 @@
-"""Referrals in one place share what holds there for everyone (``schema.referral``'s worlds, ``written.shared``).
+"""Answers that requests share (``written.shared``): a referral's place, the state's gap report.
 
-Each answer must be the one its case gets when asked alone, whatever was asked
+Each referral must be the one its case gets when asked alone, whatever was asked
 before it in the place, in another language or with another selection: nothing
-of one person may reach another's answer.
+of one person may reach another's answer. The gap report is made once a
+generation, and a write that changes it is in the next one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kimnet.graph.io.synthetic import nrw
 from kimnet.graph.stores.store import Store
 from kimnet.schema import referral
 
@@ -89,3 +91,39 @@ async def test_a_place_keeps_nothing_of_the_persons_asking_there(seeded: Store) 
         assert set(world.excluded) <= world.exclusions
         assert {key for _, key in world.worded} <= world.reasons
     assert any(world.excluded for world in worlds)
+
+
+GAPS = """query($day: Date) { coverageGaps(asOf: $day) { municipality { key name } population need { key name }
+  condition { code message } } }"""
+
+
+async def test_the_state_gap_report_is_made_once_a_generation_and_follows_writes(store: Store) -> None:
+    await store.replace_all(nrw(seed=2, scale=0.03))  # a state with gaps (Coesfeld's seed has none)
+    run = make_runner(store)
+    day = {"day": "2025-06-01"}
+    for language in ("en", "de", "en"):
+        answer = await run(GAPS, day, language=language)
+        assert answer == await make_runner(store)(GAPS, day, language=language)
+    first, again = (await run(GAPS, day))["coverageGaps"], (await run(GAPS, day))["coverageGaps"]
+    assert len(first) > 10
+    assert all(a is b for a, b in zip(first, again, strict=True))  # each gap written once
+    # An offer for the first gap's need in its municipality closes that gap: the next report says so.
+    gap = first[0]
+    provider = (await run("{ organisations(first: 1) { nodes { key } } }"))["organisations"]["nodes"][0]["key"]
+    created = await run(
+        """mutation($input: ServiceCreateInput!) { createService(input: $input) { errors { code message } } }""",
+        {
+            "input": {
+                "key": "svc:closes-a-gap",
+                "name": "Closes a gap",
+                "providedBy": [provider],
+                "addresses": [gap["need"]["key"]],
+                "availableIn": [gap["municipality"]["key"]],
+            }
+        },
+    )
+    assert created["createService"]["errors"] == []
+    after = (await run(GAPS, day))["coverageGaps"]
+    assert after == (await make_runner(store)(GAPS, day))["coverageGaps"]
+    assert gap not in after
+    assert len(after) == len(first) - 1
