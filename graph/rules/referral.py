@@ -232,6 +232,9 @@ class Placed:
     failed: tuple[Reason, ...]
     #: Where it reaches the municipality, and how close (None: it does not).
     available: tuple[Reason, Level] | None
+    #: Where it ranks among the need's offers available there, whoever asks: its level's place in ``LEVELS``,
+    #: and its place in the order of level, capacity (largest first, unknown last), name and id.
+    rank: tuple[int, int]
     #: Its place in ``Place.groups``: whom it admits, and whether those limits are a fill-in.
     group: int
     #: The languages it is given in.
@@ -275,7 +278,7 @@ def place(catalogue: Catalogue, municipality: str, day: dt.date, needs: Iterable
     groups: dict[tuple[TargetGroup, bool], int] = {}
     per_need: dict[str, tuple[Placed, ...]] = {}
     for need in dict.fromkeys(needs):
-        placed = []
+        judged = []
         offers = (o for o in catalogue.offers.values() if need in o.needs_served and not o.statutory)
         for offer in sorted(offers, key=lambda o: o.id):
             props, made_up = offer.node.props, offer.illustrative
@@ -291,26 +294,91 @@ def place(catalogue: Catalogue, municipality: str, day: dt.date, needs: Iterable
                 level, illustrative = areas[area], area in offer.illustrative_areas
                 reason = Reason("available", area=area, area_name=_name(geography, area), level=level, illustrative=illustrative)
                 available = (reason, level)
-            group = groups.setdefault((offer.target_group, made_up), len(groups))
-            offered = props.get("languages")
+            judged.append((offer, tuple(failed), available))
+        ranks = {offer.id: i for i, (offer, _, available) in enumerate(sorted(judged, key=_static_rank))}
+        placed = []
+        for offer, failed_there, available in judged:
+            group = groups.setdefault((offer.target_group, offer.illustrative), len(groups))
+            offered = offer.node.props.get("languages")
             languages = tuple(lang for lang in offered if isinstance(lang, str)) if isinstance(offered, tuple) else ()
-            excluded = Exclusion(offer, need, tuple(failed)) if failed else None
-            placed.append(Placed(offer, need, tuple(failed), available, group, languages, excluded))
+            rank = (LEVELS.index(available[1]) if available else len(LEVELS), ranks[offer.id])
+            excluded = Exclusion(offer, need, failed_there) if failed_there else None
+            placed.append(Placed(offer, need, failed_there, available, rank, group, languages, excluded))
         per_need[need] = tuple(placed)
     responsible = coverage.responsibilities(municipality, catalogue, day)
     return Place(municipality, day, per_need, tuple(groups), responsible)
 
 
-class _Person:
-    """The reasons of one case's age and status per target group, each reason made once.
+#: The codes of a person's reasons that exclude an offer.
+_FAILING: frozenset[ReasonCode] = frozenset({"age_below", "age_above", "status_not_eligible"})
 
-    Frozen: one object serves every offer (and every group) it is true of.
+
+class _Person:
+    """One case's age and status judged for the target groups of a place, each group when first asked.
+
+    Most of a place's offers are excluded there whoever asks: of those, only whether
+    the person fails too is asked, which makes no reason unless the person does.
+    Each reason is made once and shared (they are frozen) by every group it is true of.
     """
 
-    def __init__(self, case: Case) -> None:
-        self.case = case
+    def __init__(self, case: Case, groups: Sequence[tuple[TargetGroup, bool]]) -> None:
+        self.case, self._groups = case, groups
+        self._fails: list[tuple[Reason, ...] | None] = [None] * len(groups)
+        self._holds: list[tuple[Reason, ...] | None] = [None] * len(groups)
         self._ages: dict[tuple[ReasonCode, int | None, int | None, bool], Reason] = {}
         self._statuses: dict[tuple[ReasonCode, tuple[str, ...], bool], Reason] = {}
+
+    def fails(self, group: int) -> tuple[Reason, ...]:
+        """The reasons the person fails of the place's ``group`` (its index in ``Place.groups``)."""
+        found = self._fails[group]
+        if found is None:
+            found = self._fails[group] = self._reasons(group, failing=True)
+        return found
+
+    def holds(self, group: int) -> tuple[Reason, ...]:
+        """The reasons that hold of the person in the place's ``group``.
+
+        An age or status the case does not give excludes nothing, but the match then
+        says that it holds only if they fit the offer's limits.
+        """
+        found = self._holds[group]
+        if found is None:
+            found = self._holds[group] = self._reasons(group, failing=False)
+        return found
+
+    def _reasons(self, index: int, failing: bool) -> tuple[Reason, ...]:
+        group, made_up = self._groups[index]
+        age_code, status_code = self._codes(group)
+        found: list[Reason] = []
+        if age_code is not None and (age_code in _FAILING) == failing:
+            found.append(self._age_reason(age_code, group, made_up))
+        if status_code is not None and (status_code in _FAILING) == failing:
+            found.append(self._status_reason(status_code, group, made_up))
+        return tuple(found)
+
+    def _codes(self, group: TargetGroup) -> tuple[ReasonCode | None, ReasonCode | None]:
+        """What the person's age and status say of ``group``'s limits (None: it has none)."""
+        age_code: ReasonCode | None = None
+        age = self.case.age
+        if group.min_age is not None or group.max_age is not None:
+            if age is None:
+                age_code = "age_unknown"
+            elif group.min_age is not None and age < group.min_age:
+                age_code = "age_below"
+            elif group.max_age is not None and age > group.max_age:
+                age_code = "age_above"
+            else:
+                age_code = "age_within"
+        status_code: ReasonCode | None = None
+        if group.residence_statuses:
+            status = self.case.residence_status
+            if status is None:
+                status_code = "status_unknown"
+            elif status in group.residence_statuses:
+                status_code = "status_eligible"
+            else:
+                status_code = "status_not_eligible"
+        return age_code, status_code
 
     def _age_reason(self, code: ReasonCode, group: TargetGroup, made_up: bool) -> Reason:
         key = (code, group.min_age, group.max_age, made_up)
@@ -332,70 +400,51 @@ class _Person:
             )
         return found
 
-    def judge(self, group: TargetGroup, made_up: bool) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
-        """The reasons that hold and those that fail for the case in ``group``.
-
-        An age or status the case does not give excludes nothing, but the match then
-        says that it holds only if they fit the offer's limits.
-        """
-        holds: list[Reason] = []
-        failed: list[Reason] = []
-        age = self.case.age
-        if group.min_age is not None or group.max_age is not None:
-            if age is None:
-                holds.append(self._age_reason("age_unknown", group, made_up))
-            elif group.min_age is not None and age < group.min_age:
-                failed.append(self._age_reason("age_below", group, made_up))
-            elif group.max_age is not None and age > group.max_age:
-                failed.append(self._age_reason("age_above", group, made_up))
-            else:
-                holds.append(self._age_reason("age_within", group, made_up))
-        if group.residence_statuses:
-            status = self.case.residence_status
-            if status is None:
-                holds.append(self._status_reason("status_unknown", group, made_up))
-            elif status in group.residence_statuses:
-                holds.append(self._status_reason("status_eligible", group, made_up))
-            else:
-                failed.append(self._status_reason("status_not_eligible", group, made_up))
-        return tuple(holds), tuple(failed)
-
 
 def _judged(case: Case, placed: Place, needs: Sequence[str]) -> tuple[dict[str, tuple[Match, ...]], list[Exclusion]]:
-    """The matches per need, ranked, and the exclusions, of the offers ``placed`` for the case's person."""
-    person = _Person(case)
-    verdicts = [person.judge(group, made_up) for group, made_up in placed.groups]
+    """The matches per need, ranked, and the exclusions, of the offers ``placed`` for the case's person.
+
+    Matches rank by level, then language match, then capacity (largest first,
+    unknown last), name and id: the person's language match between the parts
+    of the place's rank (``Placed.rank``).
+    """
+    person = _Person(case, placed.groups)
+    fails, holds = person.fails, person.holds
     per_need: dict[str, tuple[Match, ...]] = {}
     excluded: list[Exclusion] = []
     spoken = case.languages
     for need in needs:
-        matches = []
+        ranked: list[tuple[tuple[int, bool, int], Match]] = []
         for offer in placed.per_need[need]:
-            holds, fails = verdicts[offer.group]
-            if fails:
-                excluded.append(Exclusion(offer.offer, need, offer.failed + fails))
+            failed = fails(offer.group)
+            if failed:
+                excluded.append(Exclusion(offer.offer, need, offer.failed + failed))
             elif offer.excluded is not None:
                 excluded.append(offer.excluded)  # the same for everyone here: shared
             else:
                 assert offer.available is not None  # it fails nothing: it is available
                 available, level = offer.available
                 common = tuple(lang for lang in spoken if lang in offer.languages)
-                reasons = (available, *holds, Reason("languages", languages=common)) if common else (available, *holds)
-                matches.append(Match(offer.offer, need, level, bool(common), reasons))
-        per_need[need] = tuple(sorted(matches, key=_rank_key))
+                reasons = (available, *holds(offer.group))
+                if common:
+                    reasons = (*reasons, Reason("languages", languages=common))
+                level_rank, rank = offer.rank
+                ranked.append(((level_rank, not common, rank), Match(offer.offer, need, level, bool(common), reasons)))
+        ranked.sort(key=_first)
+        per_need[need] = tuple(match for _, match in ranked)
     return per_need, excluded
 
 
-def _rank_key(match: Match) -> tuple[int, bool, bool, int, str, str]:
-    capacity = int_prop(match.offer.node.props, "capacity")
-    return (
-        LEVELS.index(match.level),
-        not match.language_match,
-        capacity is None,
-        -(capacity or 0),
-        match.offer.node.name,
-        match.offer.id,
-    )
+def _first(pair: tuple[tuple[int, bool, int], Match]) -> tuple[int, bool, int]:
+    return pair[0]
+
+
+def _static_rank(judged: tuple[Offer, tuple[Reason, ...], tuple[Reason, Level] | None]) -> tuple[int, bool, int, str, str]:
+    """An offer's rank among a need's offers in a place, whoever asks (see ``_judged``); the unavailable last."""
+    offer, _, available = judged
+    capacity = int_prop(offer.node.props, "capacity")
+    level = LEVELS.index(available[1]) if available is not None else len(LEVELS)
+    return (level, capacity is None, -(capacity or 0), offer.node.name, offer.id)
 
 
 def refer(
