@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 import networkx as nx
@@ -71,12 +71,9 @@ _GEOGRAPHY_TYPES = frozenset({"PART_OF"})
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class ReferralWorld:
-    """What a referral in a municipality on a day for a set of needs looks at, whoever the person is.
-
-    Equal only to itself (a key of what answers keep of it, ``schema.referral``).
-    """
+    """What a referral in a municipality on a day for a set of needs looks at, whoever the person is."""
 
     #: The county's statutory offers and those for the needs, with the links that hold on the day.
     catalogue: Catalogue
@@ -87,6 +84,8 @@ class ReferralWorld:
     network: nx.Graph[str]
     #: The catalogue's offers for the needs judged for the municipality and the day (``referral.place``).
     place: Place
+    #: What the service's answers in it share, per language (``schema.referral``): it goes with the world.
+    made: dict[str, object] = field(default_factory=dict, repr=False)
 
 
 class Reads:

@@ -8,9 +8,17 @@ generation, and a write that changes it is in the next one.
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
+import weakref
 from typing import Any
 
+import networkx as nx
+
 from kimnet.graph.io.synthetic import nrw
+from kimnet.graph.read.reads import ReferralWorld
+from kimnet.graph.rules.catalogue import Catalogue, Geography
+from kimnet.graph.rules.referral import Place
 from kimnet.graph.stores.store import Store
 from kimnet.schema import referral
 
@@ -84,7 +92,7 @@ async def test_a_place_keeps_nothing_of_the_persons_asking_there(seeded: Store) 
     for language in ("en", "de"):
         for person in PERSONS:
             await run(EVERYTHING, {"case": {**PLACE, **person}}, language=language)
-    worlds = [world for (_, language), world in referral._kept_worlds.items() if language in ("en", "de")]
+    worlds = referral._kept_worlds.kept()
     assert worlds
     for world in worlds:
         # Kept: exclusions and reasons of the place alone (by the ids of the place's own objects), none of a case.
@@ -127,3 +135,28 @@ async def test_the_state_gap_report_is_made_once_a_generation_and_follows_writes
     assert after == (await make_runner(store)(GAPS, day))["coverageGaps"]
     assert gap not in after
     assert len(after) == len(first) - 1
+
+
+def _world() -> ReferralWorld:
+    return ReferralWorld(Catalogue(Geography({}, {}), {}), (), {}, nx.Graph(), Place("mun:x", dt.date(2025, 6, 1), {}, (), ()))
+
+
+def test_what_answers_share_goes_with_its_world_and_only_the_worlds_asked_last_keep_it() -> None:
+    kept = referral._Kept(size=2)
+    first, second, third = _world(), _world(), _world()
+    made = kept.get(first, "en")
+    assert kept.get(first, "en") is made
+    kept.get(second, "en")
+    kept.get(first, "en")  # asked again: second is now the one asked least recently
+    kept.get(third, "de")
+    assert "en" in first.made
+    assert "de" in third.made
+    assert "en" not in second.made  # let go
+    assert kept.kept() == [first.made["en"], third.made["de"]]
+    # A world that its generation lets go of takes what its answers shared with it.
+    gone = weakref.ref(kept.get(third, "en"))
+    assert "en" not in first.made  # asked least recently
+    del third
+    gc.collect()
+    assert gone() is None
+    assert kept.kept() == []
