@@ -9,7 +9,7 @@ county's cooperation network, and turns the answer into GraphQL objects.
 
 What holds for everyone asking in one place (the entities, the reasons of the
 place and the day, the offers excluded there for everyone) is made into GraphQL
-objects once and written once per selection (``_World``, ``written.shared``):
+objects once and written once per selection (``schema.referral_world``, ``written.shared``):
 a referral makes and writes only what its person changes.
 """
 
@@ -18,11 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -37,6 +34,7 @@ from kimnet.schema.availability import Level, ResidenceStatus, level_of, node_of
 from kimnet.schema.coverage import Responsibility, responsibility
 from kimnet.schema.entities import TYPES, entity_of
 from kimnet.schema.ids import to_key
+from kimnet.schema.referral_world import World, in_world
 from kimnet.schema.wording import Language, reason_message
 from kimnet.schema.written import shared
 
@@ -259,88 +257,13 @@ class ReferralResult:
     conference: Conference = strawberry.field(description="A proposal for a case conference")
 
 
-class _World:
-    """What every referral answer in one world shares, in one language (``_in_world``): the entities of its
-    nodes, and the GraphQL objects of the reasons and exclusions that hold there for everyone (``Place``).
-
-    An answer makes them on first use and adds them here; each is written once per
-    writer (``written.shared``), so that a referral makes and writes only what its
-    person changes. What an answer makes of the case's own reasons stays its own.
-    """
-
-    def __init__(self, world: ReferralWorld) -> None:
-        self.place = world.place  # kept: the ids below stay its objects' while this lives
-        placed = [offer for offers in world.place.per_need.values() for offer in offers]
-        self.reasons = {id(r) for o in placed for r in (*o.failed, *(o.available[:1] if o.available else ()))}
-        self.exclusions = {id(o.excluded) for o in placed if o.excluded is not None}
-        self.entities: dict[str, Any] = {}
-        self.worded: dict[tuple[type, int], tuple[Reason_, Any]] = {}
-        self.excluded: dict[int, ExcludedOffer] = {}
-        catalogue, day = world.catalogue, world.place.day
-        self.responsibilities = [shared(responsibility(catalogue, r, day)) for r in world.place.responsibilities]
-
-
-#: Referral worlds whose answers' objects are kept, per language (``_in_world``). Each holds up to some 300 KB
-#: (a county's exclusions, offers and reasons, written), so fewer than the read cache keeps worlds (``reads.WORLDS``).
-KEPT_WORLDS = 32
-
-
-class _Kept:
-    """Which worlds keep what their answers share (in ``ReferralWorld.made``), per language: the ``size`` asked last.
-
-    Kept in the world itself, so it goes with the world: a generation read anew lets
-    go of its worlds, and of everything its answers shared. Kept here, it held the
-    worlds of generations gone, and with them scattered parts of their index: after
-    two reads of the graph a worker's memory stayed 16 MB higher (``bench.memory``).
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._asked: OrderedDict[tuple[int, Language], weakref.ref[ReferralWorld]] = OrderedDict()
-        self._lock = threading.Lock()  # requests in worker threads ask too
-
-    def get(self, world: ReferralWorld, language: Language) -> _World:
-        found = world.made.get(language)
-        if found is None:
-            # Two requests may make it at once: one of the two is kept, both are right.
-            found = world.made.setdefault(language, _World(world))
-        key = (id(world), language)  # an id that a dead world had is taken over with its entry
-        with self._lock:
-            self._asked[key] = weakref.ref(world)
-            self._asked.move_to_end(key)
-            while len(self._asked) > self.size:
-                (_, gone), ref = self._asked.popitem(last=False)
-                left = ref()
-                if left is not None:
-                    left.made.pop(gone, None)
-        return cast("_World", found)
-
-    def kept(self) -> list[_World]:
-        """What the worlds asked last keep, least recently asked first."""
-        with self._lock:
-            asked = list(self._asked.items())
-        return [found for (_, language), ref in asked if (world := ref()) is not None and (found := world.made.get(language))]
-
-
-_kept_worlds = _Kept(KEPT_WORLDS)
-
-
-def _in_world(world: ReferralWorld, language: Language) -> _World:
-    """What answers in ``world`` share in ``language``, kept while the world is among the ``KEPT_WORLDS`` asked last.
-
-    A write that leaves the world as it was leaves the same object in the next
-    generation (``Reads.following``): what answers share in it stays kept.
-    """
-    return _kept_worlds.get(world, language)
-
-
 class _Objects:
     """The objects of one answer, one per node and per reason: a referral names its needs, domains and providers
     hundreds of times, and most exclusions share their reasons (``graph.rules.referral``). What holds for everyone
-    in the world is taken from it (``_World``), and added to it when first made.
+    in the world is taken from it (``referral_world.World``), and added to it when first made.
     """
 
-    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language, world: _World) -> None:
+    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language, world: World) -> None:
         self._catalogue, self._network, self._day, self._language = catalogue, network, day, language
         self._world = world
         self._made = world.entities  # of the world's nodes: the same for every answer in it
@@ -402,7 +325,7 @@ class _Objects:
 
 def _result(found: Referral, world: ReferralWorld, day: dt.date, language: Language) -> ReferralResult:
     catalogue = world.catalogue
-    made = _Objects(catalogue, world.organisations, day, language, _in_world(world, language))
+    made = _Objects(catalogue, world.organisations, day, language, in_world(world, language))
     orgs, known = made.organisations, made.known
     conference = found.conference
     members = [

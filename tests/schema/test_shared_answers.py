@@ -20,7 +20,7 @@ from kimnet.graph.read.reads import ReferralWorld
 from kimnet.graph.rules.catalogue import Catalogue, Geography
 from kimnet.graph.rules.referral import Place
 from kimnet.graph.stores.store import Store
-from kimnet.schema import referral
+from kimnet.schema import referral_world
 
 from .conftest import make_runner
 
@@ -92,7 +92,7 @@ async def test_a_place_keeps_nothing_of_the_persons_asking_there(seeded: Store) 
     for language in ("en", "de"):
         for person in PERSONS:
             await run(EVERYTHING, {"case": {**PLACE, **person}}, language=language)
-    worlds = referral._kept_worlds.kept()
+    worlds = referral_world.kept_worlds.kept()
     assert worlds
     for world in worlds:
         # Kept: exclusions and reasons of the place alone (by the ids of the place's own objects), none of a case.
@@ -142,7 +142,7 @@ def _world() -> ReferralWorld:
 
 
 def test_what_answers_share_goes_with_its_world_and_only_the_worlds_asked_last_keep_it() -> None:
-    kept = referral._Kept(size=2)
+    kept = referral_world.Kept(size=2)
     first, second, third = _world(), _world(), _world()
     made = kept.get(first, "en")
     assert kept.get(first, "en") is made
