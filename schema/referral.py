@@ -26,7 +26,6 @@ import strawberry
 from kimnet.graph.model.errors import ArgumentError, BadIdError, NotFoundError
 from kimnet.graph.model.kinds import Node
 from kimnet.graph.read.reads import ReferralWorld
-from kimnet.graph.rules.catalogue import Catalogue
 from kimnet.graph.rules.referral import Case, Exclusion, Referral, refer
 from kimnet.graph.rules.referral import Reason as Reason_
 from kimnet.graph.rules.referral import Responsibility as Responsibility_
@@ -34,7 +33,7 @@ from kimnet.schema.availability import Level, ResidenceStatus, level_of, node_of
 from kimnet.schema.coverage import Responsibility, responsibility
 from kimnet.schema.entities import TYPES, entity_of
 from kimnet.schema.ids import to_key
-from kimnet.schema.referral_world import World, in_world
+from kimnet.schema.referral_world import in_world
 from kimnet.schema.wording import Language, reason_message
 from kimnet.schema.written import shared
 
@@ -263,10 +262,11 @@ class _Objects:
     in the world is taken from it (``referral_world.World``), and added to it when first made.
     """
 
-    def __init__(self, catalogue: Catalogue, network: dict[str, Node], day: dt.date, language: Language, world: World) -> None:
-        self._catalogue, self._network, self._day, self._language = catalogue, network, day, language
-        self._world = world
-        self._made = world.entities  # of the world's nodes: the same for every answer in it
+    def __init__(self, world: ReferralWorld, language: Language) -> None:
+        self._catalogue, self._network, self._day = world.catalogue, world.organisations, world.place.day
+        self._language = language
+        self._world = in_world(world, language)
+        self._made = self._world.entities  # of the world's nodes: the same for every answer in it
         self._worded: dict[tuple[type, int], tuple[Reason_, Any]] = {}
 
     def of(self, node: Node) -> Any:
@@ -323,9 +323,9 @@ class _Objects:
         return found
 
 
-def _result(found: Referral, world: ReferralWorld, day: dt.date, language: Language) -> ReferralResult:
-    catalogue = world.catalogue
-    made = _Objects(catalogue, world.organisations, day, language, in_world(world, language))
+def _result(found: Referral, world: ReferralWorld, language: Language) -> ReferralResult:
+    catalogue, day = world.catalogue, world.place.day
+    made = _Objects(world, language)
     orgs, known = made.organisations, made.known
     conference = found.conference
     members = [
@@ -421,4 +421,4 @@ class ReferQuery:
             functools.partial(cached.paths, network),
             world.place,
         )
-        return _result(found, world, day, info.context.language)
+        return _result(found, world, info.context.language)

@@ -73,11 +73,13 @@ class Kept:
             found = world.made.setdefault(language, World(world))
         key = (id(world), language)  # an id that a dead world had is taken over with its entry
         with self._lock:
-            self._asked[key] = weakref.ref(world)
+            ref = self._asked.get(key)
+            if ref is None or ref() is not world:
+                self._asked[key] = weakref.ref(world)
             self._asked.move_to_end(key)
             while len(self._asked) > self.size:
-                (_, gone), ref = self._asked.popitem(last=False)
-                left = ref()
+                (_, gone), oldest = self._asked.popitem(last=False)
+                left = oldest()
                 if left is not None:
                     left.made.pop(gone, None)
         return cast("World", found)
