@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from kimnet.graph.read.readcache import ReadCache
 from kimnet.graph.read.workers import SWITCH_INTERVAL
-from kimnet.graph.stores.collector import Freezer, limit_arenas
+from kimnet.graph.stores.collector import Freezer, limit_arenas, settle
 from kimnet.graph.stores.store import Store
 from kimnet.schema.access import ANONYMOUS
 from kimnet.schema.context import Context
@@ -111,6 +111,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             # what their answers free in two of glibc's heaps, not one per thread (collector.limit_arenas).
             sys.setswitchinterval(SWITCH_INTERVAL)
             limit_arenas()
+            # What the start made (modules, the schema) is out of the collector's passes, and a request's
+            # objects die before a pass sees them: full passes had stalled every request (collector.settle).
+            settle()
             app.state.readiness = state["readiness"] = readiness
             await readiness.start()
             yield

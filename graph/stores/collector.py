@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["ARENAS", "Freezer", "give_back", "limit_arenas", "paused"]
+__all__ = ["ARENAS", "YOUNG", "Freezer", "give_back", "limit_arenas", "paused", "settle"]
 
 _lock = threading.Lock()
 _pauses = 0
@@ -110,6 +110,33 @@ def limit_arenas(arenas: int = ARENAS) -> bool:
     if _mallopt is None or "MALLOC_ARENA_MAX" in os.environ:
         return False
     return bool(_mallopt(_M_ARENA_MAX, arenas))
+
+
+#: Net new objects (of the kinds the collector follows) between two passes over the young ones; CPython's default is 700.
+YOUNG = 20_000
+
+
+def settle(young: int = YOUNG) -> None:
+    """Keep what the process made to start out of the collector's passes, and let a request's objects die young.
+
+    A request that writes a large answer holds tens of thousands of objects at once
+    (rows, nodes, the answer's dicts) for some milliseconds. With CPython's default
+    of a pass every 700 new objects, many of them outlive two passes and count towards
+    a full one; a full pass then walks everything not frozen (the modules, the
+    GraphQL schema: some 130,000 objects) and the requests' objects in flight.
+    Measured over HTTP on Neo4j with 2 workers, view b (a town's offers, providers and
+    working groups) at concurrency 1: a full pass of 65 to 80 ms every 0.35 s, 39.4
+    requests/s with a p99 of 137.6 ms; with the start frozen and a pass every 20,000
+    new objects 62 to 70 requests/s, p99 41 to 46 ms. A request leaves nothing in
+    cycles (``schema.compiled``), so passes are rarer without memory piling up.
+
+    Collects first, so that no garbage of the start is frozen for good. The service's
+    lifespan calls it once, when the app has been built.
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(young, older, oldest)
 
 
 #: Keeps after which ``Freezer`` renews the freeze, and the least seconds between two renewals.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from kimnet.graph.stores.collector import YOUNG
 from kimnet.service.app import create_app
 from kimnet.service.config import Settings
 from kimnet.service.graphql_http import GRAPHQL_RESPONSE
@@ -106,3 +108,9 @@ def test_an_error_in_a_non_null_root_field_is_200_with_null_data(client: TestCli
     body = response.json()
     assert body["data"] is None
     assert "no municipality has the id mun:nowhere" in body["errors"][0]["message"]
+
+
+def test_a_started_service_has_settled_its_heap(client: TestClient) -> None:
+    # collector.settle: the start frozen, a pass over the young objects every YOUNG new ones (only
+    # settle sets the thresholds, so this fails when the lifespan does not call it).
+    assert gc.get_threshold()[0] == YOUNG
