@@ -331,20 +331,15 @@ class Neo4jStore(Store):
         return str(records[0]["token"]) if records else ""
 
     async def commit_mark(self) -> tuple[int, int] | None:
-        self.round_trips += 1
+        self.round_trips += 3 * neo4j_log.MARK_TRIES  # at most; usually 3
 
-        async def mark(session: AsyncSession) -> tuple[neo4j.Record | None, neo4j.Bookmarks]:
-            result = await session.run(
-                Query(neo4j_log.WRITES_COUNTED, timeout=self.timeout, metadata=neo4j_log.TX_METADATA), id=GENERATION_ID
-            )
-            return await result.single(), await session.last_bookmarks()
+        async def mark(session: AsyncSession) -> tuple[int, int] | None:
+            return await neo4j_log.read_mark(session, self.timeout)
 
         try:
-            record, bookmarks = await self._in_session(mark)
+            return await self._in_session(mark)
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
             return None  # tells nothing; the next check asks again
-        ids = [i for i in map(neo4j_log.transaction_id, bookmarks.raw_values) if i is not None]
-        return (max(ids), int(record["seq"])) if ids and record is not None else None
 
     async def writes_since(self, generation: str) -> list[Written]:
         self.round_trips += 1

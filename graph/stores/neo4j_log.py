@@ -41,7 +41,7 @@ import base64
 from collections.abc import Sequence
 from typing import LiteralString
 
-from neo4j import AsyncManagedTransaction
+from neo4j import AsyncManagedTransaction, AsyncSession, Query
 
 from kimnet.graph.model.changes import Step
 from kimnet.graph.stores.steplog import encode_steps
@@ -53,12 +53,15 @@ __all__ = [
     "GENERATION_ID",
     "KEEP",
     "LOG_SCHEMA",
+    "MARK_TRIES",
     "NEXT_GENERATION",
     "NEXT_GENERATION_AFTER",
     "TX_METADATA",
     "WRITES_COUNTED",
     "WRITES_SINCE",
+    "bracketed",
     "log_write",
+    "read_mark",
     "transaction_id",
 ]
 
@@ -129,6 +132,51 @@ COUNT_SIDE_WRITE = "MERGE (g:Generation {id: $id}) SET g.sides = coalesce(g.side
 # The Generation node's count of kimnet's writes: graph writes (see NEXT_GENERATION_AFTER) and
 # writes beside the graph alone, each one transaction.
 WRITES_COUNTED = "MATCH (g:Generation {id: $id}) RETURN coalesce(g.seq, 0) + coalesce(g.sides, 0) AS seq"
+
+#: How often a check tries for a mark that no write of kimnet's straddled, before it tells nothing.
+MARK_TRIES = 5
+
+
+def bracketed(before: int, marked: int | None, counted: int, after: int) -> tuple[int, int] | None:
+    """A commit mark: the transaction id a bookmark ``marked`` beside kimnet's count of writes at that moment; or None.
+
+    Neo4j reads what is committed when it reads, not a snapshot, and a bookmark names
+    the last transaction committed at some moment of its own transaction. So one
+    transaction that reads the count and hands a bookmark can pair a count with the id
+    of a kimnet write it did not count: more transactions than writes, taken for a
+    write from outside, and the whole graph read again (seen once at 10 writes a
+    second in ``bench/mixed``). A check therefore counts in three transactions, one
+    after the other, and takes the middle one's bookmark: if the first and the last
+    count agree, no write of kimnet's committed between them, so the id and the count
+    belong together. Otherwise (a write in those milliseconds) it tells nothing.
+
+    >>> bracketed(7, 120, 7, 7), bracketed(7, 121, 8, 8), bracketed(7, None, 7, 7)
+    ((120, 7), None, None)
+    """
+    if marked is None or not before == counted == after:
+        return None
+    return marked, counted
+
+
+async def read_mark(session: AsyncSession, tx_timeout: float | None) -> tuple[int, int] | None:
+    """``Store.commit_mark`` in ``session``: three counts, the middle one's bookmark, until no write straddled them (``bracketed``)."""
+
+    async def count() -> int | None:
+        query = Query(WRITES_COUNTED, timeout=tx_timeout, metadata=TX_METADATA)
+        record = await (await session.run(query, id=GENERATION_ID)).single()
+        return None if record is None else int(record["seq"])
+
+    for _ in range(MARK_TRIES):
+        before = await count()
+        counted = await count()
+        ids = [i for i in map(transaction_id, (await session.last_bookmarks()).raw_values) if i is not None]
+        after = await count()
+        if before is None or counted is None or after is None:
+            return None  # no Generation node: nothing of kimnet's here yet
+        if (found := bracketed(before, max(ids, default=None), counted, after)) is not None:
+            return found
+    return None
+
 
 _INTS = {0xC8: 1, 0xC9: 2, 0xCA: 4, 0xCB: 8}
 

@@ -625,3 +625,45 @@ def test_the_metrics_say_whether_writes_from_outside_are_logged(neo4j_store: Neo
         assert 'kimnet_store_outside_writes_logged{store="neo4j"} 0.0' in metrics.render().decode()
     finally:
         neo4j_store.outside_logged = True
+
+
+@pytest.mark.neo4j
+async def test_a_commit_mark_pairs_the_transaction_id_with_the_writes_counted_by_then(
+    neo4j_store: Neo4jStore | None, other_process: Neo4jStore
+) -> None:
+    """Marked while another process writes: each mark's transactions since the first are exactly kimnet's writes.
+
+    One transaction that read the count and handed its bookmark could pair a write's id with
+    the count before it: a write from outside, seen where there was none (the whole graph read
+    again; once at 10 writes a second in bench/mixed).
+    """
+    assert neo4j_store is not None
+    target = "svc:sprachcafe-olfen"
+    version = (await other_process.get_nodes([target]))[target].version
+    await other_process.write([UpdateNode(target, version, {"name": "Sprachcafé 0"})])  # Neo4j's tokens, once
+    version += 1
+    first = await neo4j_store.commit_mark()
+    assert first is not None
+    writing = True
+
+    async def writer() -> int:
+        nonlocal version
+        written = 0
+        while writing:
+            await other_process.write([UpdateNode(target, version, {"name": f"Sprachcafé {written}"})])
+            version, written = version + 1, written + 1
+        return written
+
+    task = asyncio.create_task(writer())
+    marks = []
+    for _ in range(150):
+        if (mark := await neo4j_store.commit_mark()) is not None:
+            marks.append(mark)
+    writing = False
+    written = await task
+    assert written > 10
+    assert len(marks) > 100
+    assert all(mark[0] - first[0] == mark[1] - first[1] for mark in marks)
+    last = await neo4j_store.commit_mark()
+    assert last is not None
+    assert last[1] - first[1] == written
