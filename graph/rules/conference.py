@@ -26,7 +26,7 @@ import networkx as nx
 from kimnet.graph.rules.coverage import Responsibility
 
 if TYPE_CHECKING:
-    from kimnet.graph.rules.referral import Match
+    from kimnet.graph.rules.referral_terms import Match
 
 __all__ = ["EXACT_COVER_LIMIT", "Conference", "Paths", "choose", "smallest_cover"]
 

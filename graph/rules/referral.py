@@ -10,10 +10,10 @@ already cooperate with the case manager's employer (``conference``). The case
 is used for the request only.
 
 Most of what a referral judges does not depend on the person: whether an offer
-holds on the day and reaches the municipality. ``place`` judges that once for a
-municipality, a day and needs (the read cache keeps it with the referral's
-world), and ``refer`` then judges each offer's target group for the person, once
-per distinct group. An offer that fails on the place or the day alone is one
+holds on the day and reaches the municipality. ``place`` (``referral_place``)
+judges that once for a municipality, a day and needs (the read cache keeps it
+with the referral's world), and ``refer`` then judges each offer's target group
+for the person, once per distinct group. The words of both are ``referral_terms``. An offer that fails on the place or the day alone is one
 ``Exclusion`` object for everyone asking there.
 
 >>> import datetime as dt
@@ -39,23 +39,30 @@ Case(<not shown>)
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from collections.abc import Callable, Sequence
 
 import networkx as nx
 
-from kimnet.graph.model.errors import NotFoundError
-from kimnet.graph.model.kinds import Node, Value
-from kimnet.graph.rules import conference, coverage
-from kimnet.graph.rules.availability import TargetGroup, closest_area, int_prop
-from kimnet.graph.rules.catalogue import LEVELS, Catalogue, Geography, Level, Offer
+from kimnet.graph.rules import conference
+from kimnet.graph.rules.availability import TargetGroup
+from kimnet.graph.rules.catalogue import Catalogue
 from kimnet.graph.rules.conference import Conference, Paths
 from kimnet.graph.rules.coverage import Responsibility
 from kimnet.graph.rules.network import shortest_paths
+from kimnet.graph.rules.referral_place import Place, Placed, place
+from kimnet.graph.rules.referral_terms import (
+    Case,
+    CaseManagerPost,
+    Exclusion,
+    ExclusionKind,
+    Match,
+    Reason,
+    ReasonCode,
+    Referral,
+)
 
+# The referral rules' names, wherever they are defined: callers import them from here.
 __all__ = [
     "Case",
     "CaseManagerPost",
@@ -73,240 +80,6 @@ __all__ = [
     "place",
     "refer",
 ]
-
-#: Why an offer may be excluded.
-ExclusionKind: TypeAlias = Literal["age", "residence_status", "area", "validity"]
-
-#: What a reason says. Matches: available (where, how close), age_within, status_eligible,
-#: languages; and, where the case did not say, age_unknown and status_unknown (eligible only
-#: if the age or status fits). Exclusions: not_valid, not_available, age_below, age_above,
-#: status_not_eligible.
-ReasonCode: TypeAlias = Literal[
-    "available",
-    "not_available",
-    "age_within",
-    "age_below",
-    "age_above",
-    "age_unknown",
-    "status_eligible",
-    "status_not_eligible",
-    "status_unknown",
-    "languages",
-    "not_valid",
-]
-
-_KINDS: dict[ReasonCode, ExclusionKind] = {
-    "not_valid": "validity",
-    "not_available": "area",
-    "age_below": "age",
-    "age_above": "age",
-    "status_not_eligible": "residence_status",
-}
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class Case:
-    """One person's situation, for one request: never stored, never logged."""
-
-    municipality: str
-    as_of: dt.date
-    age: int | None = None
-    residence_status: str | None = None
-    needs: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        # A repr ends up in logs and tracebacks; a case must not.
-        return "Case(<not shown>)"
-
-
-@dataclass(frozen=True, slots=True)
-class CaseManagerPost:
-    """A case-manager post with its employer, supervising organisation and the municipalities it covers."""
-
-    node: Node
-    employer: str | None
-    supervisor: str | None
-    covers: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why an offer fits or does not, as data: a code and the values it refers to (clients word it).
-
-    ``conditional``: the case did not give what this rests on (age, status), so
-    the offer fits only if that holds. ``illustrative``: it rests on a plausible
-    fill-in of the data (an offer's age limits, the region a post serves), not a
-    sourced fact.
-    """
-
-    code: ReasonCode
-    area: str | None = None
-    area_name: str | None = None
-    level: Level | None = None
-    age: int | None = None
-    min_age: int | None = None
-    max_age: int | None = None
-    status: str | None = None
-    statuses: tuple[str, ...] = ()
-    day: dt.date | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    languages: tuple[str, ...] = ()
-    conditional: bool = False
-    illustrative: bool = False
-
-    @property
-    def kind(self) -> ExclusionKind | None:
-        """Which rule an exclusion's reason breaks; None for a match's reason."""
-        return _KINDS.get(self.code)
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """An offer the person is eligible for, for one need, at its closest level, with the reasons."""
-
-    offer: Offer
-    need: str
-    level: Level
-    language_match: bool
-    reasons: tuple[Reason, ...]
-
-    @property
-    def conditional(self) -> bool:
-        """Eligible only if what the case did not give fits (see the conditional reasons)."""
-        return any(r.conditional for r in self.reasons)
-
-    @property
-    def illustrative(self) -> bool:
-        """Some reason rests on a plausible fill-in of the data."""
-        return any(r.illustrative for r in self.reasons)
-
-
-@dataclass(frozen=True, slots=True)
-class Exclusion:
-    """An offer for one of the case's needs that does not fit, with every failing reason."""
-
-    offer: Offer
-    need: str
-    reasons: tuple[Reason, ...]
-
-    @property
-    def illustrative(self) -> bool:
-        """Some failing reason rests on a plausible fill-in of the data."""
-        return any(r.illustrative for r in self.reasons)
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class Referral:
-    """The whole answer for one case; its reasons repeat the case's age and status, so its repr hides them."""
-
-    case: Case
-    per_need: dict[str, tuple[Match, ...]]
-    excluded: tuple[Exclusion, ...]
-    responsibilities: tuple[Responsibility, ...]
-    case_managers: tuple[CaseManagerPost, ...]
-    conference: Conference
-
-    def __repr__(self) -> str:
-        return "Referral(<not shown>)"
-
-
-def _name(geography: Geography, area: str) -> str:
-    node = geography.municipalities.get(area) or geography.regions.get(area)
-    return node.name if node else area
-
-
-def _day(props: Mapping[str, Value], name: str) -> dt.date | None:
-    value = props.get(name)
-    return value if isinstance(value, dt.date) else None
-
-
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """An offer for a need, judged for a municipality and a day: what holds of it whoever the person is."""
-
-    offer: Offer
-    need: str
-    #: The reasons of the day and the place that it fails: not valid on the day, not available in the municipality.
-    failed: tuple[Reason, ...]
-    #: Where it reaches the municipality, and how close (None: it does not).
-    available: tuple[Reason, Level] | None
-    #: Where it ranks among the need's offers available there, whoever asks: its level's place in ``LEVELS``,
-    #: and its place in the order of level, capacity (largest first, unknown last), name and id.
-    rank: tuple[int, int]
-    #: Its place in ``Place.groups``: whom it admits, and whether those limits are a fill-in.
-    group: int
-    #: The languages it is given in.
-    languages: tuple[str, ...]
-    #: ``failed`` as an exclusion, for every case whose own reasons exclude nothing more (None: it fails nothing).
-    excluded: Exclusion | None
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """The offers of a referral's needs judged for a municipality on a day, per need in id order (``place``).
-
-    The same for every person asking there: a referral then judges only age,
-    residence status and languages, once per target group.
-    """
-
-    municipality: str
-    day: dt.date
-    per_need: dict[str, tuple[Placed, ...]]
-    #: The distinct (target group, whether its limits are a fill-in) of the offers.
-    groups: tuple[tuple[TargetGroup, bool], ...]
-    #: Who is responsible there per legal domain (``coverage.responsibilities``).
-    responsibilities: tuple[Responsibility, ...]
-
-
-def place(catalogue: Catalogue, municipality: str, day: dt.date, needs: Iterable[str]) -> Place:
-    """Judge the non-statutory offers of ``catalogue`` serving each of ``needs`` for ``municipality`` on ``day``,
-    and tell who is responsible there.
-
-    Raises NotFoundError when the municipality is not in the catalogue (the message leaves the case out).
-    """
-    geography = catalogue.geography
-    if municipality not in geography.municipalities:
-        raise NotFoundError("the case's municipality is not in the catalogue's geography; pass a Municipality id of the county")
-    areas = geography.areas_of(municipality)
-    # Which areas an offer serves may be a fill-in (the region of a coaching post).
-    unavailable = {
-        made_up: Reason("not_available", area=municipality, area_name=_name(geography, municipality), illustrative=made_up)
-        for made_up in (False, True)
-    }
-    groups: dict[tuple[TargetGroup, bool], int] = {}
-    per_need: dict[str, tuple[Placed, ...]] = {}
-    for need in dict.fromkeys(needs):
-        judged = []
-        offers = (o for o in catalogue.offers.values() if need in o.needs_served and not o.statutory)
-        for offer in sorted(offers, key=lambda o: o.id):
-            props, made_up = offer.node.props, offer.illustrative
-            failed: list[Reason] = []
-            if not offer.valid_on(day):
-                valid_from, valid_to = _day(props, "validFrom"), _day(props, "validTo")
-                failed.append(Reason("not_valid", day=day, valid_from=valid_from, valid_to=valid_to, illustrative=made_up))
-            area = closest_area(offer, areas)
-            available = None
-            if area is None:
-                failed.append(unavailable[bool(offer.illustrative_areas)])
-            else:
-                level, illustrative = areas[area], area in offer.illustrative_areas
-                reason = Reason("available", area=area, area_name=_name(geography, area), level=level, illustrative=illustrative)
-                available = (reason, level)
-            judged.append((offer, tuple(failed), available))
-        ranks = {offer.id: i for i, (offer, _, available) in enumerate(sorted(judged, key=_static_rank))}
-        placed = []
-        for offer, failed_there, available in judged:
-            group = groups.setdefault((offer.target_group, offer.illustrative), len(groups))
-            offered = offer.node.props.get("languages")
-            languages = tuple(lang for lang in offered if isinstance(lang, str)) if isinstance(offered, tuple) else ()
-            rank = (LEVELS.index(available[1]) if available else len(LEVELS), ranks[offer.id])
-            excluded = Exclusion(offer, need, failed_there) if failed_there else None
-            placed.append(Placed(offer, need, failed_there, available, rank, group, languages, excluded))
-        per_need[need] = tuple(placed)
-    responsible = coverage.responsibilities(municipality, catalogue, day)
-    return Place(municipality, day, per_need, tuple(groups), responsible)
 
 
 #: The codes of a person's reasons that exclude an offer.
@@ -437,14 +210,6 @@ def _judged(case: Case, placed: Place, needs: Sequence[str]) -> tuple[dict[str, 
 
 def _first(pair: tuple[tuple[int, bool, int], Match]) -> tuple[int, bool, int]:
     return pair[0]
-
-
-def _static_rank(judged: tuple[Offer, tuple[Reason, ...], tuple[Reason, Level] | None]) -> tuple[int, bool, int, str, str]:
-    """An offer's rank among a need's offers in a place, whoever asks (see ``_judged``); the unavailable last."""
-    offer, _, available = judged
-    capacity = int_prop(offer.node.props, "capacity")
-    level = LEVELS.index(available[1]) if available is not None else len(LEVELS)
-    return (level, capacity is None, -(capacity or 0), offer.node.name, offer.id)
 
 
 def refer(
