@@ -266,6 +266,14 @@ class Reads:
         """
         return cast("V", self._answers.get(key, make))
 
+    def answered(self, key: Hashable) -> object | None:
+        """What ``shared`` made under ``key`` for this generation; None if it has not been made (yet).
+
+        A request that finds it answers on the event loop: handing it to a worker
+        thread (``schema.offload``) cost more than the answer.
+        """
+        return self._answers.made(key)
+
     def gaps(self, day: dt.date) -> tuple[Gap, ...]:
         """Every coverage gap on ``day`` (``coverage.coverage_gaps`` of the whole catalogue)."""
         return self._gaps.get(day, lambda: coverage_gaps(self.catalogue(day), day))

@@ -56,6 +56,14 @@ class Recent(Generic[K, V]):
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
+    def made(self, key: K) -> V | None:
+        """The entry for ``key`` if it is made (it counts as used); None if not (yet)."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
     def get(self, key: K, make: Callable[[], V]) -> V:
         """The entry for ``key``, made by ``make`` if missing (the least recently used one goes)."""
         with self._lock:

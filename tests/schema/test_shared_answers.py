@@ -11,18 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import weakref
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import networkx as nx
+import pytest
 
 from kimnet.graph.io.synthetic import nrw
 from kimnet.graph.read.reads import ReferralWorld
 from kimnet.graph.rules.catalogue import Catalogue, Geography
 from kimnet.graph.rules.referral import Place
 from kimnet.graph.stores.store import Store
+from kimnet.schema import coverage as coverage_schema
 from kimnet.schema import referral_world
+from kimnet.schema.context import Context
+from kimnet.schema.offload import offload
 
 from .conftest import make_runner
+
+T = TypeVar("T")
 
 #: Olfen, for language courses and housing: offers not available there (the same for everyone), and
 #: offers that exclude by age alone, by the day and age, and by the place and age.
@@ -135,6 +142,41 @@ async def test_the_state_gap_report_is_made_once_a_generation_and_follows_writes
     assert after == (await make_runner(store)(GAPS, day))["coverageGaps"]
     assert gap not in after
     assert len(after) == len(first) - 1
+
+
+async def test_a_gap_report_made_for_this_generation_is_answered_without_a_worker_thread(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handing a made report to a worker thread cost more than the answer; making one still goes there."""
+    await store.replace_all(nrw(seed=2, scale=0.03))
+    run = make_runner(store)
+    handed: list[str] = []
+
+    async def counted(context: Context, call: Callable[[], T]) -> T:
+        handed.append("worker")
+        return await offload(context, call)
+
+    monkeypatch.setattr(coverage_schema, "offload", counted)
+    day = {"day": "2025-06-01"}
+    first = await run(GAPS, day)
+    assert handed == ["worker"]
+    assert await run(GAPS, day) == first
+    await run(GAPS, day, language="de")  # worded in German: made, in a worker
+    assert await run(GAPS, day) == first
+    assert handed == ["worker", "worker"]
+    filtered = """query($day: Date) { coverageGaps(asOf: $day, needs: ["need:sprache"]) { need { key } } }"""
+    await run(filtered, day)
+    await run(filtered, day)
+    assert len(handed) == 4  # a selection is not shared: each is made
+    key = (await run("{ organisations(first: 1) { nodes { key version } } }"))["organisations"]["nodes"][0]
+    renamed = await run(
+        """mutation($key: ID!, $version: Int!) {
+          updateOrganisation(id: $key, version: $version, input: {name: "Umbenannt"}) { errors { code } } }""",
+        {"key": key["key"], "version": key["version"]},
+    )
+    assert renamed["updateOrganisation"]["errors"] == []
+    await run(GAPS, day)
+    assert len(handed) == 5  # a new generation: made again
 
 
 def _world() -> ReferralWorld:
