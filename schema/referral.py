@@ -297,7 +297,8 @@ class _Objects:
                 if id(reason) in owned:
                     pair = kept[key] = (reason, shared(worded(reason, self._language)))
                 else:
-                    pair = made[key] = (reason, worded(reason, self._language))
+                    # The person's own: a reason of their age or status excludes dozens of offers, written once.
+                    pair = made[key] = (reason, shared(worded(reason, self._language)))
             found.append(pair[1])
         return found
 
