@@ -71,13 +71,14 @@ Everything handed out is shared between requests: callers must not change it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import math
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from kimnet.graph.model.changes import Step
 from kimnet.graph.model.errors import StoreError
@@ -157,7 +158,7 @@ class ReadCache:
 
         # Through a weak reference, and gone with the cache: a store outlives the caches made for it (tests make many).
         store.listeners.append(wrote)
-        weakref.finalize(self, store.listeners.remove, wrote)
+        weakref.finalize(self, _forget, store.listeners, wrote)
 
     async def _wrote(self, written: Written) -> None:
         """Follow a write of this process before it returns (awaited by the store: see the module's docstring)."""
@@ -391,6 +392,12 @@ class ReadCache:
             return found
         finally:
             self._build = None
+
+
+def _forget(listeners: list[Callable[[Written], Awaitable[None]]], wrote: Callable[[Written], Awaitable[None]]) -> None:
+    """Take a dead cache's listener off its store, unless whoever holds the store did already."""
+    with contextlib.suppress(ValueError):
+        listeners.remove(wrote)
 
 
 def _steps(path: list[Written]) -> list[Step]:
