@@ -331,15 +331,13 @@ class Neo4jStore(Store):
         return str(records[0]["token"]) if records else ""
 
     async def commit_mark(self) -> tuple[int, int] | None:
-        self.round_trips += 3 * neo4j_log.MARK_TRIES  # at most; usually 3
-
-        async def mark(session: AsyncSession) -> tuple[int, int] | None:
-            return await neo4j_log.read_mark(session, self.timeout)
-
         try:
-            return await self._in_session(mark)
+            found, trips = await self._in_session(lambda session: neo4j_log.read_mark(session, self.timeout))
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            self.round_trips += 1
             return None  # tells nothing; the next check asks again
+        self.round_trips += trips  # counted here, on the caller's loop, as every round trip is
+        return found
 
     async def writes_since(self, generation: str) -> list[Written]:
         self.round_trips += 1

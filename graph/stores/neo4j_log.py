@@ -158,10 +158,14 @@ def bracketed(before: int, marked: int | None, counted: int, after: int) -> tupl
     return marked, counted
 
 
-async def read_mark(session: AsyncSession, tx_timeout: float | None) -> tuple[int, int] | None:
-    """``Store.commit_mark`` in ``session``: three counts, the middle one's bookmark, until no write straddled them (``bracketed``)."""
+async def read_mark(session: AsyncSession, tx_timeout: float | None) -> tuple[tuple[int, int] | None, int]:
+    """``Store.commit_mark`` in ``session``, and the round trips it took: three counts and the middle one's
+    bookmark, again until no write straddled them (``bracketed``)."""
+    trips = 0
 
     async def count() -> int | None:
+        nonlocal trips
+        trips += 1
         query = Query(WRITES_COUNTED, timeout=tx_timeout, metadata=TX_METADATA)
         record = await (await session.run(query, id=GENERATION_ID)).single()
         return None if record is None else int(record["seq"])
@@ -172,10 +176,10 @@ async def read_mark(session: AsyncSession, tx_timeout: float | None) -> tuple[in
         ids = [i for i in map(transaction_id, (await session.last_bookmarks()).raw_values) if i is not None]
         after = await count()
         if before is None or counted is None or after is None:
-            return None  # no Generation node: nothing of kimnet's here yet
+            return None, trips  # no Generation node: nothing of kimnet's here yet
         if (found := bracketed(before, max(ids, default=None), counted, after)) is not None:
-            return found
-    return None
+            return found, trips
+    return None, trips
 
 
 _INTS = {0xC8: 1, 0xC9: 2, 0xCA: 4, 0xCB: 8}

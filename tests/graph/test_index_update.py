@@ -642,8 +642,10 @@ async def test_a_commit_mark_pairs_the_transaction_id_with_the_writes_counted_by
     version = (await other_process.get_nodes([target]))[target].version
     await other_process.write([UpdateNode(target, version, {"name": "Sprachcafé 0"})])  # Neo4j's tokens, once
     version += 1
+    trips = neo4j_store.round_trips
     first = await neo4j_store.commit_mark()
     assert first is not None
+    assert neo4j_store.round_trips - trips == 3  # three counts, while nothing writes
     writing = True
 
     async def writer() -> int:
