@@ -351,7 +351,8 @@ class CoverQuery:
         cached = await info.context.read_cache.reads()
         language = info.context.language
         whole = programme is None and target is None and needs is None and municipalities is None
-        if whole and (made := cached.answered(("coverageGaps", day, language))) is not None:
+        state = ("coverageGaps", day, language)  # the key of the whole state's report (Reads.shared)
+        if whole and (made := cached.answered(state)) is not None:
             return cast("list[CoverageGap]", made)  # made by a request before, for this generation
 
         def answer() -> list[CoverageGap]:
@@ -360,10 +361,7 @@ class CoverQuery:
                 gaps = rules.programme_gaps(catalogue, to_key(programme), day, _keys(municipalities))
             elif whole:
                 # The whole state's, shared by the requests of this generation: each gap written once per selection.
-                return cached.shared(
-                    ("coverageGaps", day, language),
-                    lambda: [shared(gap_of(catalogue, g, day, language)) for g in cached.gaps(day)],
-                )
+                return cached.shared(state, lambda: [shared(gap_of(catalogue, g, day, language)) for g in cached.gaps(day)])
             else:
                 gaps = rules.coverage_gaps(catalogue, day, _keys(needs), _keys(municipalities))
             return [gap_of(catalogue, g, day, language) for g in gaps]

@@ -294,11 +294,10 @@ class _Objects:
             key = (worded, id(reason))
             pair = kept.get(key) or made.get(key)
             if pair is None:
-                if id(reason) in owned:
-                    pair = kept[key] = (reason, shared(worded(reason, self._language)))
-                else:
-                    # The person's own: a reason of their age or status excludes dozens of offers, written once.
-                    pair = made[key] = (reason, shared(worded(reason, self._language)))
+                # Written once either way: the person's own reason (their age or status) excludes dozens of
+                # offers; only the world's are kept beyond the answer.
+                pair = (reason, shared(worded(reason, self._language)))
+                (kept if id(reason) in owned else made)[key] = pair
             found.append(pair[1])
         return found
 
