@@ -22,6 +22,15 @@ workers, embedded in one process: that store belongs to one) and runs phases of
   Cypher, until every worker's does. Embedded has one process: there it is seen
   by that process, through another connection.
 
+Before the measured phases, a warm-up phase (``--warm-up`` seconds, its row printed
+but held against no target) runs the same readers while the writer makes 10 writes
+a second, on Neo4j every other one in Cypher: Neo4j's JVM compiles the code that
+each kind of work runs hot during its first minutes (its C2 compiler threads took
+2.5 to 4.2 s of every 30 s phase on this machine, against 1 s in a fourth, and the
+referral's p99 at 1 write/s through kimnet was 7 to 9 ms higher in the first phase than
+in the same phase run again), and the issue's targets are about a service that has
+been up for a while. The CPU of those compiler threads is printed per phase.
+
 Before each store's phases it waits, up to a minute, until the cores were 90 %
 idle over a second: Neo4j works on for a while after an import and after its
 phases, and the next store's figures would measure that. It prints, per phase, the
@@ -53,7 +62,7 @@ from typing import Any
 import neo4j
 
 from bench.load import HttpClient, graphql_body
-from bench.machine import cpu_seconds, memory_mb, quiet
+from bench.machine import compiler_seconds, cpu_seconds, memory_mb, quiet
 from bench.questions import _neo4j, store_names
 from bench.run import CACHE, PASSWORD, PYTHON, ROOT, Setup, _kimnet_env, _load, _neo4j_env, _wait_for
 from bench.views import DAY, GAPS_KIMNET, REFERRAL_KIMNET, choose_variants
@@ -76,13 +85,21 @@ CYPHER_RENAME = "MATCH (s:Entity {id: $id}) SET s.name = $name"
 #: The phases: (label, writes per second, through "kimnet" or "cypher").
 PHASES = (("1 write/s, kimnet", 1.0, "kimnet"), ("10 writes/s, kimnet", 10.0, "kimnet"), ("1 write/s, Cypher", 1.0, "cypher"))
 
+#: The warm-up before them (see the module's docstring): on Neo4j every other write in Cypher ("both").
+WARM_UP = {
+    "kimnet-neo4j": ("warm-up: 10 writes/s, kimnet and Cypher", 10.0, "both"),
+    "kimnet-embedded": ("warm-up: 10 writes/s, kimnet", 10.0, "kimnet"),
+}
+
 
 @dataclass(slots=True)
 class Phase:
     store: str
     label: str
     rate: float
-    via: str
+    via: str  # "kimnet", "cypher", or "both" (alternately)
+    #: Held against the targets (the warm-up is not).
+    measured: bool = True
     times: dict[str, list[float]] = field(default_factory=lambda: {"referral": [], "gap report": [], "write": []})
     freshness: list[float] = field(default_factory=list)  # ms
     writes: int = 0
@@ -92,6 +109,8 @@ class Phase:
     load: tuple[float, float] = (0.0, 0.0)
     #: CPU seconds the benchmark's Neo4j used during the phase (None: its process not found)
     neo4j_cpu: float | None = None
+    #: of which its JIT compiler threads (``bench.machine.compiler_seconds``)
+    neo4j_jit: float | None = None
     #: CPU seconds kimnet's workers used during the phase (None: a worker not found)
     kimnet_cpu: float | None = None
 
@@ -211,7 +230,7 @@ async def _phase(
                 number += 1
                 name = f"{label} {number}"
                 start = time.perf_counter()
-                if phase.via == "kimnet":
+                if phase.via == "kimnet" or (phase.via == "both" and number % 2):
                     answer = json.loads(
                         await _ok(writer, graphql_body(UPDATE, {"id": target.offer, "version": version[0], "name": name}))
                     )
@@ -319,6 +338,10 @@ def _per_request(phase: Phase) -> str:
     return "?" if phase.kimnet_cpu is None or not answered else f"{1000 * phase.kimnet_cpu / answered:.2f} ms"
 
 
+def _seconds(value: float | None) -> str:
+    return "?" if value is None else f"{value:.1f} s"
+
+
 def _neo4j_pid(setup: Setup) -> int | None:
     """The benchmark's Neo4j server, from the pid file ``scripts/neo4j`` keeps in its home."""
     try:
@@ -359,18 +382,21 @@ async def _store(setup: Setup, store: str, args: argparse.Namespace, rss: dict[s
             await _ok(pool[0], graphql_body(GAPS_KIMNET, {"day": DAY}))
     driver = neo4j.AsyncGraphDatabase.driver(setup.bolt, auth=("neo4j", PASSWORD))
     phases = []
+    planned = [(*WARM_UP[store], args.warm_up, False)] if args.warm_up > 0 else []
+    planned += [(label, rate, via, args.seconds, True) for label, rate, via in PHASES]
     try:
-        for label, rate, via in PHASES:
+        for label, rate, via, seconds, measured in planned:
             if via == "cypher" and store != "kimnet-neo4j":
                 continue
-            phase = Phase(store, label, rate, via)
+            phase = Phase(store, label, rate, via, measured)
             before = {w: await _index_counts(c) for w, c in probers.items()}
-            cpu = [cpu_seconds(_neo4j_pid(setup)), *(cpu_seconds(int(w)) for w in pools)]
-            await _phase(phase, pools, writer, probers, target, driver, args.seconds, version)
-            cpu_after = [cpu_seconds(_neo4j_pid(setup)), *(cpu_seconds(int(w)) for w in pools)]
+            neo4j_pid = _neo4j_pid(setup)
+            cpu = [cpu_seconds(neo4j_pid), compiler_seconds(neo4j_pid), *(cpu_seconds(int(w)) for w in pools)]
+            await _phase(phase, pools, writer, probers, target, driver, seconds, version)
+            cpu_after = [cpu_seconds(neo4j_pid), compiler_seconds(neo4j_pid), *(cpu_seconds(int(w)) for w in pools)]
             used = [None if a is None or b is None else b - a for a, b in zip(cpu, cpu_after, strict=True)]
-            phase.neo4j_cpu = used[0]
-            phase.kimnet_cpu = None if None in used[1:] else sum(u for u in used[1:] if u is not None)
+            phase.neo4j_cpu, phase.neo4j_jit = used[0], used[1]
+            phase.kimnet_cpu = None if None in used[2:] else sum(u for u in used[2:] if u is not None)
             after = {w: await _index_counts(c) for w, c in probers.items()}
             phase.made = {w: {k: after[w][k] - before[w][k] for k in after[w]} for w in after}
             phases.append(phase)
@@ -418,8 +444,12 @@ def report(
         "CPU kimnet's workers used per request of the readers and the writer (the probers' too, not counted), in "
         "each phase (the same work takes more CPU time on a machine that runs it slower): "
         + "; ".join(f"{p.store}, {p.label} {_per_request(p)}" for p in phases),
-        "CPU the benchmark's Neo4j used in each phase (the embedded store's phases do not use it): "
-        + "; ".join(f"{p.store}, {p.label} {'?' if p.neo4j_cpu is None else f'{p.neo4j_cpu:.1f} s'}" for p in phases),
+        "CPU the benchmark's Neo4j used in each phase on it, and of that its JIT compiler threads: "
+        + "; ".join(
+            f"{p.store}, {p.label} {_seconds(p.neo4j_cpu)} (its JIT compiler {_seconds(p.neo4j_jit)})"
+            for p in phases
+            if p.store == "kimnet-neo4j"
+        ),
         "",
         "resident memory at the end (now, peak): "
         + "; ".join(f"{name} {now:.0f} MB, {peak:.0f} MB" for name, (now, peak) in rss.items()),
@@ -430,7 +460,7 @@ def report(
     def check(ok: bool, text: str) -> None:
         lines.append(f"  {'met   ' if ok else 'MISSED'}  {text}")
 
-    for p in phases:
+    for p in [p for p in phases if p.measured]:
         factor = 2 if p.rate > 1 else 1
         referral, gaps = pct(p.times["referral"], 99), pct(p.times["gap report"], 99)
         check(referral <= 50 * factor, f"{p.store}, {p.label}: referral p99 {referral:.1f} ms (≤ {50 * factor} ms)")
@@ -451,6 +481,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic network and of the cases (default 1)")
     parser.add_argument("--scale", type=float, default=1.0, help="size of the synthetic network (default 1.0: state scale)")
     parser.add_argument("--seconds", type=float, default=30.0, help="seconds per phase (default 30)")
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=60.0,
+        help="seconds of the warm-up phase before the measured ones, 0 for none (default 60)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of kimnet on Neo4j (default 2)")
     parser.add_argument(
         "--stores", type=store_names, default=list(STORES), help=f"which servers to measure, of {','.join(STORES)} (default both)"
