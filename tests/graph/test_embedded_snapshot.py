@@ -14,6 +14,7 @@ from kimnet.graph.model.codec import encode_edge, encode_node
 from kimnet.graph.model.errors import StoreCorruptedError
 from kimnet.graph.model.graphdata import GraphData, checksum
 from kimnet.graph.model.kinds import Edge, Node
+from kimnet.graph.stores import journal
 from kimnet.graph.stores.embedded import EmbeddedStore
 from kimnet.graph.stores.journal import SNAPSHOT, Journal, _line
 
@@ -126,3 +127,23 @@ def test_a_snapshot_whose_columns_disagree_is_refused_by_name(tmp_path: Path) ->
     (tmp_path / SNAPSHOT).write_bytes(_line({"format": 2, "seq": 1, "nodes": {"Need": group}, "edges": {}}))
     with pytest.raises(StoreCorruptedError, match=re.escape(f"{tmp_path / SNAPSHOT} does not have the layout of format 2")):
         EmbeddedStore.open(tmp_path)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 6, 7, 10])
+def test_a_snapshot_line_written_in_pieces_is_the_line_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    # Three items a call: lists shorter than, as long as and longer than a slice, ending on its border or not.
+    monkeypatch.setattr(journal, "_SLICE", 3)
+    payload = {
+        "format": 2,
+        "seq": 7,
+        "nodes": {
+            "Need": {"id": [f"need:{i}" for i in range(size)], "props": [{"name": 'Ärger "à"', "n": i} for i in range(size)]}
+        },
+        "edges": {},
+        "ümlaut": [[1, 2, 3, 4], {}, None, 1.5, [], ["a"] * size],
+    }
+    with (tmp_path / "line").open("wb") as f:
+        journal._write_line(f, payload)
+    assert (tmp_path / "line").read_bytes() == _line(payload)
