@@ -14,8 +14,9 @@ changed on disk.
 A new snapshot is written to a temporary file (in pieces: a state's line is
 43 MB, and made whole by one call of orjson it more than doubled what a
 compaction took), fsynced and renamed over the old one; since it records the
-sequence number it includes, journal lines at or below it are skipped on replay, so a crash between the rename and the
-journal's truncation loses nothing and applies nothing twice.
+sequence number it includes, journal lines at or below it are skipped on
+replay, so a crash between the rename and the journal's truncation loses
+nothing and applies nothing twice.
 
 The snapshot is one such line whose JSON object is, in format 2 (written since
 the state-sized graph had to open in well under 5 s)::
