@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -73,45 +74,48 @@ async def test_a_compaction_copies_off_the_event_loop_and_keeps_every_write(
         await reopened.close()
 
 
-async def test_a_write_waits_for_a_copy_in_progress_and_the_copy_is_of_the_graph_before_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    watched = _Watched(monkeypatch)
-    store = await _filled(tmp_path)
-    try:
-        watched.go.clear()
-        snapshot = asyncio.ensure_future(store.snapshot())
-        assert await asyncio.to_thread(watched.started.wait, 10)
-        write = asyncio.ensure_future(store.write([CreateNode(Node("Need", "need:new", {"name": "Neu"}))]))
-        await asyncio.sleep(0.05)
-        assert not write.done(), "a write changed the graph while a thread was copying it"
-        watched.go.set()
-        copied = await snapshot
-        await write
-        assert "need:new" not in copied.nodes
-        assert "need:new" in (await store.snapshot()).nodes
-    finally:
-        watched.go.set()
-        await store.close()
-
-
-async def test_a_cancelled_snapshot_holds_the_write_lock_until_its_copy_is_done(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    watched = _Watched(monkeypatch)
-    store = await _filled(tmp_path)
-    try:
-        watched.go.clear()
-        snapshot = asyncio.ensure_future(store.snapshot())
-        assert await asyncio.to_thread(watched.started.wait, 10)
+async def _write_during_a_copy(
+    store: EmbeddedStore, watched: _Watched, *, cancel: bool
+) -> tuple[asyncio.Future[GraphData], asyncio.Future[object]]:
+    """Begin a snapshot and hold its copy; cancel it if asked; begin a write; check that it waits; let the copy go on."""
+    watched.go.clear()
+    snapshot = asyncio.ensure_future(store.snapshot())
+    assert await asyncio.to_thread(watched.started.wait, 10)
+    if cancel:
         snapshot.cancel()
-        write = asyncio.ensure_future(store.write([CreateNode(Node("Need", "need:new", {"name": "Neu"}))]))
-        await asyncio.sleep(0.05)
-        assert not write.done(), "the write went in while the cancelled snapshot's thread still walked the graph"
-        watched.go.set()
-        with pytest.raises(asyncio.CancelledError):
-            await snapshot
-        await write
+    write = asyncio.ensure_future(store.write([CreateNode(Node("Need", "need:new", {"name": "Neu"}))]))
+    await asyncio.sleep(0.05)
+    assert not write.done(), "a write changed the graph while a thread was copying it"
+    watched.go.set()
+    return snapshot, write
+
+
+@pytest.fixture
+async def held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[EmbeddedStore, _Watched]]:
+    """A filled store whose copies are watched (and let go on, whatever the test did, before it closes)."""
+    watched = _Watched(monkeypatch)
+    store = await _filled(tmp_path)
+    try:
+        yield store, watched
     finally:
         watched.go.set()
         await store.close()
+
+
+async def test_a_write_waits_for_a_copy_in_progress_and_the_copy_is_of_the_graph_before_it(
+    held: tuple[EmbeddedStore, _Watched],
+) -> None:
+    store, watched = held
+    snapshot, write = await _write_during_a_copy(store, watched, cancel=False)
+    copied = await snapshot
+    await write
+    assert "need:new" not in copied.nodes
+    assert "need:new" in (await store.snapshot()).nodes
+
+
+async def test_a_cancelled_snapshot_holds_the_write_lock_until_its_copy_is_done(held: tuple[EmbeddedStore, _Watched]) -> None:
+    store, watched = held
+    snapshot, write = await _write_during_a_copy(store, watched, cancel=True)
+    with pytest.raises(asyncio.CancelledError):
+        await snapshot
+    await write
