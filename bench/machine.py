@@ -22,10 +22,15 @@ def memory_mb(pid: int | str = "self") -> tuple[float, float]:
 def cpu_seconds(pid: int | None) -> float | None:
     """User and system CPU seconds a process has used so far (``/proc/<pid>/stat``); None if it is not there."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return _ticks(Path(f"/proc/{pid}/stat")) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime, fields 14 and 15
+
+
+def _ticks(stat: Path) -> int:
+    """User and system CPU ticks in a ``/proc`` stat file (of a process or of one of its threads)."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
 
 
 def compiler_seconds(pid: int | None) -> float | None:
@@ -43,12 +48,10 @@ def compiler_seconds(pid: int | None) -> float | None:
     ticks = 0
     for task in tasks:
         try:
-            if not (task / "comm").read_text().startswith(("C1 CompilerThre", "C2 CompilerThre")):
-                continue
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            if (task / "comm").read_text().startswith(("C1 CompilerThre", "C2 CompilerThre")):
+                ticks += _ticks(task / "stat")
         except OSError:
             continue  # the thread ended meanwhile
-        ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
